@@ -1,0 +1,439 @@
+"""The reusable kinds of hidden check, and the value comparisons they share.
+
+A check belongs to one course part and runs against a ``Context``: the student's
+code (a sandbox ``Session``), the reference (``runners.Reference``), a seeded random
+generator for its inputs, the tolerances and the language of its messages. It
+returns normally when it passes and raises ``CheckFailure`` (or lets the sandbox's
+``StudentError`` through) when it does not.
+
+Check kinds:
+- ``Forward``: outputs (and parameter-free state) equal the reference's.
+- ``GradCheck``: backward equals centred differences of the student's own forward
+  (element by element for small inputs, along random directions for large ones),
+  for inputs and parameters.
+- ``Backward``: input and parameter gradients equal the reference's for the same dout.
+- ``InputsUnchanged``: forward and backward leave their arguments and dout as given.
+- ``Stable``: large inputs give finite outputs and gradients and no numpy warning.
+- ``Value``: a function's result equals the reference's (any nesting of tuples,
+  lists, dicts, floats and arrays).
+- ``FunctionGradCheck``: a function that returns (value, gradients...) is checked
+  against centred differences of its own value.
+"""
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from autograder import wire
+from source_lib import gradcheck
+from source_lib.messages import message
+
+
+class CheckFailure(Exception):
+    """The student's values are wrong; the message says how."""
+
+
+@dataclass
+class Context:
+    """What a check runs against."""
+
+    student: object          # sandbox.Session
+    reference: object        # runners.Reference
+    rng: np.random.Generator
+    gradcheck_tol: float
+    reference_tol: float
+    lang: str = "en"
+
+    def msg(self, key, **fields):
+        return message(key, self.lang, **fields)
+
+
+# -- comparing values ------------------------------------------------------------
+
+def describe_type(value):
+    if isinstance(value, np.ndarray):
+        return f"ndarray of dtype {value.dtype} and shape {value.shape}"
+    if isinstance(value, (wire.Ref, wire.Opaque)):
+        return f"an object of type {value.type_name or 'unknown'}"
+    return f"a {type(value).__name__}"
+
+
+def as_checked_array(ctx, value, what, expected_shape, like="the input"):
+    """``value`` as a float64 array of ``expected_shape``, or CheckFailure.
+
+    A numpy or Python float stands for a 0-d array (numpy returns scalars for 0-d
+    arithmetic); anything else must be an ndarray of dtype float64.
+    """
+    expected_shape = tuple(expected_shape)
+    if expected_shape == () and isinstance(value, (float, np.floating)) and not isinstance(value, bool):
+        value = np.asarray(value, dtype=np.float64)
+    if not isinstance(value, np.ndarray):
+        raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(value),
+                                   expected=f"an ndarray of shape {expected_shape}"))
+    if value.dtype != np.float64:
+        raise CheckFailure(ctx.msg("wrong_dtype", what=what, got=value.dtype))
+    if value.shape != expected_shape:
+        raise CheckFailure(ctx.msg("wrong_shape", what=what, got=value.shape, expected=expected_shape, like=like))
+    if not np.all(np.isfinite(value)):
+        raise CheckFailure(ctx.msg("nonfinite", what=what))
+    return value
+
+
+def as_checked_float(ctx, value, what):
+    """``value`` as a finite float: a float, a numpy float or a size-1 float array."""
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind == "f":
+        value = value.reshape(()).item()
+    if isinstance(value, bool) or not isinstance(value, (float, int, np.floating, np.integer)):
+        raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(value), expected="a float"))
+    if not np.isfinite(value):
+        raise CheckFailure(ctx.msg("nonfinite", what=what))
+    return float(value)
+
+
+def assert_close(ctx, got, expected, what, tol, key="mismatch", batch_size=None):
+    """CheckFailure unless every element of ``got`` is within ``tol`` of ``expected``."""
+    err = gradcheck.max_rel_error(got, expected)
+    if err <= tol:
+        return
+    index, g, e, err = gradcheck.worst_element(got, expected)
+    text = ctx.msg(key, what=what, index=index, got=g, expected=e, err=err, tol=tol)
+    pattern = gradcheck.diagnose(got, expected, batch_size=batch_size)
+    if pattern:
+        text += " " + ctx.msg(pattern[0], **pattern[1])
+    raise CheckFailure(text)
+
+
+def compare_values(ctx, got, expected, what, tol):
+    """Compare any nesting of tuples, lists, dicts, floats and arrays with the reference's."""
+    if isinstance(expected, (tuple, list)):
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(got),
+                                       expected=f"a {type(expected).__name__} of {len(expected)} items"))
+        for i, (g, e) in enumerate(zip(got, expected)):
+            compare_values(ctx, g, e, f"{what}[{i}]", tol)
+    elif isinstance(expected, dict):
+        if not isinstance(got, dict) or sorted(got) != sorted(expected):
+            raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(got),
+                                       expected=f"a dict with keys {sorted(expected)}"))
+        for key in expected:
+            compare_values(ctx, got[key], expected[key], f"{what}[{key!r}]", tol)
+    elif isinstance(expected, np.ndarray):
+        assert_close(ctx, as_checked_array(ctx, got, what, expected.shape, "the reference's"), expected, what, tol)
+    else:
+        assert_close(ctx, as_checked_float(ctx, got, what), float(expected), what, tol)
+
+
+# -- inputs -----------------------------------------------------------------------
+
+def normal(*shapes, scale=1.0):
+    """Inputs: independent standard normals times ``scale``, one array per shape."""
+    return lambda rng: tuple(scale * rng.standard_normal(s) for s in shapes)
+
+
+def away_from(*shapes, gap=1e-2, scale=1.0):
+    """Normal inputs with every |x| >= gap (no kink of ReLU-like functions within h)."""
+
+    def make(rng):
+        arrays = []
+        for s in shapes:
+            x = scale * rng.standard_normal(s)
+            arrays.append(np.where(np.abs(x) < gap, np.copysign(gap, x) + x, x))
+        return tuple(arrays)
+
+    return make
+
+
+def distinct_pairs(shape_x, shape_y, gap=1e-2):
+    """(x, y) normals where x and y never come within ``gap`` after broadcasting."""
+
+    def make(rng):
+        x = rng.standard_normal(shape_x)
+        y = rng.standard_normal(shape_y)
+        diff = np.broadcast_to(x, np.broadcast_shapes(x.shape, y.shape)) - y
+        if np.any(np.abs(diff) < gap):
+            return make(rng)
+        return x, y
+
+    return make
+
+
+# -- units: how to build and drive one class ----------------------------------------
+
+@dataclass(frozen=True)
+class Unit:
+    """How to build and drive one class of the student's file.
+
+    target: "module.Class". make_args(rng): constructor arguments.
+    n_grads: how many inputs ``backward`` returns gradients for (the first n_grads
+    forward arguments); one gradient is returned bare, several as a tuple.
+    takes_dout: False for losses, whose ``backward()`` takes no argument (dL/dpred of
+    the mean loss, so their upstream gradient is 1).
+    params: names of the parameters in ``params``/``grads`` to check.
+    setup(rng): [(path, value)] assigned in place after construction (parameters,
+    running statistics), identically on both sides; modes: methods called with no
+    argument after that (for example "eval").
+    """
+
+    target: str
+    n_grads: int = 1
+    takes_dout: bool = True
+    params: tuple = ()
+    make_args: Callable = lambda rng: ()
+    setup: Callable = lambda rng: []
+    modes: tuple = ()
+
+    @property
+    def name(self):
+        return self.target.split(".", 1)[1]
+
+    def build(self, runner, rng_seed):
+        obj = runner.new(self.target, *self.make_args(np.random.default_rng(rng_seed)))
+        for path, value in self.setup(np.random.default_rng(rng_seed + 1)):
+            runner.assign(obj, path, value)
+        for mode in self.modes:
+            runner.method(obj, mode)
+        return obj
+
+    def backward(self, runner, obj, dout, echo=False):
+        args = (dout,) if self.takes_dout else ()
+        return runner.method(obj, "backward", *args, echo=echo)
+
+    def split_grads(self, ctx, grads, inputs):
+        """The returned gradients as a list of checked arrays shaped like the inputs."""
+        what = f"{self.name}.backward"
+        if self.n_grads == 1:
+            grads = (grads,)
+        elif not isinstance(grads, (tuple, list)) or len(grads) != self.n_grads:
+            raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(grads),
+                                       expected=f"a tuple of {self.n_grads} gradients"))
+        names = INPUT_NAMES[: self.n_grads]
+        return [as_checked_array(ctx, g, f"{what}: d{n}", np.shape(x), n)
+                for g, x, n in zip(grads, inputs, names)]
+
+
+INPUT_NAMES = ("x", "y", "z", "w")
+
+
+@dataclass
+class Check:
+    """One hidden check: its part, its name, its weight within the part."""
+
+    part: str
+    name: str
+    weight: float = field(default=1.0, kw_only=True)
+
+    def run(self, ctx):
+        raise NotImplementedError
+
+
+@dataclass
+class UnitCheck(Check):
+    unit: Unit = None
+    inputs: Callable = None
+    kind = "unit"
+
+    def draw(self, ctx):
+        seed = int(ctx.rng.integers(2**31))
+        inputs = self.inputs(np.random.default_rng(seed + 2))
+        return seed, inputs
+
+    def forward_both(self, ctx, seed, inputs):
+        """(student object, reference object, student output, reference output)."""
+        ref_obj = self.unit.build(ctx.reference, seed)
+        expected = ctx.reference.method(ref_obj, "forward", *inputs)
+        obj = self.unit.build(ctx.student, seed)
+        out = ctx.student.method(obj, "forward", *inputs)
+        what = f"{self.unit.name}.forward"
+        if isinstance(expected, np.ndarray):
+            out = as_checked_array(ctx, out, what, expected.shape, "the reference's output")
+        else:
+            out = as_checked_float(ctx, out, what)
+        return obj, ref_obj, out, expected
+
+
+@dataclass
+class Forward(UnitCheck):
+    def run(self, ctx):
+        seed, inputs = self.draw(ctx)
+        _, _, out, expected = self.forward_both(ctx, seed, inputs)
+        assert_close(ctx, out, expected, f"{self.unit.name}.forward", ctx.reference_tol)
+
+
+def upstream(rng, out):
+    """A random upstream gradient shaped like ``out`` (1.0 for a scalar loss)."""
+    return rng.standard_normal(np.shape(out)) if isinstance(out, np.ndarray) else 1.0
+
+
+@dataclass
+class Backward(UnitCheck):
+    batch_axis: bool = True
+
+    def run(self, ctx):
+        seed, inputs = self.draw(ctx)
+        obj, ref_obj, out, expected = self.forward_both(ctx, seed, inputs)
+        dout = upstream(np.random.default_rng(seed + 3), expected)
+        want = self.unit.backward(ctx.reference, ref_obj, dout)
+        want = [want] if self.unit.n_grads == 1 else list(want)
+        got = self.unit.split_grads(ctx, self.unit.backward(ctx.student, obj, dout), inputs)
+        n = np.shape(inputs[0])[0] if self.batch_axis and np.ndim(inputs[0]) else None
+        for g, w, name in zip(got, want, INPUT_NAMES):
+            assert_close(ctx, g, w, f"{self.unit.name}.backward: d{name}", ctx.reference_tol, batch_size=n)
+        for p in self.unit.params:
+            want_p = ctx.reference.get(ref_obj, "grads", p)
+            got_p = as_checked_array(ctx, ctx.student.get(obj, "grads", p), f'{self.unit.name}.grads["{p}"]',
+                                     want_p.shape, f'params["{p}"]')
+            assert_close(ctx, got_p, want_p, f'{self.unit.name}.grads["{p}"]', ctx.reference_tol, batch_size=n)
+
+
+@dataclass
+class GradCheck(UnitCheck):
+    """backward against centred differences of the student's own forward.
+
+    directions: 0 checks every element; k > 0 checks k random directions per input
+    (for large inputs: each direction costs two forward calls).
+    """
+
+    directions: int = 0
+    h: float = 1e-5
+
+    def run(self, ctx):
+        seed, inputs = self.draw(ctx)
+        obj, _, out, _ = self.forward_both(ctx, seed, inputs)
+        rng = np.random.default_rng(seed + 3)
+        dout = upstream(rng, out)
+        grads = self.unit.split_grads(ctx, self.unit.backward(ctx.student, obj, dout), inputs)
+        for i, (grad, name) in enumerate(zip(grads, INPUT_NAMES)):
+            self.check_input(ctx, obj, inputs, i, grad, dout, f"{self.unit.name}.backward: d{name}", rng)
+        for p in self.unit.params:
+            value = ctx.student.get(obj, "params", p)
+            what = f'{self.unit.name}.grads["{p}"]'
+            grad = as_checked_array(ctx, ctx.student.get(obj, "grads", p), what, np.shape(value), f'params["{p}"]')
+            self.check_param(ctx, obj, inputs, p, value, grad, dout, what)
+
+    def loss(self, outputs, dout, ctx):
+        return [float(np.sum(as_checked_array(ctx, o, f"{self.unit.name}.forward", np.shape(dout)) * dout))
+                if isinstance(dout, np.ndarray) else as_checked_float(ctx, o, f"{self.unit.name}.forward")
+                for o in outputs]
+
+    def check_input(self, ctx, obj, inputs, i, grad, dout, what, rng):
+        x = np.asarray(inputs[i], dtype=np.float64)
+        if self.directions:
+            dirs = gradcheck.random_directions(x.shape, self.directions, rng)
+            variants = [v for d in dirs for v in (x + self.h * d, x - self.h * d)]
+        else:
+            variants = [v for _, plus, minus in gradcheck.perturbations(x, self.h) for v in (plus, minus)]
+        calls = [tuple(v if j == i else a for j, a in enumerate(inputs)) for v in variants]
+        values = self.loss(ctx.student.map(obj, "forward", calls), dout, ctx)
+        numeric = [(values[2 * k] - values[2 * k + 1]) / (2 * self.h) for k in range(len(values) // 2)]
+        self.judge(ctx, grad, np.array(numeric), dirs if self.directions else None, what)
+
+    def check_param(self, ctx, obj, inputs, p, value, grad, dout, what):
+        numeric = np.zeros_like(value)
+        for k, plus, minus in gradcheck.perturbations(value, self.h):
+            vals = []
+            for v in (plus, minus):
+                ctx.student.assign(obj, ("params", p), v)
+                vals.extend(self.loss([ctx.student.method(obj, "forward", *inputs)], dout, ctx))
+            numeric.flat[k] = (vals[0] - vals[1]) / (2 * self.h)
+        ctx.student.assign(obj, ("params", p), value)
+        self.judge(ctx, grad, numeric, None, what)
+
+    def judge(self, ctx, grad, numeric, dirs, what):
+        if dirs is None:
+            assert_close(ctx, grad, numeric.reshape(np.shape(grad)), what, ctx.gradcheck_tol, key="gradcheck_failed")
+            return
+        analytic = np.array([float(np.sum(grad * d)) for d in dirs])
+        err = gradcheck.max_rel_error(analytic, numeric)
+        if err > ctx.gradcheck_tol:
+            index, g, e, err = gradcheck.worst_element(analytic, numeric)
+            raise CheckFailure(ctx.msg("directional_failed", what=what, got=g, expected=e, err=err))
+
+
+@dataclass
+class InputsUnchanged(UnitCheck):
+    def run(self, ctx):
+        seed, inputs = self.draw(ctx)
+        obj = self.unit.build(ctx.student, seed)
+        out, after = ctx.student.method(obj, "forward", *inputs, echo=True)
+        for name, before, now in zip(INPUT_NAMES, inputs, after):
+            self.same(ctx, before, now, f"{self.unit.name}.forward", name)
+        if self.unit.takes_dout:
+            dout = upstream(np.random.default_rng(seed + 3), out if isinstance(out, np.ndarray) else np.asarray(out))
+            _, after = ctx.student.method(obj, "backward", dout, echo=True)
+            self.same(ctx, dout, after[0], f"{self.unit.name}.backward", "dout")
+
+    def same(self, ctx, before, now, what, arg):
+        if not (isinstance(now, type(before)) or np.isscalar(before)) or np.shape(now) != np.shape(before) \
+                or not np.array_equal(np.asarray(now), np.asarray(before)):
+            raise CheckFailure(ctx.msg("mutated", what=what, arg=arg))
+
+
+@dataclass
+class Stable(UnitCheck):
+    """Large inputs: forward and backward finite and free of numpy warnings."""
+
+    def run(self, ctx):
+        seed, inputs = self.draw(ctx)
+        obj = self.unit.build(ctx.student, seed)
+        out = ctx.student.method(obj, "forward", *inputs)
+        self.no_warning(ctx, f"{self.unit.name}.forward")
+        if isinstance(out, np.ndarray):
+            out = as_checked_array(ctx, out, f"{self.unit.name}.forward", out.shape)
+        else:
+            as_checked_float(ctx, out, f"{self.unit.name}.forward")
+        dout = upstream(np.random.default_rng(seed + 3), out)
+        self.unit.split_grads(ctx, self.unit.backward(ctx.student, obj, dout), inputs)
+        self.no_warning(ctx, f"{self.unit.name}.backward")
+
+    def no_warning(self, ctx, what):
+        if ctx.student.warnings:
+            raise CheckFailure(ctx.msg("warning_raised", what=what, warning=ctx.student.warnings[0]))
+
+
+@dataclass
+class Value(Check):
+    """target(*inputs(rng)) equals the reference's result."""
+
+    target: str = ""
+    inputs: Callable = None
+
+    def run(self, ctx):
+        args = self.inputs(np.random.default_rng(int(ctx.rng.integers(2**31))))
+        expected = ctx.reference.call(self.target, *args)
+        got = ctx.student.call(self.target, *args)
+        compare_values(ctx, got, expected, self.target.split(".", 1)[1], ctx.reference_tol)
+
+
+@dataclass
+class FunctionGradCheck(Check):
+    """A function returning (value, grad of arg 0, grad of arg 1, ...) against its own value.
+
+    grad_positions: {argument index: index of its gradient in the result}.
+    """
+
+    target: str = ""
+    inputs: Callable = None
+    grad_positions: dict = None
+    h: float = 1e-5
+
+    def run(self, ctx):
+        args = self.inputs(np.random.default_rng(int(ctx.rng.integers(2**31))))
+        name = self.target.split(".", 1)[1]
+        result = ctx.student.call(self.target, *args)
+        if not isinstance(result, (tuple, list)) or len(result) <= max(self.grad_positions.values()):
+            raise CheckFailure(ctx.msg("wrong_type", what=name, got=describe_type(result),
+                                       expected=f"a tuple of {max(self.grad_positions.values()) + 1} items"))
+        for arg_index, res_index in self.grad_positions.items():
+            x = np.asarray(args[arg_index], dtype=np.float64)
+            what = f"{name}: gradient {res_index} (d/d argument {arg_index})"
+            grad = as_checked_array(ctx, result[res_index], what, x.shape, f"argument {arg_index}")
+            numeric = np.zeros_like(x)
+            for k, plus, minus in gradcheck.perturbations(x, self.h):
+                vals = []
+                for v in (plus, minus):
+                    call_args = tuple(v if j == arg_index else a for j, a in enumerate(args))
+                    out = ctx.student.call(self.target, *call_args)
+                    vals.append(as_checked_float(ctx, out[0] if isinstance(out, (tuple, list)) else out, name))
+                numeric.flat[k] = (vals[0] - vals[1]) / (2 * self.h)
+            assert_close(ctx, grad, numeric, what, ctx.gradcheck_tol, key="gradcheck_failed")

@@ -1,0 +1,179 @@
+"""The `course` command: a thin layer over the package's API.
+
+    course release [ASSIGNMENT ...] [--check]
+    course check ASSIGNMENT [PATH]
+    course grade ASSIGNMENT SUBMISSION --student ID [--json FILE] [--feedback FILE]
+    course grade-batch ASSIGNMENT SUBMISSIONS_DIR --out DIR [--jobs N]
+    course validate [ASSIGNMENT ...]
+
+Exit status: 0 when the command did its job (whatever a student scored), 1 when a
+check it runs failed (validate, release --check, check), 2 when it could not run.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from autograder.config import ConfigError, load_course
+
+
+def find_root(start):
+    """The nearest folder at or above ``start`` holding course.toml."""
+    start = Path(start).resolve()
+    for folder in (start, *start.parents):
+        if (folder / "course.toml").is_file():
+            return folder
+    raise ConfigError(f"no course.toml in {start} or above it (use --course)")
+
+
+def console():
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def cmd_release(course, args):
+    from autograder.release import released_ids, stale_files, write_release
+
+    ids = args.assignments or released_ids(course)
+    out = console()
+    bad = 0
+    for aid in ids:
+        assignment = course.assignment(aid)
+        if args.check:
+            stale = stale_files(course, assignment)
+            bad += bool(stale)
+            out.print(f"{aid}: " + ("up to date" if not stale else "OUT OF DATE: " + ", ".join(stale)
+                                    + " (run `course release " + aid + "`)"))
+        else:
+            written = write_release(course, assignment)
+            out.print(f"{aid}: wrote {len(written)} files to assignments/{aid}/")
+    return 1 if bad else 0
+
+
+def cmd_check(course, args):
+    from autograder.release import release_dir
+
+    assignment = course.assignment(args.assignment)
+    folder = release_dir(course, assignment)
+    path = Path(args.path or folder).resolve()
+    with tempfile.TemporaryDirectory() as tmp:
+        if path.suffix == ".ipynb":
+            from autograder.notebook import extract_files
+
+            for name, text in extract_files(path, assignment).items():
+                Path(tmp, name).write_text(text, encoding="utf-8")
+            path = Path(tmp)
+        elif path.is_file():
+            path = path.parent
+        env = dict(os.environ, BACKPROP_LAB_LANG=os.environ.get("BACKPROP_LAB_LANG", course.language))
+        command = [sys.executable, "-m", "source_lib.public", str(folder), str(path), *assignment.files]
+        try:
+            return subprocess.run(command, env=env, timeout=args.timeout, cwd=tmp).returncode
+        except subprocess.TimeoutExpired:
+            print(f"The public checks did not finish within {args.timeout} s: look for an infinite loop.")
+            return 1
+
+
+def print_result(result):
+    from rich.table import Table
+
+    table = Table(title=result.summary_line())
+    for column in ("part", "score", "max"):
+        table.add_column(column)
+    for part in result.parts:
+        table.add_row(part.id, f"{float(part.score):g}", f"{float(part.max_score):g}")
+    out = console()
+    out.print(table)
+    for t in result.tests:
+        if not t.passed:
+            out.print(f"[red]✗[/red] {t.part}: {t.name} [{t.status}]: {t.message}", soft_wrap=True)
+
+
+def cmd_grade(course, args):
+    from autograder.grading import grade
+
+    result = grade(course, course.assignment(args.assignment), args.submission, args.student)
+    if args.json:
+        Path(args.json).write_text(result.to_json(), encoding="utf-8")
+    if args.feedback:
+        Path(args.feedback).write_text(result.to_markdown(), encoding="utf-8")
+    print_result(result)
+    return 2 if result.grader_errors else 0
+
+
+def cmd_grade_batch(course, args):
+    from autograder.batch import grade_batch
+
+    return grade_batch(course, course.assignment(args.assignment), Path(args.submissions), Path(args.out),
+                       jobs=args.jobs)
+
+
+def cmd_validate(course, args):
+    from rich.table import Table
+
+    from autograder.validate import validate
+
+    ids = args.assignments or [a.id for a in course.assignments]
+    out = console()
+    all_ok = True
+    for aid in ids:
+        rows = validate(course, course.assignment(aid))
+        table = Table(title=f"course validate {aid}")
+        for column in ("", "kind", "implementation", "expected", "got", "why / detail"):
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row("[green]ok[/green]" if row.ok else "[red]FAIL[/red]", row.kind, row.name, row.expected,
+                          row.got, row.detail)
+            all_ok &= row.ok
+        out.print(table)
+    return 0 if all_ok else 1
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="course", description="Backprop Lab: release, check, grade and validate.")
+    p.add_argument("--course", help="the course folder (default: the nearest with course.toml)")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("release", help="write assignments/ from solutions/")
+    s.add_argument("assignments", nargs="*")
+    s.add_argument("--check", action="store_true", help="fail if assignments/ is out of date")
+    s.set_defaults(run=cmd_release)
+    s = sub.add_parser("check", help="run the public checks on your files")
+    s.add_argument("assignment")
+    s.add_argument("path", nargs="?", help="a folder, a .py file or a notebook (default: the release folder)")
+    s.add_argument("--timeout", type=float, default=120.0)
+    s.set_defaults(run=cmd_check)
+    s = sub.add_parser("grade", help="grade one submission with the hidden tests")
+    s.add_argument("assignment")
+    s.add_argument("submission", help="a folder, a .py file or a notebook")
+    s.add_argument("--student", required=True)
+    s.add_argument("--json", help="write Gradescope's results.json here")
+    s.add_argument("--feedback", help="write the student's Markdown feedback here")
+    s.set_defaults(run=cmd_grade)
+    s = sub.add_parser("grade-batch", help="grade a folder of submissions, one per student")
+    s.add_argument("assignment")
+    s.add_argument("submissions")
+    s.add_argument("--out", required=True)
+    s.add_argument("--jobs", type=int, default=1)
+    s.set_defaults(run=cmd_grade_batch)
+    s = sub.add_parser("validate", help="prove the grader right on reference, stubs and known bugs")
+    s.add_argument("assignments", nargs="*")
+    s.set_defaults(run=cmd_validate)
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    try:
+        course = load_course(args.course or find_root(Path.cwd()))
+        return args.run(course, args)
+    except ConfigError as exc:
+        print(f"course: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""course.toml, loaded into typed dataclasses.
+
+A bad file is rejected with ``ConfigError`` naming the file, the key and what was
+expected: unknown keys, wrong types, parts whose points do not add up to the
+assignment's points, duplicate ids, a student file missing from ``solutions/``.
+"""
+
+import datetime
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LANGUAGES = ("en", "ko")
+
+
+class ConfigError(Exception):
+    """course.toml is not valid; the message says where and what was expected."""
+
+
+@dataclass(frozen=True)
+class Part:
+    id: str
+    title: str
+    points: float
+
+
+@dataclass(frozen=True)
+class Assignment:
+    id: str
+    title: str
+    points: float
+    files: tuple[str, ...]
+    due: datetime.datetime | None
+    parts: tuple[Part, ...]
+    uses: tuple[str, ...] = ()
+
+    def part(self, part_id):
+        for part in self.parts:
+            if part.id == part_id:
+                return part
+        raise KeyError(part_id)
+
+    @property
+    def modules(self):
+        """The module names of the student files: ("gates",) for ("gates.py",)."""
+        return tuple(Path(f).stem for f in self.files)
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout_s: float = 10.0
+    memory_mb: int = 1024
+    output_kb: int = 256
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    gradcheck: float = 1e-5
+    reference: float = 1e-6
+
+
+@dataclass(frozen=True)
+class Course:
+    root: Path
+    name: str
+    language: str
+    secret_env: str
+    limits: Limits
+    tolerances: Tolerances
+    assignments: tuple[Assignment, ...] = field(default=())
+
+    def assignment(self, assignment_id):
+        for assignment in self.assignments:
+            if assignment.id == assignment_id:
+                return assignment
+        known = ", ".join(a.id for a in self.assignments)
+        raise ConfigError(f"{self.root / 'course.toml'}: no assignment {assignment_id!r} (known: {known})")
+
+    @property
+    def solutions(self):
+        return self.root / "solutions"
+
+
+class _Table:
+    """Reads one TOML table, checking types and rejecting unknown keys."""
+
+    def __init__(self, path, where, data):
+        self.path, self.where, self.data = path, where, data
+        if not isinstance(data, dict):
+            self.fail("", "a table")
+        self.used = set()
+
+    def fail(self, key, expected, got=None):
+        name = f"{self.where}.{key}" if key else self.where
+        shown = "" if got is None else f", got {got!r}"
+        raise ConfigError(f"{self.path}: {name}: expected {expected}{shown}")
+
+    def get(self, key, types, expected, default=None, required=True):
+        self.used.add(key)
+        if key not in self.data:
+            if required:
+                self.fail(key, f"{expected} (missing)")
+            return default
+        value = self.data[key]
+        if isinstance(value, bool) and bool not in types or not isinstance(value, types):
+            self.fail(key, expected, value)
+        return value
+
+    def done(self):
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            self.fail(unknown[0], f"one of {sorted(self.used)} (unknown key)")
+
+
+def _number(table, key, default):
+    value = table.get(key, (int, float), "a number", default, required=False)
+    if value <= 0:
+        table.fail(key, "a positive number", value)
+    return value
+
+
+def _strings(table, key, required=True):
+    values = table.get(key, (list,), "a list of strings", [], required)
+    if not all(isinstance(v, str) for v in values):
+        table.fail(key, "a list of strings", values)
+    return tuple(values)
+
+
+def _assignment(path, index, data, root):
+    table = _Table(path, f"assignments[{index}]", data)
+    aid = table.get("id", (str,), "a string")
+    table.where = f"assignments[{aid}]"
+    title = table.get("title", (str,), "a string")
+    points = _number(table, "points", 100)
+    files = _strings(table, "files")
+    if not files:
+        table.fail("files", "at least one student file")
+    uses = _strings(table, "uses", required=False)
+    due = table.get("due", (datetime.datetime, datetime.date), "a TOML date-time", None, required=False)
+    raw_parts = table.get("parts", (list,), "a list of parts")
+    table.done()
+    parts = []
+    for i, raw in enumerate(raw_parts):
+        pt = _Table(path, f"assignments[{aid}].parts[{i}]", raw)
+        parts.append(Part(pt.get("id", (str,), "a string"), pt.get("title", (str,), "a string"),
+                          _number(pt, "points", None)))
+        pt.done()
+    ids = [p.id for p in parts]
+    if len(set(ids)) != len(ids):
+        table.fail("parts", "unique part ids", ids)
+    total = sum(p.points for p in parts)
+    if abs(total - points) > 1e-9:
+        table.fail("parts", f"points adding up to {points:g}", f"{total:g}")
+    for name in files:
+        if not (root / "solutions" / aid / name).is_file():
+            table.fail("files", f"a file solutions/{aid}/{name}", name)
+    return Assignment(aid, title, points, files, due, tuple(parts), uses)
+
+
+def load_course(root="."):
+    """The course of ``root/course.toml``; raises ConfigError if the file is not valid."""
+    root = Path(root).resolve()
+    path = root / "course.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    top = _Table(path, "course.toml", data)
+    course = _Table(path, "course", top.get("course", (dict,), "a [course] table"))
+    limits = _Table(path, "limits", top.get("limits", (dict,), "a [limits] table", {}, required=False))
+    tols = _Table(path, "tolerances", top.get("tolerances", (dict,), "a [tolerances] table", {}, required=False))
+    raw_assignments = top.get("assignments", (list,), "an array of [[assignments]] tables")
+    top.done()
+    language = course.get("language", (str,), "a language", "en", required=False)
+    if language not in LANGUAGES:
+        course.fail("language", f"one of {LANGUAGES}", language)
+    name = course.get("name", (str,), "a string")
+    secret_env = course.get("secret_env", (str,), "an environment variable name", "BACKPROP_LAB_SECRET", required=False)
+    course.done()
+    lim = Limits(float(_number(limits, "timeout_s", 10.0)), int(_number(limits, "memory_mb", 1024)),
+                 int(_number(limits, "output_kb", 256)))
+    limits.done()
+    tol = Tolerances(float(_number(tols, "gradcheck", 1e-5)), float(_number(tols, "reference", 1e-6)))
+    tols.done()
+    assignments = tuple(_assignment(path, i, a, root) for i, a in enumerate(raw_assignments))
+    ids = [a.id for a in assignments]
+    if len(set(ids)) != len(ids):
+        top.fail("assignments", "unique assignment ids", ids)
+    for a in assignments:
+        for used in a.uses:
+            if used not in ids:
+                top.fail(f"assignments[{a.id}].uses", f"ids of other assignments {ids}", used)
+    return Course(root, name, language, secret_env, lim, tol, assignments)

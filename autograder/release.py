@@ -1,0 +1,164 @@
+"""`course release`: the student version of an assignment, generated from solutions/.
+
+``release_files`` builds every file of ``assignments/<id>/`` in memory:
+
+- the stub of each student file (marked regions become ``raise NotImplementedError``),
+- ``public_checks.py`` (copied from solutions/, which must hold no solution code),
+- ``test_public.py`` and ``pytest.ini`` (the public checks under pytest),
+- ``<id>.<lang>.ipynb``, the lesson notebook in each language that has a lesson,
+- ``components/``: for an assignment that ``uses`` earlier ones, their reference files
+  (released only with an assignment due after them),
+- ``README.md``: what to do, in the course's language.
+
+``write_release`` writes them; ``stale_files`` lists what on disk differs, so
+``course release --check`` (and a test) fails when assignments/ is out of date.
+"""
+
+from pathlib import Path
+
+from autograder.config import LANGUAGES
+from autograder.stubs import BEGIN, END, make_stub, strip_markers
+
+TEST_PUBLIC = '''"""Public tests of {aid}: run `python -m pytest` in this folder (or `course check {aid}`)."""
+
+from pathlib import Path
+
+import pytest
+
+import public_checks
+from source_lib.public import load_student
+
+FILES = {files!r}
+
+
+@pytest.fixture(scope="module")
+def student():
+    return load_student(Path(__file__).parent, FILES)
+
+
+@pytest.mark.parametrize("check", [
+    pytest.param(check, marks=pytest.mark.part(part), id=f"{{part}}-{{check.__name__}}")
+    for part, checks in public_checks.CHECKS.items() for check in checks
+])
+def test_public(student, check):
+    check(student)
+'''
+
+PYTEST_INI = """[pytest]
+markers =
+    part(name): the course part a public check belongs to
+"""
+
+README = {
+    "en": """# {title} ({aid})
+
+Fill in every `raise NotImplementedError` in {files}, in the notebook `{aid}.en.ipynb`
+or directly in the .py file{plural}. Check your work with the public checks:
+
+    course check {aid}
+
+or `python -m pytest` in this folder. The grader runs hidden tests as well: other
+shapes and values, comparisons with the reference solution, stability and robustness.
+Due: {due}. Points: {points:g}.
+""",
+    "ko": """# {title} ({aid})
+
+{files}의 모든 `raise NotImplementedError`를 채우세요. 노트북 `{aid}.ko.ipynb`에서
+작성하거나 .py 파일을 직접 수정해도 됩니다. 공개 검사로 확인하세요:
+
+    course check {aid}
+
+또는 이 폴더에서 `python -m pytest`를 실행하세요. 채점기는 숨겨진 테스트도 실행합니다:
+다른 shape와 값, 참조 답안과의 비교, 수치 안정성과 견고성.
+마감: {due}. 배점: {points:g}점.
+""",
+}
+
+
+class ReleaseError(ValueError):
+    """The solution folder cannot be released as it is."""
+
+
+def release_files(course, assignment):
+    """{relative path: text} of assignments/<id>/."""
+    from autograder.notebook import build_notebook
+
+    folder = course.solutions / assignment.id
+    files = {}
+    for name in assignment.files:
+        files[name] = make_stub((folder / name).read_text(encoding="utf-8"), str(folder / name))
+    checks = folder / "public_checks.py"
+    if not checks.is_file():
+        raise ReleaseError(f"{checks}: every assignment needs public checks")
+    checks_text = checks.read_text(encoding="utf-8")
+    if BEGIN in checks_text or END in checks_text:
+        raise ReleaseError(f"{checks}: public checks must not contain solution markers")
+    files["public_checks.py"] = checks_text
+    files["test_public.py"] = TEST_PUBLIC.format(aid=assignment.id, files=list(assignment.files))
+    files["pytest.ini"] = PYTEST_INI
+    for used_id in assignment.uses:
+        used = course.assignment(used_id)
+        if assignment.due and used.due and used.due >= assignment.due:
+            raise ReleaseError(f"{assignment.id} uses {used_id}, which is due later: its reference would leak")
+        for name in used.files:
+            files[f"components/{name}"] = strip_markers((course.solutions / used_id / name).read_text(encoding="utf-8"))
+    if assignment.uses:
+        files["components/__init__.py"] = '"""Reference components of earlier assignments, given to this one."""\n'
+    import nbformat
+
+    for lang in LANGUAGES:
+        if (folder / f"lesson.{lang}.md").is_file():
+            notebook = build_notebook(course, assignment, lang)
+            for i, cell in enumerate(notebook.cells):
+                cell["id"] = f"cell-{i}"
+            files[f"{assignment.id}.{lang}.ipynb"] = nbformat.writes(notebook) + "\n"
+    files["README.md"] = README[course.language].format(
+        title=assignment.title, aid=assignment.id, files=", ".join(assignment.files),
+        plural="s" if len(assignment.files) > 1 else "", due=assignment.due or "-", points=assignment.points)
+    return files
+
+
+def release_dir(course, assignment):
+    return course.root / "assignments" / assignment.id
+
+
+def write_release(course, assignment):
+    """Write assignments/<id>/ afresh; returns the paths written."""
+    target = release_dir(course, assignment)
+    files = release_files(course, assignment)
+    for path in sorted(target.rglob("*"), reverse=True):
+        if path.is_file() and path.relative_to(target).as_posix() not in files:
+            path.unlink()
+    written = []
+    for rel, text in files.items():
+        path = target / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def stale_files(course, assignment):
+    """The files of assignments/<id>/ that are missing, different or not generated."""
+    target = release_dir(course, assignment)
+    files = release_files(course, assignment)
+    stale = []
+    for rel, text in files.items():
+        path = target / rel
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            stale.append(rel)
+    if target.is_dir():
+        for path in target.rglob("*"):
+            rel = path.relative_to(target).as_posix()
+            if path.is_file() and rel not in files and "__pycache__" not in rel and ".pytest_cache" not in rel:
+                stale.append(rel)
+    return sorted(stale)
+
+
+def released_ids(course):
+    """The assignments that can be released now: those with a solution folder and public checks."""
+    return [a.id for a in course.assignments if (course.solutions / a.id / "public_checks.py").is_file()]
+
+
+def public_checks_path(course, assignment):
+    return Path(release_dir(course, assignment)) / "public_checks.py"

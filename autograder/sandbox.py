@@ -1,0 +1,318 @@
+"""Running untrusted student code in a separate, limited process.
+
+``Sandbox`` prepares what every child of one grading run shares (a directory of
+importable libraries: numpy, source_lib and the wire). ``Session`` is the hidden tests'
+handle on one submission: it starts a child (``python -I -S``, clean environment,
+scratch directory holding only the submission's files, rlimits, its own process
+group), sends it requests over two pipes and decodes the answers. A child that
+crashes, exceeds a limit or times out is killed with its whole process group, and the
+failing call raises ``StudentError``; the next call starts a fresh child.
+"""
+
+import os
+import resource
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+import source_lib
+from autograder import wire
+
+BOOT = "import sys; sys.path.insert(0, sys.argv[1]); import backprop_wire; backprop_wire.main(sys.argv)"
+PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL")
+
+
+class StudentError(Exception):
+    """A call into student code did not return a value.
+
+    status: "not_implemented", "error", "timeout", "memory" or "crashed".
+    """
+
+    def __init__(self, status, detail, where=(), what=""):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.where = list(where)
+        self.what = what
+        self.during_load = False
+        self.file = ""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-call wall time, address-space and output limits of a child."""
+
+    timeout_s: float = 10.0
+    memory_mb: int = 1024
+    output_kb: int = 256
+    processes: int = 64
+
+
+class Sandbox:
+    """What all children of one grading run share: a read-only library directory.
+
+    The library directory holds symbolic links to numpy (and its bundled libraries),
+    source_lib and the wire module, and nothing else of the grader: the child cannot
+    import the grader, the hidden tests or the solutions.
+    """
+
+    def __init__(self, limits=Limits()):
+        self.limits = limits
+        self.root = Path(tempfile.mkdtemp(prefix="backprop-lab-"))
+        os.chmod(self.root, 0o755)
+        self.libdir = self.root / "lib"
+        self.libdir.mkdir()
+        numpy_dir = Path(np.__file__).resolve().parent
+        links = {
+            "numpy": numpy_dir,
+            "source_lib": Path(source_lib.__file__).resolve().parent,
+            "backprop_wire.py": Path(wire.__file__).resolve(),
+        }
+        bundled = numpy_dir.parent / "numpy.libs"
+        if bundled.is_dir():
+            links["numpy.libs"] = bundled
+        for name, target in links.items():
+            (self.libdir / name).symlink_to(target)
+        self._count = 0
+        self.isolation = "process: separate process, rlimits, own process group, clean environment, scratch directory"
+
+    def workdir(self):
+        """A fresh directory for the grader's own files (never given to a child)."""
+        self._count += 1
+        path = self.root / f"work{self._count}"
+        path.mkdir(mode=0o700)
+        return path
+
+    def scratch(self, files):
+        """A fresh scratch directory holding copies of ``files`` ({name: source path})."""
+        self._count += 1
+        path = self.root / f"run{self._count}"
+        path.mkdir()
+        for name, source in files.items():
+            target = path / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        return path
+
+    def close(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Child:
+    """One running child process and its two pipes."""
+
+    def __init__(self, sandbox, scratch):
+        self.limits = sandbox.limits
+        self.log_path = scratch.parent / f"{scratch.name}.log"
+        req_read, self.req_write = os.pipe()
+        self.resp_read, resp_write = os.pipe()
+        env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
+        env.update({"PATH": "/usr/bin:/bin", "HOME": str(scratch), "OPENBLAS_NUM_THREADS": "1",
+                    "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
+                    "MPLBACKEND": "Agg"})
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", BOOT, str(sandbox.libdir), str(scratch),
+                 str(req_read), str(resp_write)],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=scratch, env=env,
+                pass_fds=(req_read, resp_write), close_fds=True, start_new_session=True,
+                preexec_fn=self._limit,
+            )
+        os.close(req_read)
+        os.close(resp_write)
+
+    def _limit(self):
+        """Runs in the child between fork and exec: hard limits it cannot raise again."""
+        memory = self.limits.memory_mb * 1024 * 1024
+        output = self.limits.output_kb * 1024
+        cpu = int(self.limits.timeout_s * 4) + 5
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (output, output))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        os.umask(0o077)
+
+    def request(self, parts, timeout):
+        """Send one frame and wait at most ``timeout`` seconds for the answer frame."""
+        try:
+            wire.write_frame(self.req_write, parts)
+        except (BrokenPipeError, OSError):
+            raise self._died() from None
+        ready, _, _ = select.select([self.resp_read], [], [], max(timeout, 0.0))
+        if not ready:
+            self.kill()
+            raise StudentError("timeout", f"{timeout:g}")
+        try:
+            return wire.unpack(wire.read_frame(self.resp_read))
+        except (EOFError, OSError):
+            raise self._died() from None
+        except wire.WireError as exc:
+            self.kill()
+            raise StudentError("crashed", f"unreadable answer: {exc}") from None
+
+    def _died(self):
+        self.kill()
+        code = self.process.returncode
+        if code is not None and code < 0:
+            name = signal.Signals(-code).name
+            if name == "SIGXCPU":
+                return StudentError("timeout", "CPU time limit")
+            if name == "SIGXFSZ":
+                return StudentError("crashed", "output size limit exceeded (too much printing)")
+            return StudentError("crashed", f"killed by {name}")
+        return StudentError("crashed", f"exit status {code}")
+
+    def kill(self):
+        """Kill the child's whole process group and reap it."""
+        for fd in (self.req_write, self.resp_read):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.req_write = self.resp_read = -1
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.wait()
+
+    def output(self, limit=2000):
+        """The first ``limit`` characters the child printed."""
+        try:
+            with open(self.log_path, "rb") as log:
+                return log.read(limit).decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+
+class Session:
+    """The hidden tests' handle on one submission's code.
+
+    files: {module name: path of the student's file}; each module is imported in a
+    fresh child before the first call. Calls return decoded values (plain numpy
+    arrays, floats, lists, tuples, dicts, ``wire.Ref`` handles, ``wire.Opaque``) or
+    raise ``StudentError``.
+    """
+
+    def __init__(self, sandbox, files, extra_files=None):
+        self.sandbox = sandbox
+        self.files = dict(files)
+        self.extra_files = dict(extra_files or {})
+        self.child = None
+        self.deadline = None
+        self.load_error = None
+        self.warnings = []
+
+    def start_budget(self, seconds):
+        """Give the calls that follow ``seconds`` of wall time in total."""
+        self.deadline = time.monotonic() + seconds
+
+    def _timeout(self):
+        if self.deadline is None:
+            return self.sandbox.limits.timeout_s
+        return self.deadline - time.monotonic()
+
+    def _ensure_child(self):
+        if self.load_error is not None:
+            raise self.load_error
+        if self.child is not None:
+            return
+        copies = {f"{name}.py": path for name, path in self.files.items()}
+        copies.update(self.extra_files)
+        scratch = self.sandbox.scratch(copies)
+        self.child = Child(self.sandbox, scratch)
+        parts = wire.pack({"op": "load", "files": {n: str(scratch / f"{n}.py") for n in self.files}}, {})
+        try:
+            self._answer(self.child.request(parts, self._timeout()), during_load=True)
+        except StudentError as exc:
+            exc.during_load = True
+            exc.what = exc.file = ", ".join(copies)
+            self.load_error = exc
+            self.close()
+            raise
+
+    def _answer(self, reply, during_load=False):
+        header, arrays = reply
+        self.warnings = [str(w) for w in header.get("warnings", [])][:5]
+        if header.get("status") == "ok":
+            result = wire.decode(header.get("result"), arrays)
+            if "args_after" in header:
+                return result, wire.decode(header["args_after"], arrays)
+            return result
+        kind = str(header.get("type", "Exception"))
+        text = f"{kind}: {header.get('message', '')}".strip()
+        where = [str(w) for w in header.get("where", [])][:4]
+        if kind == "NotImplementedError" and not during_load:
+            raise StudentError("not_implemented", text, where)
+        if kind == "MemoryError":
+            raise StudentError("memory", text, where)
+        if kind == "OSError" and "File too large" in text:
+            raise StudentError("crashed", "output size limit exceeded (too much printing)", where)
+        raise StudentError("error", text, where)
+
+    def _send(self, header, what, **values):
+        self._ensure_child()
+        try:
+            return self._answer(self.child.request(wire.pack(header, values), self._timeout()))
+        except StudentError as exc:
+            exc.what = what
+            if exc.status in ("timeout", "crashed", "memory") and self.child is not None:
+                self.close()
+            raise
+
+    def call(self, target, *args, keep=False, echo=False, **kwargs):
+        """Call ``module.name`` (a function or class) with plain values; see ``method``."""
+        return self._send({"op": "call", "target": target, "keep": keep, "echo": echo},
+                          target.split(".", 1)[-1], args=list(args), kwargs=kwargs)
+
+    def new(self, target, *args, **kwargs):
+        """Construct ``module.Class(*args, **kwargs)`` in the child: returns a ``Ref``."""
+        return self.call(target, *args, keep=True, **kwargs)
+
+    def method(self, ref, name, *args, echo=False, keep=False):
+        """ref.name(*args). With echo, returns (result, args after the call)."""
+        return self._send({"op": "call", "target": ref.id, "method": name, "keep": keep, "echo": echo},
+                          f"{ref.type_name}.{name}", args=list(args))
+
+    def map(self, ref, name, variants):
+        """[ref.name(*args) for args in variants] in one round trip."""
+        return self._send({"op": "map", "target": ref.id, "method": name}, f"{ref.type_name}.{name}",
+                          variants=[list(v) for v in variants])
+
+    def get(self, ref, *path):
+        """The value at ref.path[0][path[1]]... (attributes, or keys of dicts)."""
+        return self._send({"op": "get", "target": ref.id, "path": list(path)},
+                          f"{ref.type_name}." + ".".join(map(str, path)))
+
+    def assign(self, ref, path, value):
+        """In place: ref.path...[...] = value (for parameters and state arrays)."""
+        return self._send({"op": "assign", "target": ref.id, "path": list(path)},
+                          f"{ref.type_name}." + ".".join(map(str, path)), value=value)
+
+    def output(self):
+        return self.child.output() if self.child else ""
+
+    def close(self):
+        if self.child is not None:
+            self.child.kill()
+            self.child = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

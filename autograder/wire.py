@@ -1,0 +1,309 @@
+"""The wire between the grader and the untrusted child process, and the child's loop.
+
+This one file is imported by the grader (``autograder.wire``) and run by the child as
+a script (``python -I -S wire.py LIBDIR SCRATCH READ_FD WRITE_FD``). It needs only the
+standard library and numpy, so the child never imports the rest of the grader.
+
+Frames: an 8-byte big-endian count of parts, then for each part an 8-byte length,
+then the parts. Part 0 is a JSON header; every further part is one array in numpy's
+``.npy`` format, always loaded with ``allow_pickle=False``, so no Python object ever
+crosses the wire: only JSON scalars, containers and plain float/int/bool arrays.
+
+Value encoding inside the JSON header:
+    null, true/false, numbers (NaN and inf allowed), {"s": str}, {"a": k} (array part k),
+    {"np": dtype, "v": x} (a numpy scalar), {"l": [...]}, {"t": [...]}, {"d": {...}} (str keys),
+    {"r": id} (an object kept in the child), {"rng": seed} (parent to child only:
+    np.random.default_rng(seed)), {"o": type name} (child to parent only: anything else).
+"""
+
+import io
+import json
+import os
+import struct
+import sys
+import traceback
+import warnings
+
+import numpy as np
+
+MAX_FRAME_BYTES = 256 * 1024 * 1024
+MAX_STRING = 2000
+_LEN = struct.Struct(">Q")
+
+
+class WireError(Exception):
+    """The other side sent something that is not a valid frame."""
+
+
+class Ref:
+    """A handle on an object that lives in the child (parent side)."""
+
+    def __init__(self, ref_id, type_name=""):
+        self.id = ref_id
+        self.type_name = type_name
+
+    def __repr__(self):
+        return f"Ref({self.id}, {self.type_name!r})"
+
+
+class Opaque:
+    """Something the child returned that cannot cross the wire (parent side)."""
+
+    def __init__(self, type_name):
+        self.type_name = type_name
+
+    def __repr__(self):
+        return f"<{self.type_name} object>"
+
+
+# -- framing -----------------------------------------------------------------
+
+def _read_exact(fd, n):
+    chunks = []
+    while n:
+        chunk = os.read(fd, min(n, 1 << 20))
+        if not chunk:
+            raise EOFError("the other side closed the pipe")
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def write_frame(fd, parts):
+    """Write one frame made of byte strings ``parts``."""
+    head = _LEN.pack(len(parts)) + b"".join(_LEN.pack(len(p)) for p in parts)
+    data = memoryview(head + b"".join(parts))
+    while data:
+        written = os.write(fd, data)
+        data = data[written:]
+
+
+def read_frame(fd, limit=MAX_FRAME_BYTES):
+    """Read one frame: a list of byte strings. Raises WireError past ``limit`` bytes."""
+    count = _LEN.unpack(_read_exact(fd, 8))[0]
+    if count > 100_000:
+        raise WireError(f"frame announces {count} parts")
+    lengths = [_LEN.unpack(_read_exact(fd, 8))[0] for _ in range(count)]
+    if sum(lengths) > limit:
+        raise WireError(f"frame of {sum(lengths)} bytes is over the limit")
+    return [_read_exact(fd, n) for n in lengths]
+
+
+# -- values --------------------------------------------------------------------
+
+def _array_bytes(a):
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(a), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def encode(value, keep=None, arrays=None):
+    """(json-able tree, list of npy byte strings) for ``value``.
+
+    keep: on the child, a callable that stores an object and returns its id; used for
+    objects that are not plain values (they become {"r": id}). Without it they become
+    {"o": type name}. arrays: a list to append the array parts to (default: a new one).
+    """
+    arrays = [] if arrays is None else arrays
+
+    def enc(v, depth):
+        if depth > 20:
+            return {"o": "nested too deeply"}
+        if v is None or isinstance(v, bool):
+            return v
+        if isinstance(v, Ref):
+            return {"r": v.id, "type": v.type_name}
+        if isinstance(v, np.generic):
+            if v.dtype.kind in "fiub":
+                return {"np": v.dtype.str, "v": v.item()}
+            return {"o": type(v).__name__}
+        if type(v) is int or type(v) is float:
+            return v
+        if type(v) is str:
+            return {"s": v[:MAX_STRING]}
+        if isinstance(v, np.ndarray):
+            if v.dtype.kind not in "fiub" or v.dtype.hasobject:
+                return {"o": f"ndarray of dtype {v.dtype}"}
+            arrays.append(_array_bytes(v.view(np.ndarray)))
+            return {"a": len(arrays) - 1, "sub": type(v).__name__} if type(v) is not np.ndarray else {"a": len(arrays) - 1}
+        if type(v) is list:
+            return {"l": [enc(x, depth + 1) for x in v]}
+        if type(v) is tuple:
+            return {"t": [enc(x, depth + 1) for x in v]}
+        if type(v) is dict and all(type(k) is str for k in v):
+            return {"d": {k: enc(x, depth + 1) for k, x in v.items()}}
+        if isinstance(v, dict) and "rng" in v:
+            return v
+        if keep is not None:
+            return {"r": keep(v), "type": type(v).__name__}
+        return {"o": type(v).__name__}
+
+    return enc(value, 0), arrays
+
+
+def decode(tree, arrays, resolve=None):
+    """The value encoded by ``encode``; ``resolve(id)`` maps {"r": id} on the child."""
+
+    def dec(t):
+        if t is None or isinstance(t, (bool, int, float)):
+            return t
+        if not isinstance(t, dict):
+            raise WireError(f"bad value {t!r}")
+        if "a" in t:
+            array = np.load(io.BytesIO(arrays[int(t["a"])]), allow_pickle=False)
+            return array
+        if "np" in t:
+            return np.dtype(t["np"]).type(t["v"])
+        if "s" in t:
+            return str(t["s"])
+        if "l" in t:
+            return [dec(x) for x in t["l"]]
+        if "t" in t:
+            return tuple(dec(x) for x in t["t"])
+        if "d" in t:
+            return {str(k): dec(x) for k, x in t["d"].items()}
+        if "r" in t:
+            return resolve(int(t["r"])) if resolve else Ref(int(t["r"]), str(t.get("type", "")))
+        if "rng" in t:
+            return np.random.default_rng(int(t["rng"]))
+        if "o" in t:
+            return Opaque(str(t["o"]))
+        raise WireError(f"bad value {t!r}")
+
+    return dec(tree)
+
+
+def pack(header, value_fields, keep=None):
+    """Frame parts for ``header`` with each field of ``value_fields`` encoded into it."""
+    arrays = []
+    header = dict(header)
+    for name, value in value_fields.items():
+        header[name] = encode(value, keep, arrays)[0]
+    return [json.dumps(header).encode()] + arrays
+
+
+def unpack(parts):
+    """(header dict, arrays) of a frame."""
+    try:
+        header = json.loads(parts[0])
+    except (ValueError, IndexError) as exc:
+        raise WireError(f"bad header: {exc}") from None
+    if not isinstance(header, dict):
+        raise WireError("header is not an object")
+    return header, parts[1:]
+
+
+# -- the child -------------------------------------------------------------------
+
+class _Server:
+    """Runs requests against the submission's modules and kept objects."""
+
+    def __init__(self):
+        self.modules = {}
+        self.objects = {}
+
+    def keep(self, obj):
+        ref_id = len(self.objects) + 1
+        self.objects[ref_id] = obj
+        return ref_id
+
+    def resolve_target(self, target):
+        if isinstance(target, int):
+            return self.objects[target]
+        module, _, attr = target.partition(".")
+        obj = self.modules[module]
+        for name in attr.split(".") if attr else ():
+            obj = getattr(obj, name)
+        return obj
+
+    def load(self, files):
+        import importlib.util
+
+        for name, path in files.items():
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+            self.modules[name] = module
+        return None
+
+    def call(self, target, method, args, kwargs):
+        obj = self.resolve_target(target)
+        fn = getattr(obj, method) if method else obj
+        return fn(*args, **kwargs)
+
+    def handle(self, header, arrays):
+        op = header.get("op")
+        values = {k: decode(header[k], arrays, self.objects.__getitem__) for k in ("args", "kwargs", "variants", "value") if k in header}
+        if op == "load":
+            return self.load(header["files"]), {}
+        if op == "call":
+            result = self.call(header["target"], header.get("method"), values["args"], values.get("kwargs", {}))
+            if header.get("keep"):
+                return Ref(self.keep(result), type(result).__name__), {"args_after": values["args"]} if header.get("echo") else {}
+            return result, {"args_after": values["args"]} if header.get("echo") else {}
+        if op == "map":
+            results = [self.call(header["target"], header.get("method"), args, {}) for args in values["variants"]]
+            return results, {}
+        if op == "get":
+            obj = self.resolve_target(header["target"])
+            for name in header["path"]:
+                obj = obj[name] if isinstance(obj, dict) else getattr(obj, name)
+            return obj, {}
+        if op == "assign":
+            obj = self.resolve_target(header["target"])
+            for name in header["path"]:
+                obj = obj[name] if isinstance(obj, dict) else getattr(obj, name)
+            obj[...] = values["value"]
+            return None, {}
+        raise ValueError(f"unknown op {op!r}")
+
+
+def _describe_exception(exc, files):
+    """(type name, message, the traceback lines inside the submission's files)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if any(f.filename == p for p in files)]
+    where = [f"{os.path.basename(f.filename)}, line {f.lineno}, in {f.name}: {f.line}" for f in frames[-3:]]
+    if isinstance(exc, SyntaxError):
+        where.append(f"{os.path.basename(exc.filename or '?')}, line {exc.lineno}: {(exc.text or '').strip()}")
+    return type(exc).__name__, str(exc)[:MAX_STRING], where
+
+
+def serve(read_fd, write_fd):
+    """Answer requests until the parent closes the pipe."""
+    server = _Server()
+    files = []
+    while True:
+        try:
+            header, arrays = unpack(read_frame(read_fd))
+        except EOFError:
+            return
+        if header.get("op") == "load":
+            files = list(header["files"].values())
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                result, extra = server.handle(header, arrays)
+                reply = {"status": "ok"}
+                fields = {"result": result, **extra}
+            except BaseException as exc:  # the student's exception, reported not raised
+                name, text, where = _describe_exception(exc, files)
+                reply = {"status": "error", "type": name, "message": text, "where": where}
+                fields = {}
+        reply["warnings"] = sorted({f"{w.category.__name__}: {w.message}"[:300] for w in caught})
+        try:
+            parts = pack(reply, fields, keep=server.keep)
+        except Exception as exc:  # a value whose encoding failed (e.g. a hostile subclass)
+            parts = pack({"status": "error", "type": "UnencodableResult", "message": str(exc)[:300], "where": [], "warnings": []}, {})
+        write_frame(write_fd, parts)
+
+
+def main(argv):
+    """Child entry point: LIBDIR SCRATCH READ_FD WRITE_FD."""
+    libdir, scratch, read_fd, write_fd = argv[1], argv[2], int(argv[3]), int(argv[4])
+    sys.path[:0] = [scratch, libdir]
+    os.chdir(scratch)
+    serve(read_fd, write_fd)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,85 @@
+"""Student-facing messages in English and Korean.
+
+``message(key, lang, **fields)`` formats one message. Both catalogues hold the same
+keys (a test checks it). The language comes from course.toml's ``language`` for the
+grader and from the BACKPROP_LAB_LANG environment variable for the public checks.
+"""
+
+import os
+
+EN = {
+    "not_implemented": "{what} is not implemented yet (it still raises NotImplementedError).",
+    "raised": "{what} raised {error}",
+    "timeout": "{what} did not finish within {seconds:g} s (an infinite loop, or far too slow). The test was stopped.",
+    "part_budget": "Not run: earlier checks of this part used up its time budget of {seconds:g} s.",
+    "memory": "{what} used more than the memory limit of {limit_mb} MB. The test was stopped.",
+    "crashed": "The process running your code stopped during {what} ({detail}). Calls such as exit(), os._exit() or a crash of Python end the test.",
+    "import_failed": "Your file {file} could not be imported: {error}",
+    "missing_file": "The submission has no {file}.",
+    "missing_name": "{file} does not define {name}.",
+    "wrong_type": "{what} returned {got}; expected {expected}.",
+    "wrong_shape": "{what} has shape {got}; expected shape {expected} (the shape of {like}).",
+    "wrong_dtype": "{what} has dtype {got}; expected float64.",
+    "nonfinite": "{what} contains NaN or inf.",
+    "mismatch": "{what} differs from the expected values: worst element {index}: got {got:.6g}, expected {expected:.6g} (relative error {err:.2e}, tolerance {tol:.0e}).",
+    "gradcheck_failed": "{what} disagrees with the numerical gradient of your own forward: worst element {index}: backward gave {got:.6g}, centred differences give {expected:.6g} (relative error {err:.2e}, tolerance {tol:.0e}).",
+    "directional_failed": "{what} disagrees with the numerical gradient of your own forward along a random direction: backward gives {got:.6g}, centred differences give {expected:.6g} (relative error {err:.2e}).",
+    "mutated": "{what} modified its argument {arg}. forward and backward must not change their inputs or dout; copy before changing an array.",
+    "warning_raised": "{what} raised a numpy warning: {warning}. Use a numerically stable formula.",
+    "mask_mismatch": "{what}: {count} of {total} units differ from the expected mask (first at index {index}: got {got}, expected {expected}).",
+    "pattern_nonfinite": "It contains NaN or inf.",
+    "pattern_transposed": "It looks transposed.",
+    "pattern_zero": "It is all zeros.",
+    "pattern_sign": "It has the wrong sign.",
+    "pattern_times_n": "It is N = {n} times too large: did you forget to divide by the batch size?",
+    "pattern_divided_n": "It is N = {n} times too small: did you divide by the batch size twice?",
+    "pattern_factor": "It is off by a constant factor of {factor:.4g}.",
+    "pattern_leak": "It is right where the expected gradient is non-zero but not zero elsewhere.",
+    "passed": "passed",
+    "part_summary": "{part}: {score:g} / {max_score:g}",
+}
+
+KO = {
+    "not_implemented": "{what}이(가) 아직 구현되지 않았습니다 (여전히 NotImplementedError를 발생시킵니다).",
+    "raised": "{what}에서 예외가 발생했습니다: {error}",
+    "timeout": "{what}이(가) {seconds:g}초 안에 끝나지 않았습니다 (무한 루프이거나 너무 느립니다). 테스트를 중단했습니다.",
+    "part_budget": "실행하지 않음: 이 파트의 앞선 검사들이 시간 예산 {seconds:g}초를 모두 사용했습니다.",
+    "memory": "{what}이(가) 메모리 한도 {limit_mb} MB를 넘었습니다. 테스트를 중단했습니다.",
+    "crashed": "{what} 실행 중 코드를 실행하던 프로세스가 멈췄습니다 ({detail}). exit(), os._exit() 호출이나 Python의 비정상 종료는 테스트를 끝냅니다.",
+    "import_failed": "제출한 파일 {file}을(를) import할 수 없습니다: {error}",
+    "missing_file": "제출물에 {file}이(가) 없습니다.",
+    "missing_name": "{file}에 {name}이(가) 정의되어 있지 않습니다.",
+    "wrong_type": "{what}이(가) {got}을(를) 반환했습니다. 기대한 값: {expected}.",
+    "wrong_shape": "{what}의 shape가 {got}입니다. 기대한 shape: {expected} ({like}의 shape).",
+    "wrong_dtype": "{what}의 dtype이 {got}입니다. float64여야 합니다.",
+    "nonfinite": "{what}에 NaN 또는 inf가 있습니다.",
+    "mismatch": "{what}이(가) 기대한 값과 다릅니다: 가장 큰 차이는 원소 {index}: 계산값 {got:.6g}, 기대값 {expected:.6g} (상대 오차 {err:.2e}, 허용 오차 {tol:.0e}).",
+    "gradcheck_failed": "{what}이(가) 여러분의 forward로 구한 수치 미분과 다릅니다: 가장 큰 차이는 원소 {index}: backward {got:.6g}, 중심 차분 {expected:.6g} (상대 오차 {err:.2e}, 허용 오차 {tol:.0e}).",
+    "directional_failed": "{what}이(가) 임의 방향의 수치 미분과 다릅니다: backward {got:.6g}, 중심 차분 {expected:.6g} (상대 오차 {err:.2e}).",
+    "mutated": "{what}이(가) 인자 {arg}을(를) 변경했습니다. forward와 backward는 입력이나 dout을 바꾸면 안 됩니다. 배열을 바꾸기 전에 복사하세요.",
+    "warning_raised": "{what}에서 numpy 경고가 발생했습니다: {warning}. 수치적으로 안정한 식을 사용하세요.",
+    "mask_mismatch": "{what}: 전체 {total}개 유닛 중 {count}개가 기대한 마스크와 다릅니다 (첫 번째 위치 {index}: 계산값 {got}, 기대값 {expected}).",
+    "pattern_nonfinite": "NaN 또는 inf가 포함되어 있습니다.",
+    "pattern_transposed": "전치(transpose)된 것으로 보입니다.",
+    "pattern_zero": "모든 값이 0입니다.",
+    "pattern_sign": "부호가 반대입니다.",
+    "pattern_times_n": "N = {n}배 큽니다: 배치 크기로 나누는 것을 잊었나요?",
+    "pattern_divided_n": "N = {n}배 작습니다: 배치 크기로 두 번 나누었나요?",
+    "pattern_factor": "상수배 {factor:.4g}만큼 차이가 납니다.",
+    "pattern_leak": "기대한 기울기가 0이 아닌 곳은 맞지만, 나머지 위치가 0이 아닙니다.",
+    "passed": "통과",
+    "part_summary": "{part}: {score:g} / {max_score:g}",
+}
+
+CATALOGUES = {"en": EN, "ko": KO}
+
+
+def default_language():
+    """The language of the public checks: BACKPROP_LAB_LANG if set to a known one, else English."""
+    lang = os.environ.get("BACKPROP_LAB_LANG", "en")
+    return lang if lang in CATALOGUES else "en"
+
+
+def message(key, lang="en", **fields):
+    """The message ``key`` in ``lang`` ("en" or "ko"), formatted with ``fields``."""
+    return CATALOGUES[lang][key].format(**fields)

@@ -1,0 +1,43 @@
+"""Shared fixtures: the bundled course, a sandbox per test session, seeded generators."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.config import load_course
+from autograder.grading import sandbox_limits
+from autograder.sandbox import Sandbox
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def course():
+    return load_course(ROOT)
+
+
+@pytest.fixture(scope="session")
+def sandbox(course):
+    with Sandbox(sandbox_limits(course)) as box:
+        yield box
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def write_submission(tmp_path):
+    """Write {file name: text} into a fresh folder and return the folder."""
+    counter = iter(range(10**6))
+
+    def write(files):
+        folder = tmp_path / f"submission{next(counter)}"
+        folder.mkdir()
+        for name, text in files.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        return folder
+
+    return write

@@ -1,0 +1,65 @@
+"""course.toml: the bundled file loads; bad files are rejected naming the key and the expectation."""
+
+import shutil
+
+import pytest
+
+from autograder.config import ConfigError, load_course
+from tests.conftest import ROOT
+
+
+def test_bundled_course_loads_with_all_assignments(course):
+    assert [a.id for a in course.assignments] == ["a1_gates", "a2_layers", "a3_losses", "a4_optimizers", "a5_training"]
+    for assignment in course.assignments:
+        assert sum(p.points for p in assignment.parts) == assignment.points
+
+
+@pytest.fixture
+def course_copy(tmp_path):
+    shutil.copy(ROOT / "course.toml", tmp_path / "course.toml")
+    shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
+    return tmp_path
+
+
+def edit(folder, old, new):
+    path = folder / "course.toml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ('timeout_s = 5.0', 'timeout_s = 5.0\ntimout = 3', "limits.timout: expected one of"),
+    ('timeout_s = 5.0', 'timeout_s = "ten"', "limits.timeout_s: expected a number, got 'ten'"),
+    ('language = "ko"', 'language = "fr"', "course.language: expected one of ('en', 'ko'), got 'fr'"),
+    ('{ id = "add_gate", title = "AddGate (and unbroadcast)", points = 15 }',
+     '{ id = "add_gate", title = "AddGate (and unbroadcast)", points = 16 }',
+     "assignments[a1_gates].parts: expected points adding up to 100, got '101'"),
+    ('files = ["gates.py"]', 'files = ["gate.py"]', "assignments[a1_gates].files: expected a file solutions/a1_gates/gate.py"),
+    ('files = ["gates.py"]', 'files = "gates.py"', "assignments[a1_gates].files: expected a list of strings"),
+    ('{ id = "neuron", title = "The sigmoid neuron by chaining gates", points = 25 }',
+     '{ id = "neuron", title = "The sigmoid neuron by chaining gates", points = 25, hidden = true }',
+     "assignments[a1_gates].parts[4].hidden: expected one of"),
+    ('uses = ["a2_layers", "a3_losses", "a4_optimizers"]', 'uses = ["a2_layer"]',
+     "assignments[a5_training].uses: expected ids of other assignments"),
+])
+def test_bad_course_toml_is_rejected_with_file_key_and_expectation(course_copy, old, new, expected):
+    edit(course_copy, old, new)
+    with pytest.raises(ConfigError) as info:
+        load_course(course_copy)
+    assert str(course_copy / "course.toml") in str(info.value)
+    assert expected in str(info.value)
+
+
+def test_changing_points_changes_the_maximum(course_copy):
+    edit(course_copy, 'points = 15 }', 'points = 25 }')
+    edit(course_copy, 'id = "a1_gates"\ntitle = "Gates of a computational graph"\npoints = 100',
+         'id = "a1_gates"\ntitle = "Gates of a computational graph"\npoints = 110')
+    assignment = load_course(course_copy).assignment("a1_gates")
+    assert assignment.part("add_gate").points == 25 and assignment.points == 110
+
+
+def test_not_toml_at_all(course_copy):
+    (course_copy / "course.toml").write_text("[course\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_course(course_copy)
