@@ -6,6 +6,7 @@ appends a row to ``OUT/gradebook.csv`` as each submission finishes.
 
 import csv
 import statistics
+from pathlib import Path
 
 from autograder.grading import grade, sandbox_limits
 from autograder.sandbox import Sandbox
@@ -15,6 +16,12 @@ def student_folders(submissions):
     """(student id, path) of each submission: the entries of ``submissions``, sorted."""
     return [(p.stem if p.is_file() else p.name, p) for p in sorted(submissions.iterdir())
             if not p.name.startswith(".") and (p.is_dir() or p.suffix in (".py", ".ipynb"))]
+
+
+def main(course, args):
+    """`course grade-batch`."""
+    return grade_batch(course, course.assignment(args.assignment), Path(args.submissions), Path(args.out),
+                       jobs=args.jobs)
 
 
 def grade_batch(course, assignment, submissions, out, jobs=1):

@@ -3,8 +3,10 @@
     course release [ASSIGNMENT ...] [--check]
     course check ASSIGNMENT [PATH]
     course grade ASSIGNMENT SUBMISSION --student ID [--json FILE] [--feedback FILE]
-    course grade-batch ASSIGNMENT SUBMISSIONS_DIR --out DIR [--jobs N]
+    course grade-batch ASSIGNMENT SUBMISSIONS --out DIR [--jobs N]
     course validate [ASSIGNMENT ...]
+    course gradescope ASSIGNMENT --out autograder.zip
+    course release ASSIGNMENT --classroom DIR
 
 Exit status: 0 when the command did its job (whatever a student scored), 1 when a
 check it runs failed (validate, release --check, check), 2 when it could not run.
@@ -40,6 +42,14 @@ def cmd_release(course, args):
 
     ids = args.assignments or released_ids(course)
     out = console()
+    if args.classroom:
+        from autograder.classroom import write_template
+
+        for aid in ids:
+            target = Path(args.classroom) / aid if len(ids) > 1 else Path(args.classroom)
+            write_template(course, course.assignment(aid), target)
+            out.print(f"{aid}: wrote a GitHub Classroom template repository to {target}/")
+        return 0
     bad = 0
     for aid in ids:
         assignment = course.assignment(aid)
@@ -106,10 +116,15 @@ def cmd_grade(course, args):
 
 
 def cmd_grade_batch(course, args):
-    from autograder.batch import grade_batch
+    from autograder.batch import main
 
-    return grade_batch(course, course.assignment(args.assignment), Path(args.submissions), Path(args.out),
-                       jobs=args.jobs)
+    return main(course, args)
+
+
+def cmd_gradescope(course, args):
+    from autograder.gradescope import main
+
+    return main(course, args)
 
 
 def cmd_validate(course, args):
@@ -140,6 +155,7 @@ def parser():
     s = sub.add_parser("release", help="write assignments/ from solutions/")
     s.add_argument("assignments", nargs="*")
     s.add_argument("--check", action="store_true", help="fail if assignments/ is out of date")
+    s.add_argument("--classroom", metavar="DIR", help="write a GitHub Classroom template repository to DIR")
     s.set_defaults(run=cmd_release)
     s = sub.add_parser("check", help="run the public checks on your files")
     s.add_argument("assignment")
@@ -153,12 +169,16 @@ def parser():
     s.add_argument("--json", help="write Gradescope's results.json here")
     s.add_argument("--feedback", help="write the student's Markdown feedback here")
     s.set_defaults(run=cmd_grade)
-    s = sub.add_parser("grade-batch", help="grade a folder of submissions, one per student")
+    s = sub.add_parser("grade-batch", help="grade a class: a folder of submissions, an nbgrader tree or a zip")
     s.add_argument("assignment")
     s.add_argument("submissions")
     s.add_argument("--out", required=True)
     s.add_argument("--jobs", type=int, default=1)
     s.set_defaults(run=cmd_grade_batch)
+    s = sub.add_parser("gradescope", help="write a Gradescope autograder bundle")
+    s.add_argument("assignment")
+    s.add_argument("--out", required=True, help="the .zip to write")
+    s.set_defaults(run=cmd_gradescope)
     s = sub.add_parser("validate", help="prove the grader right on reference, stubs and known bugs")
     s.add_argument("assignments", nargs="*")
     s.set_defaults(run=cmd_validate)

@@ -13,7 +13,9 @@ import importlib.util
 import os
 import sys
 import time
+import types
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 
@@ -44,18 +46,42 @@ def hidden_checks(assignment):
     return importlib.import_module(f"autograder.hidden.{assignment.id}").CHECKS
 
 
+def _import_solution(course, assignment_id, file_name):
+    path = course.solutions / assignment_id / file_name
+    name = f"_reference_{assignment_id}_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def load_reference(course, assignment):
-    """The reference modules of ``assignment``: {module name: module}, imported in-process."""
-    modules = {}
-    for file_name in assignment.files:
-        path = course.solutions / assignment.id / file_name
-        name = f"_reference_{assignment.id}_{path.stem}"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-        modules[path.stem] = module
+    """The reference modules of ``assignment``: {module name: module}, imported in-process.
+
+    An assignment that ``uses`` earlier ones also gets ``components``, a namespace of
+    their reference modules (``components.layers``), as the student's code does.
+    """
+    modules = {Path(f).stem: _import_solution(course, assignment.id, f) for f in assignment.files}
+    if assignment.uses:
+        modules["components"] = types.SimpleNamespace(**{
+            Path(f).stem: _import_solution(course, used, f)
+            for used in assignment.uses for f in course.assignment(used).files})
     return modules
+
+
+def component_files(course, assignment):
+    """{relative name: path} of the reference components given to the student's code.
+
+    They are the files released in ``assignments/<id>/components/`` (earlier assignments,
+    released only once those are due), so the child learns nothing it was not given.
+    """
+    if not assignment.uses:
+        return {}, []
+    files = {f"components/{f}": course.solutions / used / f
+             for used in assignment.uses for f in course.assignment(used).files}
+    files["components/__init__.py"] = Path(__file__).parent / "components_init.py"
+    return files, [f"components.{Path(name).stem}" for name in files if not name.endswith("__init__.py")]
 
 
 def sandbox_limits(course):
@@ -118,13 +144,14 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
     submission = find_submission(assignment, submission_path, sandbox.workdir())
     checks = hidden_checks(assignment)
     reference = Reference(load_reference(course, assignment))
+    components = component_files(course, assignment)
     result = GradingResult(assignment.id, student_id, language=lang, isolation=sandbox.isolation)
     load_error = None
     for part in assignment.parts:
         part_checks = [c for c in checks if c.part == part.id]
         total_weight = sum(Fraction(c.weight) for c in part_checks)
         score = Fraction(0)
-        session = Session(sandbox, {f[:-3]: p for f, p in submission.files.items()})
+        session = Session(sandbox, {f[:-3]: p for f, p in submission.files.items()}, *components)
         session.load_error = load_error
         part_deadline = time.monotonic() + PART_BUDGET * sandbox.limits.timeout_s
         with session:

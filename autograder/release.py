@@ -103,7 +103,7 @@ def release_files(course, assignment):
         for name in used.files:
             files[f"components/{name}"] = strip_markers((course.solutions / used_id / name).read_text(encoding="utf-8"))
     if assignment.uses:
-        files["components/__init__.py"] = '"""Reference components of earlier assignments, given to this one."""\n'
+        files["components/__init__.py"] = (Path(__file__).parent / "components_init.py").read_text(encoding="utf-8")
     import nbformat
 
     for lang in LANGUAGES:

@@ -203,15 +203,18 @@ class Session:
     """The hidden tests' handle on one submission's code.
 
     files: {module name: path of the student's file}; each module is imported in a
-    fresh child before the first call. Calls return decoded values (plain numpy
+    fresh child before the first call. extra_files: {relative name: path} copied
+    beside them (the reference components an assignment is given); packages: the
+    module names among them to import before the student's files. Calls return decoded values (plain numpy
     arrays, floats, lists, tuples, dicts, ``wire.Ref`` handles, ``wire.Opaque``) or
     raise ``StudentError``.
     """
 
-    def __init__(self, sandbox, files, extra_files=None):
+    def __init__(self, sandbox, files, extra_files=None, packages=()):
         self.sandbox = sandbox
         self.files = dict(files)
         self.extra_files = dict(extra_files or {})
+        self.packages = list(packages)
         self.child = None
         self.deadline = None
         self.load_error = None
@@ -235,12 +238,13 @@ class Session:
         copies.update(self.extra_files)
         scratch = self.sandbox.scratch(copies)
         self.child = Child(self.sandbox, scratch)
-        parts = wire.pack({"op": "load", "files": {n: str(scratch / f"{n}.py") for n in self.files}}, {})
+        parts = wire.pack({"op": "load", "files": {n: str(scratch / f"{n}.py") for n in self.files},
+                           "packages": self.packages}, {})
         try:
             self._answer(self.child.request(parts, self._timeout()), during_load=True)
         except StudentError as exc:
             exc.during_load = True
-            exc.what = exc.file = ", ".join(copies)
+            exc.what = exc.file = ", ".join(f"{n}.py" for n in self.files)
             self.load_error = exc
             self.close()
             raise

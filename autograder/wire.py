@@ -211,14 +211,20 @@ class _Server:
         if isinstance(target, int):
             return self.objects[target]
         module, _, attr = target.partition(".")
-        obj = self.modules[module]
+        obj = self.modules[module]  # a student module, or "components" (the given reference components)
         for name in attr.split(".") if attr else ():
             obj = getattr(obj, name)
         return obj
 
-    def load(self, files):
+    def load(self, files, packages=()):
+        """Import the student's files ({module name: path}) and the given packages by name."""
+        import importlib
         import importlib.util
 
+        for name in packages:
+            top = name.partition(".")[0]
+            importlib.import_module(name)
+            self.modules[top] = sys.modules[top]
         for name, path in files.items():
             spec = importlib.util.spec_from_file_location(name, path)
             module = importlib.util.module_from_spec(spec)
@@ -236,7 +242,7 @@ class _Server:
         op = header.get("op")
         values = {k: decode(header[k], arrays, self.objects.__getitem__) for k in ("args", "kwargs", "variants", "value") if k in header}
         if op == "load":
-            return self.load(header["files"]), {}
+            return self.load(header["files"], header.get("packages", ())), {}
         if op == "call":
             result = self.call(header["target"], header.get("method"), values["args"], values.get("kwargs", {}))
             if header.get("keep"):
