@@ -36,6 +36,9 @@ class Reference:
         result = getattr(obj, name)(*args)
         return (result, args) if echo else result
 
+    def keep(self, value):
+        return copy.deepcopy(value)
+
     def map(self, obj, name, variants):
         return [getattr(obj, name)(*copy.deepcopy(list(v))) for v in variants]
 

@@ -292,6 +292,10 @@ class Session:
         return self._send({"op": "call", "target": ref.id, "method": name, "keep": keep, "echo": echo},
                           f"{ref.type_name}.{name}", args=list(args))
 
+    def keep(self, value):
+        """Store ``value`` (arrays, lists...) in the child: returns a ``Ref`` to pass back in later calls."""
+        return self._send({"op": "keep"}, "keep", value=value)
+
     def map(self, ref, name, variants):
         """[ref.name(*args) for args in variants] in one round trip."""
         return self._send({"op": "map", "target": ref.id, "method": name}, f"{ref.type_name}.{name}",

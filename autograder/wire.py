@@ -248,6 +248,9 @@ class _Server:
             if header.get("keep"):
                 return Ref(self.keep(result), type(result).__name__), {"args_after": values["args"]} if header.get("echo") else {}
             return result, {"args_after": values["args"]} if header.get("echo") else {}
+        if op == "keep":
+            value = values["value"]
+            return Ref(self.keep(value), type(value).__name__), {}
         if op == "map":
             results = [self.call(header["target"], header.get("method"), args, {}) for args in values["variants"]]
             return results, {}
