@@ -8,6 +8,21 @@ once and run on both. The reference gets copies of every argument.
 
 import copy
 
+from autograder.wire import RngSeed, follow
+
+
+def _local(value):
+    """A copy of ``value`` with every RngSeed turned into its generator."""
+    if isinstance(value, RngSeed):
+        return value.generator()
+    if isinstance(value, list):
+        return [_local(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_local(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _local(v) for k, v in value.items()}
+    return copy.deepcopy(value)
+
 
 
 class Reference:
@@ -23,16 +38,18 @@ class Reference:
             obj = getattr(obj, name)
         return obj
 
-    def call(self, target, *args, keep=False, echo=False, **kwargs):
-        args = copy.deepcopy(list(args))
-        result = self._resolve(target)(*args, **copy.deepcopy(kwargs))
+    def call(self, target, *args, keep=False, echo=False, collect=0, **kwargs):
+        args = _local(list(args))
+        result = self._resolve(target)(*args, **_local(kwargs))
+        if collect:
+            result = list(result)
         return (result, args) if echo else result
 
     def new(self, target, *args, **kwargs):
         return self.call(target, *args, **kwargs)
 
     def method(self, obj, name, *args, echo=False, keep=False):
-        args = copy.deepcopy(list(args))
+        args = _local(list(args))
         result = getattr(obj, name)(*args)
         return (result, args) if echo else result
 
@@ -40,16 +57,12 @@ class Reference:
         return copy.deepcopy(value)
 
     def map(self, obj, name, variants):
-        return [getattr(obj, name)(*copy.deepcopy(list(v))) for v in variants]
+        return [getattr(obj, name)(*_local(list(v))) for v in variants]
 
     def get(self, obj, *path):
-        for name in path:
-            obj = obj[name] if isinstance(obj, dict) else getattr(obj, name)
-        return copy.deepcopy(obj)
+        return copy.deepcopy(follow(obj, path))
 
     def assign(self, obj, path, value):
-        for name in path:
-            obj = obj[name] if isinstance(obj, dict) else getattr(obj, name)
-        obj[...] = value
+        follow(obj, path)[...] = value
 
 

@@ -278,9 +278,13 @@ class Session:
                 self.close()
             raise
 
-    def call(self, target, *args, keep=False, echo=False, **kwargs):
-        """Call ``module.name`` (a function or class) with plain values; see ``method``."""
-        return self._send({"op": "call", "target": target, "keep": keep, "echo": echo},
+    def call(self, target, *args, keep=False, echo=False, collect=0, **kwargs):
+        """Call ``module.name`` (a function or class) with plain values; see ``method``.
+
+        collect: when > 0, the result is iterated into a list of at most that many items
+        (for generators).
+        """
+        return self._send({"op": "call", "target": target, "keep": keep, "echo": echo, "collect": collect},
                           target.split(".", 1)[-1], args=list(args), kwargs=kwargs)
 
     def new(self, target, *args, **kwargs):

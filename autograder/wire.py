@@ -46,6 +46,16 @@ class Ref:
         return f"Ref({self.id}, {self.type_name!r})"
 
 
+class RngSeed:
+    """Stands for ``np.random.default_rng(seed)``, created on the side that receives it."""
+
+    def __init__(self, seed):
+        self.seed = int(seed)
+
+    def generator(self):
+        return np.random.default_rng(self.seed)
+
+
 class Opaque:
     """Something the child returned that cannot cross the wire (parent side)."""
 
@@ -113,6 +123,8 @@ def encode(value, keep=None, arrays=None):
             return v
         if isinstance(v, Ref):
             return {"r": v.id, "type": v.type_name}
+        if isinstance(v, RngSeed):
+            return {"rng": v.seed}
         if isinstance(v, np.generic):
             if v.dtype.kind in "fiub":
                 return {"np": v.dtype.str, "v": v.item()}
@@ -132,8 +144,6 @@ def encode(value, keep=None, arrays=None):
             return {"t": [enc(x, depth + 1) for x in v]}
         if type(v) is dict and all(type(k) is str for k in v):
             return {"d": {k: enc(x, depth + 1) for k, x in v.items()}}
-        if isinstance(v, dict) and "rng" in v:
-            return v
         if keep is not None:
             return {"r": keep(v), "type": type(v).__name__}
         return {"o": type(v).__name__}
@@ -245,6 +255,8 @@ class _Server:
             return self.load(header["files"], header.get("packages", ())), {}
         if op == "call":
             result = self.call(header["target"], header.get("method"), values["args"], values.get("kwargs", {}))
+            if header.get("collect"):
+                result = _collect(result, int(header["collect"]))
             if header.get("keep"):
                 return Ref(self.keep(result), type(result).__name__), {"args_after": values["args"]} if header.get("echo") else {}
             return result, {"args_after": values["args"]} if header.get("echo") else {}
@@ -256,16 +268,29 @@ class _Server:
             return results, {}
         if op == "get":
             obj = self.resolve_target(header["target"])
-            for name in header["path"]:
-                obj = obj[name] if isinstance(obj, dict) else getattr(obj, name)
-            return obj, {}
+            return follow(obj, header["path"]), {}
         if op == "assign":
-            obj = self.resolve_target(header["target"])
-            for name in header["path"]:
-                obj = obj[name] if isinstance(obj, dict) else getattr(obj, name)
+            obj = follow(self.resolve_target(header["target"]), header["path"])
             obj[...] = values["value"]
             return None, {}
         raise ValueError(f"unknown op {op!r}")
+
+
+def follow(obj, path):
+    """obj[...] along ``path``: an int indexes a sequence, a str a dict key or else an attribute."""
+    for name in path:
+        obj = obj[name] if isinstance(name, int) or isinstance(obj, dict) else getattr(obj, name)
+    return obj
+
+
+def _collect(result, limit):
+    """The items of an iterable result as a list (at most ``limit``; more is an error)."""
+    items = []
+    for item in result:
+        items.append(item)
+        if len(items) > limit:
+            raise ValueError(f"more than {limit} items")
+    return items
 
 
 def _describe_exception(exc, files):
