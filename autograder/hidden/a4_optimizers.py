@@ -1,0 +1,45 @@
+"""Hidden checks of a4_optimizers (optim.py): trajectories on hidden objectives, and clipping.
+
+Every optimizer runs on an ill-conditioned quadratic, the Rosenbrock function and two
+parameters of different shapes in one step (state per position); Adam's first step
+shows its bias correction. Each trajectory is compared with the reference's step by
+step, and the final loss is recomputed by the grader.
+"""
+
+from autograder.optim_checks import ClipCheck, OptimizerTrajectory, quadratic, rosenbrock, two_shapes
+
+RAVINE = quadratic([1.0, 50.0])
+
+SETTINGS = {
+    "sgd": ("optim.SGD", {"lr": 0.01}),
+    "momentum": ("optim.Momentum", {"lr": 0.005, "mu": 0.9}),
+    "adagrad": ("optim.Adagrad", {"lr": 0.3}),
+    "rmsprop": ("optim.RMSProp", {"lr": 0.01, "rho": 0.9}),
+    "adam": ("optim.Adam", {"lr": 0.05}),
+}
+
+
+def trajectories(part, target, kwargs):
+    return [
+        OptimizerTrajectory(part, f"ill-conditioned quadratic, {kwargs}", target=target, kwargs=kwargs,
+                            objective=RAVINE, steps=40),
+        OptimizerTrajectory(part, f"Rosenbrock function, {kwargs}", target=target, kwargs=kwargs,
+                            objective=rosenbrock(), steps=40),
+        OptimizerTrajectory(part, "two parameters of different shapes in one step (state per position)",
+                            target=target, kwargs=kwargs, objective=two_shapes(), steps=15),
+    ]
+
+
+CHECKS = [
+    *(check for part, (target, kwargs) in SETTINGS.items() for check in trajectories(part, target, kwargs)),
+    OptimizerTrajectory("adam", "the first step shows bias correction", target="optim.Adam",
+                        kwargs={"lr": 0.1, "beta1": 0.9, "beta2": 0.999}, objective=two_shapes(), steps=1),
+    OptimizerTrajectory("adam", "default hyper-parameters", target="optim.Adam", kwargs={}, objective=RAVINE,
+                        steps=10),
+    ClipCheck("clip", "norm above max_norm: every array scaled by the same factor", target="optim.clip_grad_norm",
+              scale=3.0, max_norm=1.0),
+    ClipCheck("clip", "norm below max_norm: nothing changes", target="optim.clip_grad_norm", scale=0.05,
+              max_norm=5.0),
+    ClipCheck("clip", "an exploding gradient of norm ~1e6", target="optim.clip_grad_norm", scale=1e5,
+              max_norm=0.5),
+]

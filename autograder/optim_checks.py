@@ -1,0 +1,132 @@
+"""Check kinds for optimizers: trajectories against the reference, and gradient clipping.
+
+The student's optimizer lives in the child and only ever sees arrays: the grader keeps
+the parameter arrays in the child (so state keyed on them survives between steps),
+computes each step's gradients itself from the parameters the child returns, and
+recomputes the final loss from them. The hidden objectives never enter the child.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from autograder.checks import Check, CheckFailure, as_checked_array, as_checked_float, assert_close
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A hidden objective: init(rng) -> list of arrays; loss(params) -> float; grads(params) -> list."""
+
+    name: str
+    init: Callable
+    loss: Callable
+    grads: Callable
+
+
+def quadratic(curvatures):
+    """f(x) = 1/2 sum(c_i x_i^2) over one vector: ill-conditioned when the c_i differ a lot."""
+    c = np.asarray(curvatures, dtype=np.float64)
+    return Objective(
+        f"quadratic with curvatures {list(curvatures)}",
+        lambda rng: [rng.uniform(1.0, 2.0, c.shape) * np.sign(rng.standard_normal(c.shape))],
+        lambda p: float(0.5 * np.sum(c * p[0] ** 2)),
+        lambda p: [c * p[0]],
+    )
+
+
+def rosenbrock():
+    """f(x, y) = (1 - x)^2 + 100 (y - x^2)^2 over one vector of size 2, from near (-1.2, 1)."""
+    def loss(p):
+        x, y = p[0]
+        return float((1 - x) ** 2 + 100 * (y - x * x) ** 2)
+
+    def grads(p):
+        x, y = p[0]
+        return [np.array([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)])]
+
+    return Objective("the Rosenbrock function", lambda rng: [np.array([-1.2, 1.0]) + 0.05 * rng.standard_normal(2)],
+                     loss, grads)
+
+
+def two_shapes():
+    """Separable quadratic over a (3, 2) matrix and a (2,) vector with different curvatures."""
+    curv_w = np.array([[1.0, 4.0], [9.0, 0.5], [2.0, 3.0]])
+    curv_b = np.array([10.0, 0.2])
+
+    def init(rng):
+        return [rng.standard_normal((3, 2)), rng.standard_normal(2)]
+
+    return Objective("a (3, 2) and a (2,) parameter with different curvatures", init,
+                     lambda p: float(0.5 * np.sum(curv_w * p[0] ** 2) + 0.5 * np.sum(curv_b * p[1] ** 2)),
+                     lambda p: [curv_w * p[0], curv_b * p[1]])
+
+
+@dataclass
+class OptimizerTrajectory(Check):
+    """``steps`` steps of the student's optimizer on a hidden objective, against the reference.
+
+    Every step's parameters must match the reference's within the reference tolerance,
+    the gradients passed in must come back unchanged, the parameters must be updated
+    in place, and the final loss (recomputed here) must be at most ``threshold`` times
+    the reference's final loss (plus 1e-12).
+    """
+
+    target: str = ""
+    kwargs: dict = None
+    objective: Objective = None
+    steps: int = 30
+    threshold: float = 1.0 + 1e-6
+
+    def run(self, ctx):
+        rng = np.random.default_rng(int(ctx.rng.integers(2**31)))
+        start = self.objective.init(rng)
+        name = self.target.split(".", 1)[1]
+        ref_opt = ctx.reference.new(self.target, **self.kwargs)
+        ref_params = [p.copy() for p in start]
+        opt = ctx.student.new(self.target, **self.kwargs)
+        handles = [ctx.student.keep(p) for p in start]
+        together = ctx.student.keep(tuple(handles))
+        params = [p.copy() for p in start]
+        for step in range(1, self.steps + 1):
+            grads = self.objective.grads(params)
+            ref_opt.step(ref_params, [g.copy() for g in self.objective.grads(ref_params)])
+            _, after = ctx.student.method(opt, "step", list(handles), grads, echo=True)
+            for i, (g, g_after) in enumerate(zip(grads, after[1])):
+                if not isinstance(g_after, np.ndarray) or not np.array_equal(g, g_after):
+                    raise CheckFailure(ctx.msg("mutated", what=f"{name}.step", arg=f"grads[{i}]"))
+            got = ctx.student.get(together)
+            for i, (p, want) in enumerate(zip(got, ref_params)):
+                what = f"{name}.step {step}: params[{i}] ({self.objective.name})"
+                p = as_checked_array(ctx, p, what, want.shape, f"params[{i}]")
+                if step == 1 and np.array_equal(p, start[i]) and not np.array_equal(want, start[i]):
+                    raise CheckFailure(ctx.msg("not_in_place", what=f"{name}.step", arg=f"params[{i}]"))
+                assert_close(ctx, p, want, what, ctx.reference_tol)
+            params = [np.asarray(p, dtype=np.float64) for p in got]
+        final, ref_final = self.objective.loss(params), self.objective.loss(ref_params)
+        if not final <= self.threshold * ref_final + 1e-12:
+            raise CheckFailure(ctx.msg("final_loss", what=name, got=final, expected=ref_final, steps=self.steps))
+
+
+@dataclass
+class ClipCheck(Check):
+    """clip_grad_norm(grads, max_norm) on arrays of several shapes: the norm returned and the arrays clipped in place."""
+
+    target: str = ""
+    shapes: tuple = ((4, 3), (3,), (2, 2, 2))
+    scale: float = 1.0
+    max_norm: float = 1.0
+
+    def run(self, ctx):
+        rng = np.random.default_rng(int(ctx.rng.integers(2**31)))
+        grads = [self.scale * rng.standard_normal(s) for s in self.shapes]
+        ref_grads = [g.copy() for g in grads]
+        want = ctx.reference.call(self.target, ref_grads, self.max_norm)
+        name = self.target.split(".", 1)[1]
+        handles = [ctx.student.keep(g) for g in grads]
+        together = ctx.student.keep(tuple(handles))
+        got = as_checked_float(ctx, ctx.student.call(self.target, list(handles), self.max_norm), name)
+        assert_close(ctx, got, float(want), f"{name}: the returned norm", ctx.reference_tol)
+        for i, (g, w) in enumerate(zip(ctx.student.get(together), ref_grads)):
+            what = f"{name}: grads[{i}] after clipping"
+            assert_close(ctx, as_checked_array(ctx, g, what, w.shape, f"grads[{i}]"), w, what, ctx.reference_tol)

@@ -1,0 +1,240 @@
+"""Check kinds for training loops and diagnostics (a5), on models built from reference components.
+
+The student's functions receive models, losses and optimizers built in the child from
+the reference components (``components.layers`` ...), so a bug in an earlier
+assignment never costs points here. The same model is built in the trusted process
+from the same seeds; the grader compares batches, losses, parameters, masks and norms.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from autograder.checks import Check, CheckFailure, as_checked_array, as_checked_float, assert_close, describe_type
+from autograder.wire import RngSeed
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """An MLP: layer sizes, the activation between Linear layers, and a seed for the weights.
+
+    plant(rng, params) may return [(layer index, name, array)] to overwrite parameters
+    in place after construction (dead units, a bad initialisation).
+    """
+
+    sizes: tuple
+    activation: str = "ReLU"
+    init: str = "he"
+    plant: Callable = None
+
+    def linear_indices(self):
+        return [2 * i for i in range(len(self.sizes) - 1)]
+
+    def build(self, runner, seed):
+        layers = []
+        for i, (a, b) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):
+            layers.append(runner.new("components.layers.Linear", a, b, RngSeed(seed + i), init=self.init))
+            if i < len(self.sizes) - 2:
+                layers.append(runner.new(f"components.layers.{self.activation}"))
+        model = runner.new("components.layers.Sequential", layers)
+        if self.plant:
+            for index, name, value in self.plant(np.random.default_rng(seed)):
+                runner.assign(model, ("layers", index, "params", name), value)
+        return model
+
+
+def parameters(runner, model, spec):
+    """[((layer index, name), array)] of every Linear parameter of ``model``, input side first."""
+    return [((i, name), runner.get(model, "layers", i, "params", name))
+            for i in spec.linear_indices() for name in ("W", "b")]
+
+
+def copy_parameters(runner, model, values):
+    """Write [((layer index, name), array)] into ``model``'s parameters in place."""
+    for (index, name), value in values:
+        runner.assign(model, ("layers", index, "params", name), value)
+
+
+def compare_parameters(ctx, model, ref_model, spec, what):
+    for ((i, name), got), (_, want) in zip(parameters(ctx.student, model, spec),
+                                           parameters(ctx.reference, ref_model, spec)):
+        label = f"{what}: layers[{i}].params[{name!r}]"
+        got = as_checked_array(ctx, got, label, want.shape, f"params[{name!r}]")
+        assert_close(ctx, got, want, label, ctx.reference_tol)
+
+
+def classification_data(rng, n=60, d=2, classes=3):
+    """Seeded blobs: X (n, d) float64, y (n,) int64 in [0, classes)."""
+    centres = 3.0 * rng.standard_normal((classes, d))
+    y = rng.integers(0, classes, n)
+    return centres[y] + rng.standard_normal((n, d)), y
+
+
+@dataclass
+class Minibatches(Check):
+    """iterate_minibatches(X, y, batch_size, rng) yields the reference's batches, in order."""
+
+    target: str = "train.iterate_minibatches"
+    n: int = 23
+    batch_size: int = 5
+
+    def run(self, ctx):
+        seed = int(ctx.rng.integers(2**31))
+        X, y = classification_data(np.random.default_rng(seed), n=self.n)
+        want = ctx.reference.call(self.target, X, y, self.batch_size, RngSeed(seed + 1), collect=1)
+        got = ctx.student.call(self.target, X, y, self.batch_size, RngSeed(seed + 1), collect=10_000)
+        name = self.target.split(".", 1)[1]
+        if len(got) != len(want):
+            raise CheckFailure(ctx.msg("batch_count", what=name, got=len(got), expected=len(want), n=self.n,
+                                       batch_size=self.batch_size))
+        for k, (batch, (want_x, want_y)) in enumerate(zip(got, want)):
+            if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+                raise CheckFailure(ctx.msg("wrong_type", what=f"{name}: batch {k}", got=describe_type(batch),
+                                           expected="a pair (Xb, yb)"))
+            xb = as_checked_array(ctx, batch[0], f"{name}: batch {k} Xb", want_x.shape, "the reference's batch")
+            assert_close(ctx, xb, want_x, f"{name}: batch {k} Xb", ctx.reference_tol)
+            yb = np.asarray(batch[1])
+            if yb.shape != want_y.shape or not np.array_equal(yb, want_y):
+                raise CheckFailure(ctx.msg("labels_mismatch", what=f"{name}: batch {k} yb"))
+
+
+def _setup(ctx, spec, seed, loss, optimizer):
+    """(student model, loss, optimizer), (reference model, loss, optimizer) built alike."""
+    sides = []
+    for runner in (ctx.student, ctx.reference):
+        sides.append((spec.build(runner, seed), runner.new(f"components.losses.{loss}"),
+                      runner.new(f"components.optim.{optimizer[0]}", **optimizer[1])))
+    return sides
+
+
+@dataclass
+class TrainStep(Check):
+    """train_step on one batch: the loss returned and the parameters after the update."""
+
+    spec: ModelSpec = None
+    loss: str = "SoftmaxCrossEntropyLoss"
+    optimizer: tuple = ("SGD", {"lr": 0.1})
+    steps: int = 3
+
+    def run(self, ctx):
+        seed = int(ctx.rng.integers(2**31))
+        X, y = classification_data(np.random.default_rng(seed), n=16, d=self.spec.sizes[0],
+                                   classes=self.spec.sizes[-1])
+        (model, loss, opt), (ref_model, ref_loss, ref_opt) = _setup(ctx, self.spec, seed, self.loss, self.optimizer)
+        for step in range(1, self.steps + 1):
+            want = ctx.reference.call("train.train_step", ref_model, ref_loss, ref_opt, X, y)
+            got = as_checked_float(ctx, ctx.student.call("train.train_step", model, loss, opt, X, y), "train_step")
+            assert_close(ctx, got, float(want), f"train_step {step}: the loss returned", ctx.reference_tol)
+            compare_parameters(ctx, model, ref_model, self.spec, f"train_step {step}")
+
+
+@dataclass
+class Fit(Check):
+    """fit for a few epochs: the history and final parameters equal the reference's for the
+    same seed, and the held-out accuracy, recomputed here from the parameters the child
+    returns, is within ``accuracy_margin`` of the reference's."""
+
+    spec: ModelSpec = None
+    loss: str = "SoftmaxCrossEntropyLoss"
+    optimizer: tuple = ("Adam", {"lr": 0.05})
+    n: int = 90
+    epochs: int = 4
+    batch_size: int = 16
+    accuracy_margin: float = 0.02
+
+    def run(self, ctx):
+        seed = int(ctx.rng.integers(2**31))
+        X, y = classification_data(np.random.default_rng(seed), n=2 * self.n, d=self.spec.sizes[0],
+                                   classes=self.spec.sizes[-1])
+        X_train, y_train, X_test, y_test = X[: self.n], y[: self.n], X[self.n:], y[self.n:]
+        (model, loss, opt), (ref_model, ref_loss, ref_opt) = _setup(ctx, self.spec, seed, self.loss, self.optimizer)
+        args = (X_train, y_train, self.epochs, self.batch_size, RngSeed(seed + 7))
+        want = ctx.reference.call("train.fit", ref_model, ref_loss, ref_opt, *args)
+        got = ctx.student.call("train.fit", model, loss, opt, *args)
+        if not isinstance(got, dict) or "loss" not in got:
+            raise CheckFailure(ctx.msg("wrong_type", what="fit", got=describe_type(got),
+                                       expected='a dict with a "loss" list'))
+        history = as_checked_array(ctx, np.asarray(got["loss"], dtype=np.float64) if isinstance(got["loss"], list)
+                                   else got["loss"], 'fit: history["loss"]', (self.epochs,), "one entry per epoch")
+        assert_close(ctx, history, np.asarray(want["loss"], dtype=np.float64), 'fit: history["loss"]',
+                     ctx.reference_tol)
+        compare_parameters(ctx, model, ref_model, self.spec, "fit")
+        expected = float(np.mean(np.argmax(ref_model.forward(X_test), axis=1) == y_test)) - self.accuracy_margin
+        copy_parameters(ctx.reference, ref_model, parameters(ctx.student, model, self.spec))
+        accuracy = float(np.mean(np.argmax(ref_model.forward(X_test), axis=1) == y_test))
+        if accuracy < expected:
+            raise CheckFailure(ctx.msg("accuracy", what="fit", got=accuracy, expected=expected))
+
+
+@dataclass
+class DeadUnits(Check):
+    """dead_relu_units(model, X) returns exactly the reference's masks.
+
+    spec plants dead units; ``kill_lr`` > 0 first trains the reference model with plain
+    SGD at that learning rate for a few steps (killing units) and copies its parameters
+    into the student-side model.
+    """
+
+    spec: ModelSpec = None
+    n: int = 40
+    kill_lr: float = 0.0
+    kill_steps: int = 5
+
+    def run(self, ctx):
+        seed = int(ctx.rng.integers(2**31))
+        X, y = classification_data(np.random.default_rng(seed), n=self.n, d=self.spec.sizes[0],
+                                   classes=self.spec.sizes[-1])
+        model, ref_model = self.spec.build(ctx.student, seed), self.spec.build(ctx.reference, seed)
+        if self.kill_lr:
+            self.kill(ctx, ref_model, X, y)
+            copy_parameters(ctx.student, model, parameters(ctx.reference, ref_model, self.spec))
+        want = ctx.reference.call("diagnostics.dead_relu_units", ref_model, X)
+        got = ctx.student.call("diagnostics.dead_relu_units", model, X)
+        if not isinstance(got, (list, tuple)) or len(got) != len(want):
+            raise CheckFailure(ctx.msg("wrong_type", what="dead_relu_units", got=describe_type(got),
+                                       expected=f"a list of {len(want)} boolean masks (one per ReLU layer)"))
+        for k, (mask, ref_mask) in enumerate(zip(got, want)):
+            what = f"dead_relu_units: mask {k}"
+            mask = np.asarray(mask) if isinstance(mask, np.ndarray) else mask
+            if not isinstance(mask, np.ndarray) or mask.shape != ref_mask.shape or mask.dtype != np.bool_:
+                raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(mask),
+                                           expected=f"a boolean ndarray of shape {ref_mask.shape}"))
+            wrong = np.flatnonzero(mask != ref_mask)
+            if wrong.size:
+                i = int(wrong[0])
+                raise CheckFailure(ctx.msg("mask_mismatch", what=what, count=wrong.size, total=mask.size, index=i,
+                                           got=bool(mask[i]), expected=bool(ref_mask[i])))
+
+    def kill(self, ctx, ref_model, X, y):
+        loss = ctx.reference.new("components.losses.SoftmaxCrossEntropyLoss")
+        opt = ctx.reference.new("components.optim.SGD", lr=self.kill_lr)
+        for _ in range(self.kill_steps):
+            ctx.reference.call("train.train_step", ref_model, loss, opt, X, y)
+
+
+@dataclass
+class GradientNorms(Check):
+    """gradient_norms(model) after one forward and backward equals the reference's list."""
+
+    spec: ModelSpec = None
+    n: int = 32
+
+    def run(self, ctx):
+        seed = int(ctx.rng.integers(2**31))
+        X, y = classification_data(np.random.default_rng(seed), n=self.n, d=self.spec.sizes[0],
+                                   classes=self.spec.sizes[-1])
+        results = []
+        for runner in (ctx.reference, ctx.student):
+            model = self.spec.build(runner, seed)
+            loss = runner.new("components.losses.SoftmaxCrossEntropyLoss")
+            out = runner.method(model, "forward", X)
+            runner.method(loss, "forward", out, y)
+            runner.method(model, "backward", runner.method(loss, "backward"))
+            results.append(runner.call("diagnostics.gradient_norms", model))
+        want, got = results
+        if not isinstance(got, (list, tuple)) or len(got) != len(want):
+            raise CheckFailure(ctx.msg("wrong_type", what="gradient_norms", got=describe_type(got),
+                                       expected=f"a list of {len(want)} floats (one per Linear layer)"))
+        got = np.array([as_checked_float(ctx, g, f"gradient_norms[{i}]") for i, g in enumerate(got)])
+        assert_close(ctx, got, np.asarray(want, dtype=np.float64), "gradient_norms", ctx.reference_tol)
