@@ -172,7 +172,8 @@ class Unit:
     params: names of the parameters in ``params``/``grads`` to check.
     setup(rng): [(path, value)] assigned in place after construction (parameters,
     running statistics), identically on both sides; modes: methods called with no
-    argument after that (for example "eval").
+    argument after that (for example "eval"). builder(runner, seed): builds the object
+    itself instead of ``target(*make_args(rng))`` (a Sequential of layers, say).
     """
 
     target: str
@@ -182,13 +183,17 @@ class Unit:
     make_args: Callable = lambda rng: ()
     setup: Callable = lambda rng: []
     modes: tuple = ()
+    builder: Callable = None
 
     @property
     def name(self):
         return self.target.split(".", 1)[1]
 
     def build(self, runner, rng_seed):
-        obj = runner.new(self.target, *self.make_args(np.random.default_rng(rng_seed)))
+        if self.builder is not None:
+            obj = self.builder(runner, rng_seed)
+        else:
+            obj = runner.new(self.target, *self.make_args(np.random.default_rng(rng_seed)))
         for path, value in self.setup(np.random.default_rng(rng_seed + 1)):
             runner.assign(obj, path, value)
         for mode in self.modes:
@@ -254,10 +259,19 @@ class UnitCheck(Check):
 
 @dataclass
 class Forward(UnitCheck):
+    """forward's output, and then the attributes named in ``state``, equal the reference's."""
+
+    state: tuple = ()
+
     def run(self, ctx):
         seed, inputs = self.draw(ctx)
-        _, _, out, expected = self.forward_both(ctx, seed, inputs)
+        obj, ref_obj, out, expected = self.forward_both(ctx, seed, inputs)
         assert_close(ctx, out, expected, f"{self.unit.name}.forward", ctx.reference_tol)
+        for name in self.state:
+            want = ctx.reference.get(ref_obj, name)
+            what = f"{self.unit.name}.{name} after forward"
+            got = as_checked_array(ctx, ctx.student.get(obj, name), what, np.shape(want), f"the reference's {name}")
+            assert_close(ctx, got, want, what, ctx.reference_tol)
 
 
 def upstream(rng, out):
@@ -389,6 +403,23 @@ class Stable(UnitCheck):
     def no_warning(self, ctx, what):
         if ctx.student.warnings:
             raise CheckFailure(ctx.msg("warning_raised", what=what, warning=ctx.student.warnings[0]))
+
+
+@dataclass
+class StableCall(Check):
+    """target(*inputs(rng)) returns finite arrays or floats without a numpy warning."""
+
+    target: str = ""
+    inputs: Callable = None
+
+    def run(self, ctx):
+        args = self.inputs(np.random.default_rng(int(ctx.rng.integers(2**31))))
+        name = self.target.split(".", 1)[1]
+        expected = ctx.reference.call(self.target, *args)
+        got = ctx.student.call(self.target, *args)
+        if ctx.student.warnings:
+            raise CheckFailure(ctx.msg("warning_raised", what=name, warning=ctx.student.warnings[0]))
+        compare_values(ctx, got, expected, name, ctx.reference_tol)
 
 
 @dataclass

@@ -1,0 +1,114 @@
+"""Hidden checks of a2_layers (layers.py).
+
+Every layer is checked against centred differences of the student's own forward (input
+and parameter gradients), against the reference (forward, backward, parameter
+gradients with db summed over the batch), for unchanged inputs and dout, and for
+stability on pre-activations of size 1e3 and 1e4. BatchNorm is checked in train and
+eval mode with its running statistics; Sequential on a deep stack.
+"""
+
+import numpy as np
+
+from autograder.checks import (Backward, Forward, GradCheck, InputsUnchanged, Stable, Unit, away_from, normal)
+from autograder.wire import RngSeed
+
+
+def linear_args(n_in, n_out):
+    return lambda rng: (n_in, n_out, RngSeed(int(rng.integers(2**31))))
+
+
+def linear_setup(n_in, n_out):
+    """W and b replaced in place by seeded values (b non-zero, so a bias bug shows)."""
+    return lambda rng: [(("params", "W"), rng.standard_normal((n_in, n_out))), (("params", "b"), rng.standard_normal(n_out))]
+
+
+LINEAR = Unit("layers.Linear", params=("W", "b"), make_args=linear_args(5, 3), setup=linear_setup(5, 3))
+LINEAR_WIDE = Unit("layers.Linear", params=("W", "b"), make_args=linear_args(3, 7), setup=linear_setup(3, 7))
+BATCHNORM = Unit("layers.BatchNorm1d", params=("gamma", "beta"), make_args=lambda rng: (4,),
+                 setup=lambda rng: [(("params", "gamma"), 1 + 0.5 * rng.standard_normal(4)),
+                                    (("params", "beta"), rng.standard_normal(4))])
+
+
+def batchnorm_eval_setup(rng):
+    return [(("params", "gamma"), 1 + 0.5 * rng.standard_normal(4)), (("params", "beta"), rng.standard_normal(4)),
+            (("running_mean",), rng.standard_normal(4)), (("running_var",), rng.uniform(0.5, 2.0, 4))]
+
+
+BATCHNORM_EVAL = Unit("layers.BatchNorm1d", params=("gamma", "beta"), make_args=lambda rng: (4,),
+                      setup=batchnorm_eval_setup, modes=("eval",))
+
+
+def deep_stack(runner, seed):
+    """Linear(4, 6) ReLU Linear(6, 6) Tanh Linear(6, 5) Sigmoid Linear(5, 2), weights seeded."""
+    sizes = [(4, 6), (6, 6), (6, 5), (5, 2)]
+    activations = ["ReLU", "Tanh", "Sigmoid"]
+    layers = []
+    for i, (a, b) in enumerate(sizes):
+        layers.append(runner.new("layers.Linear", a, b, RngSeed(seed + i)))
+        if i < len(activations):
+            layers.append(runner.new(f"layers.{activations[i]}"))
+    return runner.new("layers.Sequential", layers)
+
+
+SEQUENTIAL = Unit("layers.Sequential", params=("0.W", "0.b", "2.W", "4.b", "6.W", "6.b"), builder=deep_stack)
+
+
+def activation(part, name, inputs=normal((4, 5), scale=2.0), grad_inputs=None):
+    unit = Unit(f"layers.{name}")
+    grad_inputs = grad_inputs or inputs
+    return [
+        Forward(part, f"{name}: forward", unit=unit, inputs=inputs),
+        GradCheck(part, f"{name}: gradient check", unit=unit, inputs=grad_inputs),
+        Backward(part, f"{name}: backward against the reference", unit=unit, inputs=grad_inputs),
+        InputsUnchanged(part, f"{name}: forward and backward leave x and dout unchanged", unit=unit,
+                        inputs=normal((3, 4))),
+        Stable(part, f"{name}: pre-activations of size 1e3 and 1e4 stay finite without warnings", unit=unit,
+               inputs=lambda rng: (np.concatenate([1e3 * rng.standard_normal((2, 4)), 1e4 * rng.standard_normal((2, 4))]),)),
+    ]
+
+
+def zeros_and_negatives(rng):
+    """x with exact zeros (derivative 0 at 0) and a column of large negatives (dead units)."""
+    x = rng.standard_normal((5, 6))
+    x[:, 0] = 0.0
+    x[:, 1] = -50.0 - rng.random(5)
+    return (x,)
+
+
+RELU_KINK = away_from((4, 5), gap=1e-2, scale=2.0)
+
+CHECKS = [
+    Forward("linear", "forward: x @ W + b", unit=LINEAR, inputs=normal((6, 5))),
+    GradCheck("linear", "gradient check of dx, dW and db", unit=LINEAR, inputs=normal((4, 5))),
+    Backward("linear", "dx, dW and db against the reference (db summed over the batch)", unit=LINEAR_WIDE,
+             inputs=normal((8, 3))),
+    GradCheck("linear", "gradient check along random directions, batch of 64", unit=LINEAR, inputs=normal((64, 5)),
+              directions=4),
+    InputsUnchanged("linear", "forward and backward leave x and dout unchanged", unit=LINEAR, inputs=normal((3, 5))),
+    *activation("sigmoid_tanh", "Sigmoid"),
+    *activation("sigmoid_tanh", "Tanh"),
+    *activation("relu_family", "ReLU", grad_inputs=RELU_KINK),
+    Backward("relu_family", "ReLU: no gradient at exactly 0 nor to dead (negative) units", unit=Unit("layers.ReLU"),
+             inputs=zeros_and_negatives),
+    *activation("relu_family", "LeakyReLU", grad_inputs=RELU_KINK),
+    Backward("relu_family", "LeakyReLU(0.2) keeps negative units alive", unit=Unit("layers.LeakyReLU",
+             make_args=lambda rng: (0.2,)), inputs=zeros_and_negatives),
+    *activation("relu_family", "ELU", grad_inputs=RELU_KINK),
+    Forward("relu_family", "ELU(alpha=0.5)", unit=Unit("layers.ELU", make_args=lambda rng: (0.5,)),
+            inputs=normal((4, 5), scale=2.0)),
+    *activation("gelu", "GELU"),
+    *activation("gelu", "Identity"),
+    Forward("batchnorm", "train mode: forward and running statistics", unit=BATCHNORM, inputs=normal((16, 4), scale=3.0),
+            state=("running_mean", "running_var")),
+    GradCheck("batchnorm", "train mode: gradient check of dx, dgamma and dbeta", unit=BATCHNORM,
+              inputs=normal((6, 4), scale=2.0)),
+    Backward("batchnorm", "train mode: backward against the reference", unit=BATCHNORM, inputs=normal((10, 4))),
+    Forward("batchnorm", "eval mode: uses the running statistics", unit=BATCHNORM_EVAL, inputs=normal((5, 4))),
+    Backward("batchnorm", "eval mode: backward against the reference", unit=BATCHNORM_EVAL, inputs=normal((5, 4))),
+    InputsUnchanged("batchnorm", "forward and backward leave x and dout unchanged", unit=BATCHNORM,
+                    inputs=normal((6, 4))),
+    Forward("sequential", "forward through a deep stack", unit=SEQUENTIAL, inputs=normal((7, 4))),
+    Backward("sequential", "backward through a deep stack sets every layer's grads", unit=SEQUENTIAL,
+             inputs=normal((7, 4))),
+    GradCheck("sequential", "gradient check through a deep stack", unit=SEQUENTIAL, inputs=away_from((3, 4))),
+]
