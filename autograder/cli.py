@@ -89,6 +89,7 @@ def cmd_check(course, args):
 
 
 def print_result(result):
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=result.summary_line())
@@ -98,9 +99,15 @@ def print_result(result):
         table.add_row(part.id, f"{float(part.score):g}", f"{float(part.max_score):g}")
     out = console()
     out.print(table)
+    shown = set()
     for t in result.tests:
-        if not t.passed:
-            out.print(f"[red]✗[/red] {t.part}: {t.name} [{t.status}]: {t.message}", soft_wrap=True)
+        if t.passed:
+            continue
+        if (t.part, t.message) in shown:
+            out.print(f"[red]✗[/red] {escape(f'{t.part}: {t.name} [{t.status}]')}: (same as above)", soft_wrap=True)
+        else:
+            out.print(f"[red]✗[/red] {escape(f'{t.part}: {t.name} [{t.status}]: {t.message}')}", soft_wrap=True)
+        shown.add((t.part, t.message))
 
 
 def cmd_grade(course, args):
