@@ -74,7 +74,10 @@ def as_checked_array(ctx, value, what, expected_shape, like="the input"):
     if value.dtype != np.float64:
         raise CheckFailure(ctx.msg("wrong_dtype", what=what, got=value.dtype))
     if value.shape != expected_shape:
-        raise CheckFailure(ctx.msg("wrong_shape", what=what, got=value.shape, expected=expected_shape, like=like))
+        text = ctx.msg("wrong_shape", what=what, got=value.shape, expected=expected_shape, like=like)
+        if value.ndim == 2 and value.shape == expected_shape[::-1]:
+            text += " " + ctx.msg("pattern_transposed")
+        raise CheckFailure(text)
     if not np.all(np.isfinite(value)):
         raise CheckFailure(ctx.msg("nonfinite", what=what))
     return value

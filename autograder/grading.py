@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder import doubles
 from autograder.checks import CheckFailure, Context
 from autograder.results import GradingResult, PartResult, TestResult
 from autograder.runners import Reference
@@ -63,6 +64,7 @@ def load_reference(course, assignment):
     their reference modules (``components.layers``), as the student's code does.
     """
     modules = {Path(f).stem: _import_solution(course, assignment.id, f) for f in assignment.files}
+    modules["doubles"] = doubles
     if assignment.uses:
         modules["components"] = types.SimpleNamespace(**{
             Path(f).stem: _import_solution(course, used, f)
@@ -71,17 +73,22 @@ def load_reference(course, assignment):
 
 
 def component_files(course, assignment):
-    """{relative name: path} of the reference components given to the student's code.
+    """({relative name: path}, [package names]) given to the child beside the student's files.
 
-    They are the files released in ``assignments/<id>/components/`` (earlier assignments,
-    released only once those are due), so the child learns nothing it was not given.
+    Always ``doubles.py`` (the grader's test doubles); for an assignment that uses
+    earlier ones, their reference components, which are the files released in
+    ``assignments/<id>/components/`` (released only once those are due), so the child
+    learns nothing it was not given.
     """
-    if not assignment.uses:
-        return {}, []
-    files = {f"components/{f}": course.solutions / used / f
-             for used in assignment.uses for f in course.assignment(used).files}
-    files["components/__init__.py"] = Path(__file__).parent / "components_init.py"
-    return files, [f"components.{Path(name).stem}" for name in files if not name.endswith("__init__.py")]
+    files = {"doubles.py": Path(doubles.__file__)}
+    packages = ["doubles"]
+    if assignment.uses:
+        files.update({f"components/{f}": course.solutions / used / f
+                      for used in assignment.uses for f in course.assignment(used).files})
+        files["components/__init__.py"] = Path(__file__).parent / "components_init.py"
+        packages += [f"components.{Path(name).stem}" for name in files
+                     if name.startswith("components/") and not name.endswith("__init__.py")]
+    return files, packages
 
 
 def sandbox_limits(course):
