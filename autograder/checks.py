@@ -187,6 +187,7 @@ class Unit:
     setup: Callable = lambda rng: []
     modes: tuple = ()
     builder: Callable = None
+    names: tuple = ("x", "y")
 
     @property
     def name(self):
@@ -215,12 +216,9 @@ class Unit:
         elif not isinstance(grads, (tuple, list)) or len(grads) != self.n_grads:
             raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(grads),
                                        expected=f"a tuple of {self.n_grads} gradients"))
-        names = INPUT_NAMES[: self.n_grads]
+        names = self.names[: self.n_grads]
         return [as_checked_array(ctx, g, f"{what}: d{n}", np.shape(x), n)
                 for g, x, n in zip(grads, inputs, names)]
-
-
-INPUT_NAMES = ("x", "y", "z", "w")
 
 
 @dataclass
@@ -294,7 +292,7 @@ class Backward(UnitCheck):
         want = [want] if self.unit.n_grads == 1 else list(want)
         got = self.unit.split_grads(ctx, self.unit.backward(ctx.student, obj, dout), inputs)
         n = np.shape(inputs[0])[0] if self.batch_axis and np.ndim(inputs[0]) else None
-        for g, w, name in zip(got, want, INPUT_NAMES):
+        for g, w, name in zip(got, want, self.unit.names):
             assert_close(ctx, g, w, f"{self.unit.name}.backward: d{name}", ctx.reference_tol, batch_size=n)
         for p in self.unit.params:
             want_p = ctx.reference.get(ref_obj, "grads", p)
@@ -320,7 +318,7 @@ class GradCheck(UnitCheck):
         rng = np.random.default_rng(seed + 3)
         dout = upstream(rng, out)
         grads = self.unit.split_grads(ctx, self.unit.backward(ctx.student, obj, dout), inputs)
-        for i, (grad, name) in enumerate(zip(grads, INPUT_NAMES)):
+        for i, (grad, name) in enumerate(zip(grads, self.unit.names)):
             self.check_input(ctx, obj, inputs, i, grad, dout, f"{self.unit.name}.backward: d{name}", rng)
         for p in self.unit.params:
             value = ctx.student.get(obj, "params", p)
@@ -373,7 +371,7 @@ class InputsUnchanged(UnitCheck):
         seed, inputs = self.draw(ctx)
         obj = self.unit.build(ctx.student, seed)
         out, after = ctx.student.method(obj, "forward", *inputs, echo=True)
-        for name, before, now in zip(INPUT_NAMES, inputs, after):
+        for name, before, now in zip(self.unit.names, inputs, after):
             self.same(ctx, before, now, f"{self.unit.name}.forward", name)
         if self.unit.takes_dout:
             dout = upstream(np.random.default_rng(seed + 3), out if isinstance(out, np.ndarray) else np.asarray(out))

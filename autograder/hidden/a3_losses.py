@@ -11,7 +11,7 @@ from autograder.checks import Backward, Forward, GradCheck, InputsUnchanged, Sta
 
 
 def loss_unit(name):
-    return Unit(f"losses.{name}", takes_dout=False)
+    return Unit(f"losses.{name}", takes_dout=False, names=("pred", "target"))
 
 
 def regression(shape):
