@@ -2,17 +2,21 @@
 
 A sandbox ``Session`` runs the submission in the child process;
 ``Reference`` runs the reference solution in this trusted process. Both offer
-``new``, ``call``, ``method``, ``map``, ``get`` and ``assign``, so a check is written
-once and run on both. The reference gets copies of every argument.
+``new``, ``call``, ``method``, ``map``, ``keep``, ``get`` and ``assign``, so a check is
+written once and run on both. The reference gets copies of every array argument, as
+the child does.
 """
 
 import copy
+
+import numpy as np
 
 from autograder.wire import RngSeed, follow
 
 
 def _local(value):
-    """A copy of ``value`` with every RngSeed turned into its generator."""
+    """``value`` with its arrays and containers copied and every RngSeed turned into its
+    generator; other objects (models, optimizers built by a check) are passed as they are."""
     if isinstance(value, RngSeed):
         return value.generator()
     if isinstance(value, list):
@@ -21,7 +25,9 @@ def _local(value):
         return tuple(_local(v) for v in value)
     if isinstance(value, dict):
         return {k: _local(v) for k, v in value.items()}
-    return copy.deepcopy(value)
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    return value
 
 
 
