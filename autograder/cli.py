@@ -82,7 +82,7 @@ def cmd_check(course, args):
         env = dict(os.environ, BACKPROP_LAB_LANG=os.environ.get("BACKPROP_LAB_LANG", course.language))
         command = [sys.executable, "-m", "source_lib.public", str(folder), str(path), *assignment.files]
         try:
-            return subprocess.run(command, env=env, timeout=args.timeout, cwd=tmp).returncode
+            return subprocess.run(command, env=env, timeout=args.timeout, cwd=folder).returncode
         except subprocess.TimeoutExpired:
             print(f"The public checks did not finish within {args.timeout} s: look for an infinite loop.")
             return 1
