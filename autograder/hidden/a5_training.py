@@ -16,13 +16,15 @@ DEEP_RELU = ModelSpec((2, 12, 12, 12, 12, 3))
 
 
 def planted(rng):
-    """Hidden units 0..3 of the first layer dead on every row (bias -1e3), and units 4..5
-    dead on part of the data only (zero bias, large weight on x0: negative for about
-    half the rows); in the second hidden layer unit 1 dead everywhere."""
+    """Hidden units 0..3 of the first layer dead on every row (bias -1e3), units 4..5 dead
+    on part of the data only (zero bias, large weight on x0: negative for about half the
+    rows), unit 6 exactly 0 on every row (zero weights and bias: dead, as <= 0 says); in
+    the second hidden layer unit 1 dead everywhere."""
     w = rng.standard_normal((2, 10)) * np.sqrt(2 / 2)
     b = np.zeros(10)
     b[:4] = -1e3
     w[:, 4:6] = [[5.0, -5.0], [0.0, 0.0]]
+    w[:, 6] = 0.0
     b2 = np.zeros(8)
     b2[1] = -1e3
     return [(0, "W", w), (0, "b", b), (2, "b", b2)]
