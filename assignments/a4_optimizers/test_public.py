@@ -1,0 +1,23 @@
+"""Public tests of a4_optimizers: run `python -m pytest` in this folder (or `course check a4_optimizers`)."""
+
+from pathlib import Path
+
+import pytest
+
+import public_checks
+from source_lib.public import load_student
+
+FILES = ['optim.py']
+
+
+@pytest.fixture(scope="module")
+def student():
+    return load_student(Path(__file__).parent, FILES)
+
+
+@pytest.mark.parametrize("check", [
+    pytest.param(check, marks=pytest.mark.part(part), id=f"{part}-{check.__name__}")
+    for part, checks in public_checks.CHECKS.items() for check in checks
+])
+def test_public(student, check):
+    check(student)

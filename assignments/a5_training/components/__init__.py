@@ -1,0 +1,1 @@
+"""Reference components of earlier assignments, given to this one."""

@@ -1,0 +1,30 @@
+"""Assignment 5, part 2: diagnosing a network that stops learning.
+
+A layer is recognised by its class name: ``type(layer).__name__ == "ReLU"`` or
+``"Linear"`` (the functions never import the layers). Neither function changes the
+model's mode or parameters.
+"""
+
+import numpy as np
+
+
+def dead_relu_units(model, X):
+    """The dead units of each ReLU layer of ``model`` on the data X.
+
+    X is forwarded through model.layers in order, in one pass. For each layer named
+    "ReLU", in order, the mask has shape (units,) and is True for the units whose INPUT
+    to that ReLU is <= 0 for EVERY row of X (they pass no gradient on any example).
+    Units that are > 0 on some rows are not dead. Returns a list of boolean arrays.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("dead_relu_units")
+
+
+def gradient_norms(model):
+    """The Frobenius norm of grads["W"] of each layer named "Linear", input side first.
+
+    Call it after a backward pass. Returns a list of floats; in a deep sigmoid network the
+    first entries are orders of magnitude smaller than the last (vanishing gradients).
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("gradient_norms")
