@@ -20,13 +20,18 @@ def test_every_assignment_with_public_checks_is_released_and_up_to_date(course):
 
 
 def solution_lines(course, assignment):
-    """The substantial lines inside marked regions of the assignment's solution files."""
+    """The substantial lines inside marked regions of the assignment's solution files
+    that appear nowhere outside them (a docstring may state a formula a line computes)."""
     lines = set()
     for name in assignment.files:
         text = (course.solutions / assignment.id / name).read_text()
         all_lines = text.splitlines()
+        inside = set()
         for begin, end in solution_regions(text):
-            lines.update(l.strip() for l in all_lines[begin + 1:end] if len(l.strip()) > 25)
+            inside.update(range(begin + 1, end))
+        outside = "\n".join(line for i, line in enumerate(all_lines) if i not in inside)
+        lines.update(all_lines[i].strip() for i in inside
+                     if len(all_lines[i].strip()) > 25 and all_lines[i].strip() not in outside)
     return lines
 
 
