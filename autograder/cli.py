@@ -32,9 +32,10 @@ def find_root(start):
 
 
 def console():
+    """A rich console; 160 columns when the output is not a terminal (CI logs)."""
     from rich.console import Console
 
-    return Console(highlight=False)
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
 def cmd_release(course, args):
@@ -152,6 +153,7 @@ def cmd_validate(course, args):
                           row.got, row.detail)
             all_ok &= row.ok
         out.print(table)
+        out.print(f"{aid}: {sum(r.ok for r in rows)} of {len(rows)} rows as expected")
     return 0 if all_ok else 1
 
 
