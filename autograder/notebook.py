@@ -9,9 +9,16 @@ on a line:
 - ``%% check <part>``: a cell running the public checks of a course part.
 - fenced blocks with the info string ``python demo`` become plain code cells.
 
-Cells carry nbgrader's metadata (solution cells, locked autograded check cells with
-the part's points) and ours (``backprop_lab: {file, name}``), so the student's code is
-taken back from the solution cells of a submitted notebook, whatever else it holds.
+Cells carry nbgrader's metadata and ours (``backprop_lab: {file, name}``), so the
+student's code is taken back from a submitted notebook's code cells, whatever else it
+holds. A code cell is an nbgrader solution cell when its solution text holds a marked
+region, else locked (the file's header, a definition with nothing to fill in): nbgrader's
+``generate_assignment`` replaces a solution cell without markers by a stub, which would
+lose the imports. Check cells are locked autograded cells worth the part's points.
+
+``extract_files`` joins a file's cells with two blank lines (PEP 8), so for a file that
+puts two blank lines between top-level definitions the notebook gives back the .py file
+byte for byte, and a traceback names the same lines in both.
 
 nbformat is imported inside the functions: it is slow to import (about 3 s) and the
 .py grading path never needs it.
@@ -21,11 +28,15 @@ import ast
 import re
 from pathlib import Path
 
-from autograder.stubs import make_stub
+from autograder.stubs import BEGIN, make_stub
 
 DIRECTIVE = re.compile(r"^%%\s+(code|check)\s+(\S+)\s*$")
 DEMO_FENCE = "```python demo"
 SCHEMA_VERSION = 3
+SETUP = """import os
+
+os.environ["BACKPROP_LAB_LANG"] = "{lang}"  # the language of the public checks' messages
+from public_checks import check"""
 
 
 class LessonError(ValueError):
@@ -95,20 +106,26 @@ def _metadata(kind, grade_id, points=None):
 
 
 def build_notebook(course, assignment, lang, solutions=False):
-    """The notebook of ``assignment`` in ``lang``: stubs, or solutions for the instructor."""
+    """The notebook of ``assignment`` in ``lang``: stubs, or solutions for the instructor.
+
+    The instructor's notebook keeps nbgrader's markers around the solution code, so
+    ``nbgrader generate_assignment`` turns it into the student's notebook.
+    """
     import nbformat.v4 as nbf
 
     folder = course.solutions / assignment.id
     lesson = folder / f"lesson.{lang}.md"
     if not lesson.is_file():
         raise LessonError(f"{lesson}: no lesson in language {lang!r}")
-    sources = {}
+    sources, marked = {}, {}
     for name in assignment.files:
         text = (folder / name).read_text(encoding="utf-8")
-        sources[name] = split_definitions(text if solutions else make_stub(text, str(folder / name)))
+        header, defs = split_definitions(text)
+        marked[name] = {key for key, body in [("__header__", header), *defs.items()] if BEGIN in body}
+        sources[name] = (header, defs) if solutions else split_definitions(make_stub(text, str(folder / name)))
     parts = {p.id: p for p in assignment.parts}
     placed, headed = set(), set()
-    cells = [nbf.new_code_cell("from public_checks import check", metadata=_metadata("locked", "setup"))]
+    cells = [nbf.new_code_cell(SETUP.format(lang=lang), metadata=_metadata("locked", "setup"))]
     for kind, value in parse_lesson(lesson.read_text(encoding="utf-8")):
         if kind == "markdown":
             cells.append(nbf.new_markdown_cell(value, metadata=_metadata("locked", f"md{len(cells)}")))
@@ -127,9 +144,9 @@ def build_notebook(course, assignment, lang, solutions=False):
                 raise LessonError(f"{lesson}: %% code {value} is placed twice")
             if file_name not in headed:
                 headed.add(file_name)
-                cells.append(_code_cell(nbf, sources[file_name][0], file_name, "__header__"))
+                cells.append(_code_cell(nbf, sources[file_name][0], file_name, "__header__", marked[file_name]))
             placed.add(value)
-            cells.append(_code_cell(nbf, sources[file_name][1][def_name], file_name, def_name))
+            cells.append(_code_cell(nbf, sources[file_name][1][def_name], file_name, def_name, marked[file_name]))
     missing = [f"{f}:{n}" for f, (_, defs) in sources.items() for n in defs if f"{f}:{n}" not in placed]
     if missing:
         raise LessonError(f"{lesson}: never places {', '.join(missing)}")
@@ -140,8 +157,18 @@ def build_notebook(course, assignment, lang, solutions=False):
     return notebook
 
 
-def _code_cell(nbf, source, file_name, name):
-    meta = _metadata("solution", f"{Path(file_name).stem}_{name}")
+def notebook_text(notebook):
+    """The notebook as the text of an .ipynb file, with cell ids "cell-<index>" (deterministic)."""
+    import nbformat
+
+    for i, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{i}"
+    return nbformat.writes(notebook) + "\n"
+
+
+def _code_cell(nbf, source, file_name, name, marked):
+    """A cell of ``file_name``: an nbgrader solution cell if ``name`` is in ``marked``, else locked."""
+    meta = _metadata("solution" if name in marked else "locked", f"{Path(file_name).stem}_{name}")
     meta["backprop_lab"] = {"file": file_name, "name": name}
     return nbf.new_code_cell(source.rstrip("\n"), metadata=meta)
 
@@ -150,23 +177,41 @@ def extract_files(notebook_path, assignment):
     """{file name: source} of the student files held by a submitted notebook.
 
     Takes, in order, the code cells marked as ours for each file; a notebook whose
-    metadata was lost falls back to nbgrader's solution cells (for a single-file
-    assignment). Outputs and every other cell are ignored.
+    ``backprop_lab`` metadata was lost falls back to nbgrader's grade ids
+    ("<file stem>_<name>"). Outputs and every other cell are ignored. A file that is
+    not a notebook holds no student files.
     """
     import json
 
-    data = json.loads(Path(notebook_path).read_text(encoding="utf-8"))
-    cells = [c for c in data.get("cells", []) if c.get("cell_type") == "code"]
+    try:
+        data = json.loads(Path(notebook_path).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    cells = data.get("cells") if isinstance(data, dict) else None
+    if not isinstance(cells, list):
+        return {}
+    cells = [c for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"]
+    stems = {Path(name).stem: name for name in assignment.files}
 
     def text(cell):
         source = cell.get("source", "")
-        return "".join(source) if isinstance(source, list) else str(source)
+        return "".join(map(str, source)) if isinstance(source, list) else str(source)
+
+    def table(value):
+        return value if isinstance(value, dict) else {}
+
+    def owner(cell):
+        """The student file a cell belongs to, or None."""
+        meta = table(cell.get("metadata"))
+        if "backprop_lab" in meta:
+            return table(meta["backprop_lab"]).get("file")
+        grade_id = str(table(meta.get("nbgrader")).get("grade_id", ""))
+        matches = [stem for stem in stems if grade_id.startswith(stem + "_")]
+        return stems[max(matches, key=len)] if matches else None
 
     files = {}
     for name in assignment.files:
-        chunks = [text(c) for c in cells if c.get("metadata", {}).get("backprop_lab", {}).get("file") == name]
-        if not chunks and len(assignment.files) == 1:
-            chunks = [text(c) for c in cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+        chunks = [text(c).rstrip() for c in cells if owner(c) == name]
         if chunks:
-            files[name] = "\n\n".join(chunk.rstrip() for chunk in chunks) + "\n"
+            files[name] = "\n\n\n".join(chunks) + "\n"
     return files

@@ -40,6 +40,7 @@ EN = {
     "pattern_divided_n": "It is N = {n} times too small: did you divide by the batch size twice?",
     "pattern_factor": "It is off by a constant factor of {factor:.4g}.",
     "pattern_leak": "It is right where the expected gradient is non-zero but not zero elsewhere.",
+    "grader_failed": "The grader failed while grading this submission, so it has no score yet. This is a fault of the grader, not of your code: please tell your instructor.",
     "passed": "passed",
     "part_summary": "{part}: {score:g} / {max_score:g}",
 }
@@ -77,6 +78,7 @@ KO = {
     "pattern_divided_n": "N = {n}배 작습니다: 배치 크기로 두 번 나누었나요?",
     "pattern_factor": "상수배 {factor:.4g}만큼 차이가 납니다.",
     "pattern_leak": "기대한 기울기가 0이 아닌 곳은 맞지만, 나머지 위치가 0이 아닙니다.",
+    "grader_failed": "채점기가 이 제출물을 채점하다가 실패하여 아직 점수가 없습니다. 여러분 코드의 문제가 아니라 채점기의 문제이니 담당 교수자에게 알려 주세요.",
     "passed": "통과",
     "part_summary": "{part}: {score:g} / {max_score:g}",
 }

@@ -1,0 +1,234 @@
+"""`course release ASSIGNMENT --classroom DIR`: a GitHub Classroom template repository.
+
+The template holds what a student needs and nothing of the hidden tests:
+
+- the released assignment (stubs, notebooks, public checks, ``test_public.py``) at the
+  top level, ``source_lib/`` (so the public checks run with numpy alone) and a
+  ``requirements.txt``;
+- ``README.md``: the release's README and how grading works, in the course's language;
+- ``.github/workflows/classroom.yml``: on each push, decrypts the grader, installs it,
+  grades the repository and hands the points to GitHub Classroom's reporter action
+  (``classroom-resources/autograding-grading-reporter``);
+- ``.github/classroom/grade.sh``: the workflow's decrypt and grade steps, so they can
+  run (and be tested) outside GitHub;
+- ``.github/classroom/grader.zip.enc``: the Gradescope bundle of the assignment
+  (``autograder.gradescope``: grader, hidden checks, reference, course secret),
+  encrypted with ``openssl enc -aes-256-cbc -pbkdf2`` under the passphrase in the
+  environment variable ``BACKPROP_LAB_GRADER_KEY``. The instructor stores the same
+  passphrase as the repository or organisation secret ``BACKPROP_LAB_GRADER_KEY``.
+
+The grade step turns the bundle's results.json into the runner result that the
+reporter reads: base64 of ``{"version": 1, "status", "max_score", "tests": [{"name",
+"status", "score", "message", ...}]}``, one test per part, written as ``result=...`` to
+``$GITHUB_OUTPUT``; the reporter adds up the tests' scores for GitHub Classroom.
+The student id the hidden inputs are seeded from is the repository's name.
+"""
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from autograder.config import ConfigError, load_course
+
+KEY_ENV = "BACKPROP_LAB_GRADER_KEY"
+RUNNER = "grader"
+ENCRYPTED = ".github/classroom/grader.zip.enc"
+REQUIREMENTS = "numpy>=1.26\nmatplotlib>=3.8\npytest>=8\n"
+GITIGNORE = "__pycache__/\n.pytest_cache/\n.ipynb_checkpoints/\n"
+
+WORKFLOW = """# GitHub Classroom autograding of {aid}, written by `course release {aid} --classroom`.
+# The hidden tests are not in this repository: {encrypted} is the grader bundle,
+# encrypted with the passphrase held by the secret {key_env}.
+name: Autograding Tests
+"on":
+  - push
+  - repository_dispatch
+  - workflow_dispatch
+permissions:
+  checks: write
+  actions: read
+  contents: read
+jobs:
+  run-autograding-tests:
+    runs-on: ubuntu-latest
+    if: github.actor != 'github-classroom[bot]'
+    steps:
+      - name: Checkout code
+        uses: actions/checkout@v4
+      - name: Set up Python
+        uses: actions/setup-python@v5
+        with:
+          python-version: "3.11"
+      - name: Decrypt the grader
+        env:
+          {key_env}: ${{{{ secrets.{key_env} }}}}
+        run: bash .github/classroom/grade.sh decrypt
+      - name: Install the grader
+        run: python -m pip install --quiet "$RUNNER_TEMP/autograder/source/backprop_lab"
+      - name: Grade
+        id: {runner}
+        run: bash .github/classroom/grade.sh grade
+      - name: Autograding Reporter
+        uses: classroom-resources/autograding-grading-reporter@v1
+        env:
+          {runner_env}_RESULTS: "${{{{ steps.{runner}.outputs.result }}}}"
+        with:
+          runners: {runner}
+"""
+
+GRADE_SH = """#!/usr/bin/env bash
+# The grading steps of .github/workflows/classroom.yml (run locally by the course's tests too).
+#   grade.sh decrypt  decrypt {encrypted} into $RUNNER_TEMP/autograder/source
+#   grade.sh grade    grade this repository; append the points for GitHub Classroom's
+#                     reporter (result=<base64 JSON>) to $GITHUB_OUTPUT
+set -euo pipefail
+REPO="$(cd "$(dirname "$0")/../.." && pwd)"
+ROOT="${{RUNNER_TEMP:?RUNNER_TEMP is not set}}/autograder"
+PYTHON="${{BACKPROP_LAB_PYTHON:-python}}"
+case "${{1:-}}" in
+  decrypt)
+    if [ -z "${{{key_env}:-}}" ]; then
+      echo "grade.sh: the secret {key_env} is not available to this workflow: ask your instructor." >&2
+      exit 2
+    fi
+    rm -rf "$ROOT"
+    mkdir -p "$ROOT/source"
+    openssl enc -d -aes-256-cbc -pbkdf2 -in "$REPO/{encrypted}" -out "$ROOT/grader.zip" -pass env:{key_env}
+    "$PYTHON" -m zipfile -e "$ROOT/grader.zip" "$ROOT/source"
+    rm "$ROOT/grader.zip"
+    ;;
+  grade)
+    rm -rf "$ROOT/submission" "$ROOT/results"
+    ln -s "$REPO" "$ROOT/submission"
+    student="${{GITHUB_REPOSITORY:-$REPO}}"
+    printf '{{"users": [{{"sid": "%s"}}]}}\\n' "${{student##*/}}" > "$ROOT/submission_metadata.json"
+    AUTOGRADER_ROOT="$ROOT" BACKPROP_LAB_PYTHON="$PYTHON" bash "$ROOT/source/run_autograder" || true
+    cd "$ROOT/source/backprop_lab"
+    "$PYTHON" -m autograder.classroom . "$ROOT/results/results.json" >> "${{GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}}"
+    ;;
+  *)
+    echo "usage: grade.sh decrypt|grade" >&2
+    exit 2
+    ;;
+esac
+"""
+
+README = {
+    "en": """
+## Submitting with GitHub Classroom
+
+Commit and push: every push is graded. The workflow "Autograding Tests" (the Actions
+tab) runs the hidden tests on your files and reports your points to GitHub Classroom;
+its log lists each check and why it failed. Only your {files} is graded.
+
+To run the public checks on your machine: `pip install -r requirements.txt`, then
+`python -m pytest` in this folder. Do not change `.github/`: the grading lives there.
+""",
+    "ko": """
+## GitHub Classroom으로 제출하기
+
+커밋하고 push하세요: push할 때마다 채점됩니다. "Autograding Tests" 워크플로(Actions 탭)가
+여러분의 파일에 숨겨진 테스트를 실행하고 점수를 GitHub Classroom에 보고합니다. 로그에서
+각 검사의 결과와 실패 이유를 볼 수 있습니다. 채점 대상은 {files}뿐입니다.
+
+내 컴퓨터에서 공개 검사를 실행하려면 `pip install -r requirements.txt` 후 이 폴더에서
+`python -m pytest`를 실행하세요. `.github/`는 수정하지 마세요: 채점 설정이 들어 있습니다.
+""",
+}
+
+
+class ClassroomError(ConfigError):
+    """The template cannot be written (no passphrase, no openssl)."""
+
+
+def template_files(course, assignment):
+    """{path relative to the template: text} of every file but the encrypted grader."""
+    from autograder.release import release_files
+
+    files = release_files(course, assignment)
+    files["README.md"] += README[course.language].format(files=", ".join(assignment.files))
+    for path in sorted((Path(course.root) / "source_lib").glob("*.py")):
+        files[f"source_lib/{path.name}"] = path.read_text(encoding="utf-8")
+    files["requirements.txt"] = REQUIREMENTS
+    files[".gitignore"] = GITIGNORE
+    files[".github/workflows/classroom.yml"] = WORKFLOW.format(
+        aid=assignment.id, encrypted=ENCRYPTED, key_env=KEY_ENV, runner=RUNNER, runner_env=RUNNER.upper())
+    files[".github/classroom/grade.sh"] = GRADE_SH.format(encrypted=ENCRYPTED, key_env=KEY_ENV)
+    return files
+
+
+def encrypt(data, passphrase):
+    """``data`` encrypted as ``openssl enc -aes-256-cbc -pbkdf2`` does (salted), with ``passphrase``."""
+    if shutil.which("openssl") is None:
+        raise ClassroomError("openssl is needed to encrypt the grader bundle (apt-get install openssl)")
+    return subprocess.run(["openssl", "enc", "-aes-256-cbc", "-pbkdf2", "-salt", "-pass", f"env:{KEY_ENV}"],
+                          input=data, capture_output=True, check=True,
+                          env=dict(os.environ, **{KEY_ENV: passphrase})).stdout
+
+
+def write_template(course, assignment, target, passphrase=None):
+    """Write the template repository of ``assignment`` into ``target``; returns the paths written.
+
+    passphrase: encrypts the grader bundle; ``$BACKPROP_LAB_GRADER_KEY`` by default.
+    """
+    from autograder.gradescope import write_bundle
+
+    passphrase = passphrase or os.environ.get(KEY_ENV)
+    if not passphrase:
+        raise ClassroomError(f"set {KEY_ENV} to the passphrase that encrypts the hidden tests, and store the "
+                             f"same value as the GitHub secret {KEY_ENV} (for example: "
+                             f"export {KEY_ENV}=$(openssl rand -base64 32))")
+    target = Path(target)
+    written = []
+    for rel, text in template_files(course, assignment).items():
+        path = target / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle = Path(tmp, "grader.zip")
+        write_bundle(course, assignment, bundle)
+        (target / ENCRYPTED).write_bytes(encrypt(bundle.read_bytes(), passphrase))
+    written.append(target / ENCRYPTED)
+    return written
+
+
+def runner_result(results, assignment):
+    """The reporter's runner result for a Gradescope results.json (a dict): one test per part.
+
+    A part passes when it has all its points; its message lists the checks it failed.
+    A grader failure (``extra_data.grader_error``) is one "error" test worth nothing.
+    """
+    if results.get("extra_data", {}).get("grader_error"):
+        tests = [{"name": "grader", "status": "error", "score": 0, "message": results.get("output", "")}]
+        status = "error"
+    else:
+        scores = results["extra_data"]["parts"]
+        tests = []
+        for part in assignment.parts:
+            failed = [f"{t['name']}: {t['output']}" for t in results["tests"]
+                      if t["tags"][0] == part.id and t["status"] != "passed"]
+            tests.append({"name": f"{part.id}: {part.title}", "status": "fail" if failed else "pass",
+                          "score": scores[part.id], "message": "\n".join(failed)})
+        status = "pass" if all(t["status"] == "pass" for t in tests) else "fail"
+    for test in tests:
+        test.update(test_code="", filename="", line_no=0, duration=0)
+    return {"version": 1, "status": status, "max_score": assignment.points, "tests": tests}
+
+
+def output_line(course_root, results_path):
+    """``result=<base64 JSON>``: the grade step's output for the reporter."""
+    results = json.loads(Path(results_path).read_text(encoding="utf-8"))
+    course = load_course(course_root)
+    result = runner_result(results, course.assignment(results["extra_data"]["assignment"]))
+    encoded = base64.b64encode(json.dumps(result, sort_keys=True, ensure_ascii=False).encode()).decode()
+    return f"result={encoded}\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(output_line(sys.argv[1], sys.argv[2]))

@@ -1,0 +1,56 @@
+"""An nbgrader course folder built from the course, for instructors who grade with nbgrader.
+
+``write_nbgrader_course(course, assignment, target)`` writes::
+
+    target/nbgrader_config.py
+    target/source/<id>/<id>.ipynb        the instructor's notebook: solutions inside
+                                         ### BEGIN SOLUTION / ### END SOLUTION
+    target/source/<id>/public_checks.py  what the notebook's check cells import
+    target/source/<id>/components/...    earlier assignments' reference files, if it uses them
+
+In ``target``, ``nbgrader generate_assignment <id>`` then writes ``release/<id>/``, the
+student notebook (the same stubs as ``course release``, except that nbgrader's stub
+raises ``NotImplementedError()`` without naming the method), and ``nbgrader autograde
+<id>`` grades ``submitted/<student>/<id>/<id>.ipynb``: each part's check cell, worth the
+part's points, passes when the part's public checks pass.
+"""
+
+from pathlib import Path
+
+from autograder.notebook import build_notebook, notebook_text
+from autograder.release import release_files
+
+NBGRADER_CONFIG = '''"""nbgrader configuration of the Backprop Lab course (written by autograder.nbgrader_course)."""
+
+c = get_config()  # noqa: F821 (nbgrader defines get_config)
+c.CourseDirectory.course_id = "backprop-lab"
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}
+'''
+
+
+def nbgrader_files(course, assignment, lang=None):
+    """{path relative to the course folder: text} of the nbgrader course of ``assignment``.
+
+    lang: the notebook's language ("en" or "ko"); the course's language by default. An
+    nbgrader assignment sums the points of all its notebooks, so it gets one language.
+    """
+    lang = lang or course.language
+    source = f"source/{assignment.id}"
+    files = {"nbgrader_config.py": NBGRADER_CONFIG}
+    files[f"{source}/{assignment.id}.ipynb"] = notebook_text(build_notebook(course, assignment, lang,
+                                                                            solutions=True))
+    for rel, text in release_files(course, assignment).items():
+        if rel == "public_checks.py" or rel.startswith("components/"):
+            files[f"{source}/{rel}"] = text
+    return files
+
+
+def write_nbgrader_course(course, assignment, target, lang=None):
+    """Write the nbgrader course of ``assignment`` into the folder ``target``; returns the paths written."""
+    written = []
+    for rel, text in nbgrader_files(course, assignment, lang).items():
+        path = Path(target) / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,106 @@
+"""A real nbgrader round trip: generate_assignment and autograde agree with `course grade`.
+
+The nbgrader course is built from ours (``autograder.nbgrader_course``); nbgrader turns
+the instructor's notebook into the student's, then autogrades the reference, the stubs
+and a buggy submission (MaxGate sends the gradient to the wrong input) in a Jupyter
+kernel. nbgrader grades a part through its check cell (the part's public checks), our
+grader through the hidden checks: a part has full marks in one exactly when it has full
+marks in the other.
+"""
+
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from nbgrader.api import Gradebook
+
+from autograder.batch import grade_batch
+from autograder.grading import grade
+from autograder.nbgrader_course import write_nbgrader_course
+from autograder.notebook import build_notebook
+from tests.test_notebook import MAXGATE_WRONG_INPUT, filled, reference_text
+
+pytestmark = pytest.mark.slow
+
+AID = "a1_gates"
+
+
+def nbgrader(course_dir, *args):
+    """Run ``nbgrader ARGS`` in ``course_dir``, isolated from the user's Jupyter and IPython config."""
+    home = course_dir.parent / "jupyter-home"
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+               JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+               IPYTHONDIR=str(home / "ipython"), JUPYTER_PLATFORM_DIRS="1", MPLBACKEND="Agg")
+    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+@pytest.fixture(scope="module")
+def round_trip(course, tmp_path_factory):
+    """(nbgrader course folder, {student: submitted notebook}) after generate_assignment and autograde."""
+    folder = tmp_path_factory.mktemp("nbgrader") / "course"
+    write_nbgrader_course(course, course.assignment(AID), folder)
+    nbgrader(folder, "generate_assignment", AID)
+    released = json.loads((folder / "release" / AID / f"{AID}.ipynb").read_text(encoding="utf-8"))
+    reference = reference_text(course)
+    submissions = {"reference": filled(released, reference), "stubs": released,
+                   "buggy": filled(released, reference.replace(*MAXGATE_WRONG_INPUT))}
+    paths = {}
+    for student, notebook in submissions.items():
+        path = folder / "submitted" / student / AID / f"{AID}.ipynb"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps(notebook), encoding="utf-8")
+        paths[student] = path
+    nbgrader(folder, "autograde", AID)
+    return folder, paths
+
+
+def nbgrader_scores(folder, student):
+    """{part: score} from nbgrader's gradebook: the scores of the check cells."""
+    with Gradebook(f"sqlite:///{folder / 'gradebook.db'}") as gradebook:
+        notebook = gradebook.find_submission_notebook(AID, AID, student)
+        return {g.name.removeprefix("check_"): g.score for g in notebook.grades}
+
+
+def test_nbgrader_makes_the_same_student_notebook_as_course_release(course, round_trip):
+    """Only the stub's message differs: nbgrader's NotImplementedError() does not name the method."""
+    folder, _ = round_trip
+    ours = build_notebook(course, course.assignment(AID), course.language)
+    theirs = json.loads((folder / "release" / AID / f"{AID}.ipynb").read_text(encoding="utf-8"))
+    unnamed = [re.sub(r'raise NotImplementedError\("[\w.]+"\)', "raise NotImplementedError()", cell.source)
+               for cell in ours.cells]
+    assert unnamed == ["".join(cell["source"]) for cell in theirs["cells"]]
+    assert [c.metadata.get("backprop_lab") for c in ours.cells] == [c["metadata"].get("backprop_lab")
+                                                                    for c in theirs["cells"]]
+    assert (folder / "release" / AID / "public_checks.py").is_file()
+
+
+@pytest.mark.parametrize("student", ["reference", "stubs", "buggy"])
+def test_nbgrader_and_course_grade_agree_part_by_part(course, sandbox, round_trip, student):
+    folder, paths = round_trip
+    assignment = course.assignment(AID)
+    theirs = nbgrader_scores(folder, student)
+    ours = {p.id: float(p.score) for p in grade(course, assignment, paths[student], student, sandbox=sandbox).parts}
+    points = {p.id: p.points for p in assignment.parts}
+    assert set(theirs) == set(ours) == set(points)
+    assert {part: theirs[part] == points[part] for part in points} == {part: ours[part] == points[part]
+                                                                       for part in points}
+    expected_full = {"reference": set(points), "stubs": set(), "buggy": set(points) - {"max_gate"}}[student]
+    assert {part for part in points if theirs[part] == points[part]} == expected_full
+    if student == "stubs":
+        assert sum(theirs.values()) == sum(ours.values()) == 0
+
+
+def test_course_grade_batch_grades_nbgraders_submitted_folder(course, round_trip, tmp_path):
+    folder, _ = round_trip
+    assert grade_batch(course, course.assignment(AID), folder / "submitted", tmp_path) == 0
+    with open(tmp_path / "gradebook.csv", newline="", encoding="utf-8") as book:
+        totals = {row["student"]: float(row["score"]) for row in csv.DictReader(book)}
+    assert totals["reference"] == 100 and totals["stubs"] == 0 and 80 <= totals["buggy"] < 100
