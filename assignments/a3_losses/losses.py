@@ -12,16 +12,6 @@ probabilities of exactly 0 and 1.
 import numpy as np
 
 
-def softmax(logits):
-    """Softmax along the last axis: exp(z - max z) / sum exp(z - max z).
-
-    logits: shape (..., C). Returns probabilities, same shape, each row summing to 1.
-    Subtracting the row maximum changes nothing mathematically and prevents overflow.
-    """
-    # YOUR CODE HERE
-    raise NotImplementedError("softmax")
-
-
 class MSELoss:
     """L = mean over ALL elements of (pred - target)^2; dL/dpred = 2 (pred - target) / pred.size."""
 
@@ -90,6 +80,16 @@ class BCEWithLogitsLoss:
         """Returns dL/dpred, shape of pred."""
         # YOUR CODE HERE
         raise NotImplementedError("BCEWithLogitsLoss.backward")
+
+
+def softmax(logits):
+    """Softmax along the last axis: exp(z - max z) / sum exp(z - max z).
+
+    logits: shape (..., C). Returns probabilities, same shape, each row summing to 1.
+    Subtracting the row maximum changes nothing mathematically and prevents overflow.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("softmax")
 
 
 class SoftmaxCrossEntropyLoss:

@@ -12,19 +12,6 @@ probabilities of exactly 0 and 1.
 import numpy as np
 
 
-def softmax(logits):
-    """Softmax along the last axis: exp(z - max z) / sum exp(z - max z).
-
-    logits: shape (..., C). Returns probabilities, same shape, each row summing to 1.
-    Subtracting the row maximum changes nothing mathematically and prevents overflow.
-    """
-    ### BEGIN SOLUTION
-    shifted = logits - np.max(logits, axis=-1, keepdims=True)
-    e = np.exp(shifted)
-    return e / np.sum(e, axis=-1, keepdims=True)
-    ### END SOLUTION
-
-
 class MSELoss:
     """L = mean over ALL elements of (pred - target)^2; dL/dpred = 2 (pred - target) / pred.size."""
 
@@ -109,6 +96,19 @@ class BCEWithLogitsLoss:
         sigmoid = np.where(self.z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
         return (sigmoid - self.t) / self.z.size
         ### END SOLUTION
+
+
+def softmax(logits):
+    """Softmax along the last axis: exp(z - max z) / sum exp(z - max z).
+
+    logits: shape (..., C). Returns probabilities, same shape, each row summing to 1.
+    Subtracting the row maximum changes nothing mathematically and prevents overflow.
+    """
+    ### BEGIN SOLUTION
+    shifted = logits - np.max(logits, axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=-1, keepdims=True)
+    ### END SOLUTION
 
 
 class SoftmaxCrossEntropyLoss:
