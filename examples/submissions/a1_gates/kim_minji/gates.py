@@ -25,11 +25,11 @@ def unbroadcast(grad, shape):
     Returns: an array of exactly ``shape``; out = grad summed over every axis where
     ``shape`` is missing (leading axes) or has size 1 while B does not.
     """
-    grad = np.asarray(grad, dtype=np.float64)
-    extra = grad.ndim - len(shape)
-    grad = grad.sum(axis=tuple(range(extra)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    return grad.sum(axis=stretched, keepdims=True).reshape(shape)
+    grad = np.array(grad, dtype=np.float64)
+    while grad.ndim > len(shape):
+        grad = grad.sum(axis=0)
+    size_one = tuple(axis for axis, size in enumerate(shape) if size == 1)
+    return np.reshape(grad.sum(axis=size_one, keepdims=True), shape)
 
 
 class AddGate:
@@ -41,14 +41,13 @@ class AddGate:
 
     def forward(self, x, y):
         """x, y: arrays that broadcast together. Returns out = x + y, the broadcast shape."""
-        x = np.asarray(x, dtype=np.float64)
-        y = np.asarray(y, dtype=np.float64)
-        self.x_shape, self.y_shape = x.shape, y.shape
-        return x + y
+        self.shapes = (np.shape(x), np.shape(y))
+        return np.add(x, y, dtype=np.float64)
 
     def backward(self, dout):
         """dout: dL/dout, shape of out. Returns (dx, dy) shaped like x and y: dx = dy = dout, reduced."""
-        return unbroadcast(dout, self.x_shape), unbroadcast(dout, self.y_shape)
+        x_shape, y_shape = self.shapes
+        return unbroadcast(dout, x_shape), unbroadcast(dout, y_shape)
 
 
 class MultiplyGate:
@@ -60,15 +59,13 @@ class MultiplyGate:
 
     def forward(self, x, y):
         """x, y: arrays that broadcast together. Returns out = x * y, the broadcast shape."""
-        self.x = np.asarray(x, dtype=np.float64)
-        self.y = np.asarray(y, dtype=np.float64)
-        return self.x * self.y
+        self.cache = (np.array(x, dtype=np.float64), np.array(y, dtype=np.float64))
+        return np.multiply(x, y, dtype=np.float64)
 
     def backward(self, dout):
         """dout: dL/dout, shape of out. Returns (dx, dy): dx = dout * y, dy = dout * x, each reduced to its input's shape."""
-        dx = unbroadcast(dout * self.y, self.x.shape)
-        dy = unbroadcast(dout * self.x, self.y.shape)
-        return dx, dy
+        x, y = self.cache
+        return unbroadcast(y * dout, x.shape), unbroadcast(x * dout, y.shape)
 
 
 class MaxGate:
@@ -81,17 +78,14 @@ class MaxGate:
 
     def forward(self, x, y):
         """x, y: arrays that broadcast together. Returns out = np.maximum(x, y), the broadcast shape."""
-        x = np.asarray(x, dtype=np.float64)
-        y = np.asarray(y, dtype=np.float64)
-        self.x_shape, self.y_shape = x.shape, y.shape
-        self.x_wins = x >= y
-        return np.maximum(x, y)
+        self.shapes = (np.shape(x), np.shape(y))
+        self.mask = np.greater_equal(x, y)
+        return np.where(self.mask, x, y).astype(np.float64)
 
     def backward(self, dout):
         """dout: dL/dout, shape of out. Returns (dx, dy): dx = dout where x >= y else 0; dy = dout where x < y else 0; each reduced."""
-        dx = np.where(self.x_wins, dout, 0.0)
-        dy = np.where(self.x_wins, 0.0, dout)
-        return unbroadcast(dx, self.x_shape), unbroadcast(dy, self.y_shape)
+        x_shape, y_shape = self.shapes
+        return unbroadcast(dout * self.mask, x_shape), unbroadcast(dout * ~self.mask, y_shape)
 
 
 class SigmoidGate:
@@ -104,14 +98,13 @@ class SigmoidGate:
 
     def forward(self, x):
         """x: array of any shape. Returns out = 1 / (1 + exp(-x)), same shape."""
-        x = np.asarray(x, dtype=np.float64)
-        # exp of a non-positive number never overflows: split by sign.
-        self.out = 0.5 * (1.0 + np.tanh(0.5 * x))
+        # sigmoid(x) = (1 + tanh(x / 2)) / 2: tanh saturates at +-1 instead of overflowing
+        self.out = 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=np.float64)))
         return self.out
 
     def backward(self, dout):
         """dout: dL/dout, shape of x. Returns dx = dout * out * (1 - out), shape of x."""
-        return dout * self.out * (1.0 - self.out)
+        return self.out * (1.0 - self.out) * dout
 
 
 def neuron(w, x):
@@ -129,15 +122,13 @@ def neuron(w, x):
     """
     w = np.asarray(w, dtype=np.float64)
     x = np.asarray(x, dtype=np.float64)
-    mul0, mul1, add0, add1, sig = MultiplyGate(), MultiplyGate(), AddGate(), AddGate(), SigmoidGate()
-    p0 = mul0.forward(w[0], x[0])
-    p1 = mul1.forward(w[1], x[1])
-    s = add0.forward(p0, p1)
-    z = add1.forward(s, w[2])
+    mul, add, bias, sig = MultiplyGate(), AddGate(), AddGate(), SigmoidGate()
+    products = mul.forward(w[:2], x)
+    s = add.forward(products[0], products[1])
+    z = bias.forward(s, w[2])
     f = sig.forward(z)
-    dz = sig.backward(np.float64(1.0))
-    ds, dw2 = add1.backward(dz)
-    dp0, dp1 = add0.backward(ds)
-    dw0, dx0 = mul0.backward(dp0)
-    dw1, dx1 = mul1.backward(dp1)
-    return float(f), np.array([dw0, dw1, dw2], dtype=np.float64), np.array([dx0, dx1], dtype=np.float64)
+    dz = sig.backward(1.0)
+    ds, db = bias.backward(dz)
+    dp0, dp1 = add.backward(ds)
+    dw_inputs, dx = mul.backward(np.array([dp0, dp1]))
+    return float(f), np.append(dw_inputs, db), dx

@@ -130,18 +130,7 @@ def neuron(w, x):
     """
     w = np.asarray(w, dtype=np.float64)
     x = np.asarray(x, dtype=np.float64)
-    f = float(SigmoidGate().forward(w[0] * x[0] + w[1] * x[1] + w[2]))
+    z = w[0] * x[0] + w[1] * x[1] + w[2]
+    f = float(np.exp(-np.logaddexp(0.0, -z)))  # sigmoid(z) = 1 / (1 + exp(-z)), without overflow
     local = f * (1.0 - f)
     return f, local * np.array([x[0], x[1], 1.0]), local * np.array([w[0], w[1]])
-    mul0, mul1, add0, add1, sig = MultiplyGate(), MultiplyGate(), AddGate(), AddGate(), SigmoidGate()
-    p0 = mul0.forward(w[0], x[0])
-    p1 = mul1.forward(w[1], x[1])
-    s = add0.forward(p0, p1)
-    z = add1.forward(s, w[2])
-    f = sig.forward(z)
-    dz = sig.backward(np.float64(1.0))
-    ds, dw2 = add1.backward(dz)
-    dp0, dp1 = add0.backward(ds)
-    dw0, dx0 = mul0.backward(dp0)
-    dw1, dx1 = mul1.backward(dp1)
-    return float(f), np.array([dw0, dw1, dw2], dtype=np.float64), np.array([dx0, dx1], dtype=np.float64)
