@@ -25,6 +25,7 @@ import numpy as np
 
 import source_lib
 from autograder import wire
+from autograder.isolation import Jail
 
 BOOT = "import sys; sys.path.insert(0, sys.argv[1]); import backprop_wire; backprop_wire.main(sys.argv)"
 PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL")
@@ -66,6 +67,7 @@ class Sandbox:
 
     def __init__(self, limits=Limits()):
         self.limits = limits
+        self.jail = Jail()
         self.root = Path(tempfile.mkdtemp(prefix="backprop-lab-"))
         os.chmod(self.root, 0o755)
         self.libdir = self.root / "lib"
@@ -82,7 +84,7 @@ class Sandbox:
         for name, target in links.items():
             (self.libdir / name).symlink_to(target)
         self._count = 0
-        self.isolation = "process: separate process, rlimits, own process group, clean environment, scratch directory"
+        self.isolation = self.jail.describe()
 
     def workdir(self):
         """A fresh directory for the grader's own files (never given to a child)."""
@@ -117,6 +119,7 @@ class Child:
 
     def __init__(self, sandbox, scratch):
         self.limits = sandbox.limits
+        self.jail = sandbox.jail
         self.log_path = scratch.parent / f"{scratch.name}.log"
         req_read, self.req_write = os.pipe()
         self.resp_read, resp_write = os.pipe()
@@ -145,6 +148,7 @@ class Child:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         os.umask(0o077)
+        self.jail.enter()
 
     def request(self, parts, timeout):
         """Send one frame and wait at most ``timeout`` seconds for the answer frame."""
