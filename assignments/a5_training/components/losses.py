@@ -12,17 +12,6 @@ probabilities of exactly 0 and 1.
 import numpy as np
 
 
-def softmax(logits):
-    """Softmax along the last axis: exp(z - max z) / sum exp(z - max z).
-
-    logits: shape (..., C). Returns probabilities, same shape, each row summing to 1.
-    Subtracting the row maximum changes nothing mathematically and prevents overflow.
-    """
-    shifted = logits - np.max(logits, axis=-1, keepdims=True)
-    e = np.exp(shifted)
-    return e / np.sum(e, axis=-1, keepdims=True)
-
-
 class MSELoss:
     """L = mean over ALL elements of (pred - target)^2; dL/dpred = 2 (pred - target) / pred.size."""
 
@@ -91,6 +80,17 @@ class BCEWithLogitsLoss:
         e = np.exp(-np.abs(self.z))
         sigmoid = np.where(self.z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
         return (sigmoid - self.t) / self.z.size
+
+
+def softmax(logits):
+    """Softmax along the last axis: exp(z - max z) / sum exp(z - max z).
+
+    logits: shape (..., C). Returns probabilities, same shape, each row summing to 1.
+    Subtracting the row maximum changes nothing mathematically and prevents overflow.
+    """
+    shifted = logits - np.max(logits, axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=-1, keepdims=True)
 
 
 class SoftmaxCrossEntropyLoss:
