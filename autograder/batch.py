@@ -171,6 +171,8 @@ def summary(console, assignment, results, gradebook):
     console.print(table)
     limited = sorted(s for s, r in results.items() if any(t["tags"][1] in LIMIT_STATUSES for t in r["tests"]))
     console.print("hit a limit (timeout, memory, crash): " + (", ".join(limited) or "none"))
+    levels = sorted({r["extra_data"].get("isolation", "").split(":")[0] for r in results.values()})
+    console.print(f"isolation: {', '.join(levels)} (README, What the sandbox protects)")
     console.print(f"gradebook: {gradebook}")
 
 

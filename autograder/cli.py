@@ -109,6 +109,7 @@ def print_result(result):
         else:
             out.print(f"[red]✗[/red] {escape(f'{t.part}: {t.name} [{t.status}]: {t.message}')}", soft_wrap=True)
         shown.add((t.part, t.message))
+    out.print(f"isolation: {escape(result.isolation)}", style="dim", soft_wrap=True)
 
 
 def cmd_grade(course, args):

@@ -5,51 +5,170 @@ What every child gets (autograder/sandbox.py): a separate process started with
 the student's files, rlimits on address space, CPU time and file size, its own
 process group killed as a whole, and pipes that carry only JSON and .npy values.
 
-What this module adds, when the grader runs as root: a new network namespace for the
-child (``unshare(CLONE_NEWNET)`` between fork and exec), so the student's code has no
-network at all, not even the host's loopback services. ``Jail.level`` says which level
-was reached; it is reported in every results.json.
+What this module adds when the grader runs as root, in the child between fork and
+exec, at the strongest level the machine allows (``Jail.level``, reported in every
+results.json):
 
-Not yet done (see README, "What the sandbox protects"): an unprivileged user, a mount
-namespace hiding solutions/ and the hidden tests, a pid namespace for daemons.
+``jail``
+    A new network namespace (no network, not even the host's loopback services) and a
+    new mount namespace whose root is an empty read-only tmpfs holding only what the
+    child needs, bind-mounted read-only at the same paths: /usr, the Python installation,
+    numpy, source_lib and the library directory, plus the scratch directory (writable)
+    and /dev/null, /dev/zero, /dev/urandom. No solutions/, no hidden tests, no course
+    secret, no /proc, no other student's files. The child then drops to a user id of
+    its own (``UID_BASE`` + its pid, no groups, no capabilities), so it cannot undo the
+    mounts, and RLIMIT_NPROC counts only its own processes (a fork bomb stops there).
+    After the child, every process left with that user id (a daemon that left the
+    process group) is killed with ``kill(-1, SIGKILL)`` sent as that user.
+``netns``
+    Only the network namespace (when mounts are not allowed here, e.g. in a container
+    without CAP_SYS_ADMIN).
+``process``
+    Neither: the grader does not run as root, or the kernel refused both.
 """
 
 import ctypes
 import os
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
+CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
+MS_RDONLY = 0x1
+MS_NOSUID = 0x2
+MS_NODEV = 0x4
+MS_REMOUNT = 0x20
+MS_BIND = 0x1000
+MS_REC = 0x4000
+MS_PRIVATE = 0x40000
+
+UID_BASE = 2_000_000_000
+DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom")
+BASE = "separate process, rlimits, own process group, clean environment, scratch directory"
+DESCRIPTIONS = {
+    "jail": (f"jail: {BASE}, no network (own network namespace), only the interpreter, numpy, source_lib "
+             "and the submission visible (own mount namespace, read-only but for the scratch directory), "
+             "own unprivileged user id per child"),
+    "netns": f"netns: {BASE}, no network (own network namespace)",
+}
+_levels = {}
 
 
 class Jail:
-    """The extra isolation applied in the child between fork and exec."""
+    """The extra isolation applied in each child between fork and exec.
 
-    def __init__(self):
+    libdir: the directory the child imports from; it and what its entries link to are
+    what the child sees read-only, besides /usr and the Python installation. root: an
+    empty directory the grader owns, where each child mounts its own root file system
+    (in its own mount namespace, so children never share it).
+    """
+
+    def __init__(self, libdir, root):
         self._libc = ctypes.CDLL(None, use_errno=True)
-        self.network_namespace = False
-        self.reason = "the grader does not run as root"
+        self.libdir = str(libdir)
+        targets = sorted({str(path.resolve()) for path in Path(libdir).iterdir() if path.is_symlink()})
+        self.readable = [self.libdir, *targets, str(Path(sys.base_prefix).resolve())]
+        self.root = str(root)
+        self.python = str(Path(sys.executable).resolve())
+        self.level, self.reason = "process", "the grader does not run as root"
         if os.geteuid() == 0:
-            self.network_namespace = True
-            self.reason = self.probe()
-            self.network_namespace = not self.reason
+            key = tuple(self.readable[1:])
+            if key not in _levels:
+                _levels[key] = self.probe()
+            self.level, self.reason = _levels[key]
 
     def describe(self):
-        base = "separate process, rlimits, own process group, clean environment, scratch directory"
-        if self.network_namespace:
-            return f"process+netns: {base}, no network (own network namespace)"
-        return f"process ({self.reason}): {base}"
+        """The level reached and what it means, starting with the level's name and a colon."""
+        return DESCRIPTIONS.get(self.level, f"process: {BASE}; no jail here ({self.reason})")
 
-    def enter(self):
-        """Runs in the child between fork and exec."""
-        if self.network_namespace and self._libc.unshare(CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET) failed")
+    def enter(self, scratch):
+        """Runs in the child between fork and exec; ``scratch`` becomes its writable cwd."""
+        self._enter(self.level, scratch)
+
+    def _enter(self, level, scratch):
+        if level == "process":
+            return
+        flags = CLONE_NEWNET | (CLONE_NEWNS if level == "jail" else 0)
+        self._check(self._libc.unshare(flags), "unshare")
+        if level == "jail":
+            self._build_root(str(scratch))
+            os.chroot(self.root)
+            os.chdir(str(scratch))
+            uid = UID_BASE + os.getpid()
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+
+    def _build_root(self, scratch):
+        """A fresh tmpfs on ``self.root`` holding read-only binds of what the child needs."""
+        os.umask(0o022)
+        self._mount(None, "/", None, MS_REC | MS_PRIVATE)
+        self._mount("tmpfs", self.root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+        for name in os.listdir("/"):
+            if os.path.islink(f"/{name}"):
+                os.symlink(os.readlink(f"/{name}"), f"{self.root}/{name}")
+        for path in ["/usr", *self.readable, *DEVICES]:
+            self._bind(path, read_only=True)
+        self._bind(scratch, read_only=False)
+        os.chown(scratch, UID_BASE + os.getpid(), UID_BASE + os.getpid())
+        self._mount(None, self.root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+    def _bind(self, path, read_only):
+        target = self.root + path
+        if os.path.isdir(path):
+            os.makedirs(target, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            open(target, "a").close()
+        self._mount(path, target, None, MS_BIND | MS_REC)
+        flags = MS_REMOUNT | MS_BIND | MS_NOSUID | (MS_RDONLY if read_only else 0)
+        if path not in DEVICES:
+            flags |= MS_NODEV
+        self._mount(None, target, None, flags)
+
+    def _mount(self, source, target, fstype, flags, data=None):
+        encode = (lambda s: None if s is None else s.encode())
+        self._check(self._libc.mount(encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags),
+                                     encode(data)), f"mount {target}")
+
+    def _check(self, status, what):
+        if status != 0:
+            errno = ctypes.get_errno()
+            raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+    def sweep(self, pid):
+        """Kill every process left running as the user id of the child ``pid`` (jail level only)."""
+        if self.level != "jail":
+            return
+        killer = os.fork()
+        if killer == 0:
+            try:
+                uid = UID_BASE + pid
+                os.setgroups([])
+                os.setresgid(uid, uid, uid)
+                os.setresuid(uid, uid, uid)
+                os.kill(-1, signal.SIGKILL)
+            finally:
+                os._exit(0)
+        os.waitpid(killer, 0)
 
     def probe(self):
-        """"" when a child can enter a network namespace here, else the reason it cannot."""
-        try:
-            done = subprocess.run([sys.executable, "-I", "-S", "-c", "pass"], preexec_fn=self.enter,
-                                  capture_output=True, timeout=30, env={})
-        except (OSError, subprocess.SubprocessError) as exc:
-            return f"no network namespace: {exc}"
-        return "" if done.returncode == 0 else "no network namespace: the child failed to start"
+        """The strongest (level, reason) a child reaches here: each level is tried on a real child
+        that imports numpy from the library directory and writes a file in its scratch directory."""
+        scratch = Path(self.root).parent / "probe"
+        scratch.mkdir(exist_ok=True)
+        code = f"import sys; sys.path.insert(0, {self.libdir!r}); import numpy; open('probe', 'w').close()"
+        reasons = []
+        for level in ("jail", "netns"):
+            try:
+                done = subprocess.run([self.python, "-I", "-S", "-c", code], cwd=scratch, env={},
+                                      preexec_fn=lambda: self._enter(level, scratch),
+                                      capture_output=True, timeout=60)
+                if done.returncode == 0:
+                    return level, "; ".join(reasons)
+                reasons.append(f"{level}: {done.stderr.decode(errors='replace').strip()[-200:]}")
+            except (OSError, subprocess.SubprocessError) as exc:
+                reasons.append(f"{level}: {exc}")
+        return "process", "; ".join(reasons)

@@ -60,29 +60,28 @@ class Limits:
 class Sandbox:
     """What all children of one grading run share: a read-only library directory.
 
-    The library directory holds symbolic links to numpy (and its bundled libraries),
-    source_lib and the wire module, and nothing else of the grader: the child cannot
-    import the grader, the hidden tests or the solutions.
+    The library directory holds symbolic links to numpy (and its bundled libraries) and
+    source_lib, and a copy of the wire module, and nothing else of the grader: the child
+    cannot import the grader, the hidden tests or the solutions (and, at the ``jail``
+    level of autograder/isolation.py, cannot see them on disk either).
     """
 
     def __init__(self, limits=Limits()):
         self.limits = limits
-        self.jail = Jail()
         self.root = Path(tempfile.mkdtemp(prefix="backprop-lab-"))
         os.chmod(self.root, 0o755)
         self.libdir = self.root / "lib"
         self.libdir.mkdir()
         numpy_dir = Path(np.__file__).resolve().parent
-        links = {
-            "numpy": numpy_dir,
-            "source_lib": Path(source_lib.__file__).resolve().parent,
-            "backprop_wire.py": Path(wire.__file__).resolve(),
-        }
+        shutil.copyfile(wire.__file__, self.libdir / "backprop_wire.py")
+        links = {"numpy": numpy_dir, "source_lib": Path(source_lib.__file__).resolve().parent}
         bundled = numpy_dir.parent / "numpy.libs"
         if bundled.is_dir():
             links["numpy.libs"] = bundled
         for name, target in links.items():
             (self.libdir / name).symlink_to(target)
+        (self.root / "jail").mkdir()
+        self.jail = Jail(self.libdir, self.root / "jail")
         self._count = 0
         self.isolation = self.jail.describe()
 
@@ -124,22 +123,22 @@ class Child:
         req_read, self.req_write = os.pipe()
         self.resp_read, resp_write = os.pipe()
         env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
-        env.update({"PATH": "/usr/bin:/bin", "HOME": str(scratch), "OPENBLAS_NUM_THREADS": "1",
+        env.update({"PATH": "/usr/bin:/bin", "HOME": str(scratch), "TMPDIR": str(scratch), "OPENBLAS_NUM_THREADS": "1",
                     "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
                     "MPLBACKEND": "Agg"})
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-c", BOOT, str(sandbox.libdir), str(scratch),
+                [self.jail.python, "-I", "-S", "-c", BOOT, str(sandbox.libdir), str(scratch),
                  str(req_read), str(resp_write)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=scratch, env=env,
                 pass_fds=(req_read, resp_write), close_fds=True, start_new_session=True,
-                preexec_fn=self._limit,
+                preexec_fn=lambda: self._limit(scratch),
             )
         os.close(req_read)
         os.close(resp_write)
 
-    def _limit(self):
-        """Runs in the child between fork and exec: hard limits it cannot raise again."""
+    def _limit(self, scratch):
+        """Runs in the child between fork and exec: hard limits it cannot raise again, then the jail."""
         memory = self.limits.memory_mb * 1024 * 1024
         output = self.limits.output_kb * 1024
         cpu = int(self.limits.timeout_s * 4) + 5
@@ -147,8 +146,11 @@ class Child:
         resource.setrlimit(resource.RLIMIT_FSIZE, (output, output))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if self.jail.level == "jail":
+            processes = self.limits.processes
+            resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+        self.jail.enter(scratch)
         os.umask(0o077)
-        self.jail.enter()
 
     def request(self, parts, timeout):
         """Send one frame and wait at most ``timeout`` seconds for the answer frame."""
@@ -193,6 +195,7 @@ class Child:
         except (ProcessLookupError, PermissionError):
             pass
         self.process.wait()
+        self.jail.sweep(self.process.pid)
 
     def output(self, limit=2000):
         """The first ``limit`` characters the child printed."""

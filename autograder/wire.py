@@ -136,6 +136,8 @@ def encode(value, keep=None, arrays=None):
         if isinstance(v, np.ndarray):
             if v.dtype.kind not in "fiub" or v.dtype.hasobject:
                 return {"o": f"ndarray of dtype {v.dtype}"}
+            if v.nbytes + sum(map(len, arrays)) > MAX_FRAME_BYTES:
+                raise WireError(f"the answer holds more than {MAX_FRAME_BYTES >> 20} MB of arrays")
             arrays.append(_array_bytes(v.view(np.ndarray)))
             return {"a": len(arrays) - 1, "sub": type(v).__name__} if type(v) is not np.ndarray else {"a": len(arrays) - 1}
         if type(v) is list:

@@ -9,14 +9,18 @@ file behind.
 """
 
 import dataclasses
+import os
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from autograder.grading import grade
+from autograder.isolation import UID_BASE
 from autograder.sandbox import Sandbox
+from autograder.wire import MAX_FRAME_BYTES
 from autograder.stubs import strip_markers
 from tests.conftest import ROOT
 
@@ -127,7 +131,7 @@ CASES = [
     Case("infinite recursion", lambda t: header("def deep(n):\n    return deep(n + 1)")(
          at(MAX_FORWARD, "deep(0)")(t)), {"max_gate"}, "fail", "RecursionError"),
     Case("returns an array too large for the wire", at(MAX_FORWARD, "return np.ones(40_000_000)"),
-         {"max_gate"}, "crashed", ""),
+         {"max_gate"}, "fail", f"more than {MAX_FRAME_BYTES >> 20} MB"),
     Case("writes garbage to the grader's pipe", at(MAX_FORWARD,
          "import os\nfor fd in range(3, 256):\n    try:\n        os.write(fd, b'\\xff' * 64)\n    except OSError:\n"
          "        pass"), {"max_gate"}, "", ""),
@@ -177,20 +181,26 @@ def test_hostile_submission_gets_exactly_what_it_must(quick_course, quick_sandbo
     assert not (folder / "results.json").exists()
 
 
-def test_children_that_outlive_the_test_are_killed_with_their_group(quick_course, quick_sandbox, tmp_path):
-    marker = tmp_path / "orphan"
+def submission(tmp_path, text):
+    """A submission folder in ``tmp_path`` whose gates.py holds ``text``."""
     folder = tmp_path / "submission"
     folder.mkdir()
-    (folder / "gates.py").write_text(at(MAX_FORWARD, f"import os, time\nif os.fork() == 0:\n    time.sleep(2)\n"
-                                        f"    open({str(marker)!r}, 'w').write('alive')\n    os._exit(0)\n"
-                                        "time.sleep(30)")(REFERENCE))
+    (folder / "gates.py").write_text(text)
+    return folder
+
+
+def test_children_that_outlive_the_test_are_killed_with_their_group(quick_course, quick_sandbox, tmp_path):
+    marker = tmp_path / "orphan"
+    folder = submission(tmp_path, at(MAX_FORWARD, f"import os, time\nif os.fork() == 0:\n    time.sleep(2)\n"
+                                    f"    open({str(marker)!r}, 'w').write('alive')\n    os._exit(0)\n"
+                                    "time.sleep(30)")(REFERENCE))
     grade(quick_course, quick_course.assignment("a1_gates"), folder, "mallory", sandbox=quick_sandbox)
     time.sleep(3)
     assert not marker.exists()
 
 
 def test_the_child_has_no_network(quick_course, quick_sandbox, tmp_path):
-    if "netns" not in quick_sandbox.isolation:
+    if quick_sandbox.jail.level not in ("netns", "jail"):
         pytest.skip(f"isolation here: {quick_sandbox.isolation}")
     received = []
     server = socket.socket()
@@ -208,9 +218,7 @@ def test_the_child_has_no_network(quick_course, quick_sandbox, tmp_path):
 
     listener = threading.Thread(target=accept)
     listener.start()
-    folder = tmp_path / "submission"
-    folder.mkdir()
-    (folder / "gates.py").write_text(header(
+    folder = submission(tmp_path, header(
         f"import socket\ntry:\n    socket.create_connection(('127.0.0.1', {port}), timeout=1).sendall(b'leak')\n"
         "except OSError:\n    pass")(REFERENCE))
     result = grade(quick_course, quick_course.assignment("a1_gates"), folder, "mallory", sandbox=quick_sandbox)
@@ -219,12 +227,64 @@ def test_the_child_has_no_network(quick_course, quick_sandbox, tmp_path):
     assert received == [] and result.score == result.max_score
 
 
-@pytest.mark.xfail(strict=True, reason="needs a mount namespace or another user to hide solutions/ (not yet: "
-                   "see README, What the sandbox protects)")
+def needs_jail(sandbox):
+    if sandbox.jail.level != "jail":
+        pytest.skip(f"needs the jail level (grader as root, mount namespaces allowed); here: {sandbox.isolation}")
+
+
 def test_reading_the_reference_from_disk_does_not_help(quick_course, quick_sandbox, tmp_path):
-    folder = tmp_path / "submission"
-    folder.mkdir()
-    stub_with_copy = f"exec(open({str(ROOT / 'solutions' / 'a1_gates' / 'gates.py')!r}).read())\n"
-    (folder / "gates.py").write_text(stub_with_copy)
+    needs_jail(quick_sandbox)
+    reference = ROOT / "solutions" / "a1_gates" / "gates.py"
+    paths = [str(reference), f"/proc/{os.getpid()}/root{reference}", f"/proc/{os.getpid()}/cwd/solutions/a1_gates/gates.py",
+             "/proc/1/root" + str(reference)]
+    folder = submission(tmp_path, f"for path in {paths!r}:\n    try:\n        exec(open(path).read())\n"
+                                "        break\n    except OSError:\n        pass\n")
     result = grade(quick_course, quick_course.assignment("a1_gates"), folder, "mallory", sandbox=quick_sandbox)
-    assert result.score == 0
+    assert result.score == 0 and not result.grader_errors
+
+
+def test_the_child_writes_only_in_its_scratch_directory(quick_course, quick_sandbox, tmp_path):
+    needs_jail(quick_sandbox)
+    targets = [tmp_path / "planted", quick_sandbox.root / "planted", Path("/tmp/backprop-lab-planted")]
+    folder = submission(tmp_path, header(
+        f"for path in {[str(t) for t in targets]!r}:\n    try:\n        open(path, 'w').write('x')\n"
+        "    except OSError:\n        pass")(REFERENCE))
+    result = grade(quick_course, quick_course.assignment("a1_gates"), folder, "mallory", sandbox=quick_sandbox)
+    assert result.score == result.max_score
+    assert [t for t in targets if t.exists()] == []
+
+
+def jailed_processes():
+    """Pids of the live (not zombie) processes running under a child's user id (autograder/isolation.py)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if int(fields["Uid"].split()[1]) >= UID_BASE and not fields["State"].strip().startswith("Z"):
+            found.append(int(status.parent.name))
+    return found
+
+
+def settled(probe, seconds=2.0):
+    """``probe()`` once it is empty, or its last value after ``seconds`` (SIGKILL is delivered asynchronously)."""
+    deadline = time.monotonic() + seconds
+    while (value := probe()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return value
+
+
+@pytest.mark.parametrize("twist", [
+    "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        time.sleep(60)\n"
+    "    os._exit(0)\ntime.sleep(60)",
+    "import os\nfor _ in range(100000):\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
+    "while True:\n    pass",
+], ids=["a daemon that leaves the process group", "a fork bomb"])
+def test_no_process_of_a_child_survives_it(quick_course, quick_sandbox, tmp_path, twist):
+    needs_jail(quick_sandbox)
+    folder = submission(tmp_path, at(MAX_FORWARD, twist)(REFERENCE))
+    result = grade(quick_course, quick_course.assignment("a1_gates"), folder, "mallory", sandbox=quick_sandbox)
+    scores = {p.id: p for p in result.parts}
+    assert scores["max_gate"].score == 0 and scores["add_gate"].score == scores["add_gate"].max_score
+    assert settled(jailed_processes) == []
