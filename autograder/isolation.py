@@ -1,13 +1,14 @@
 """Operating-system isolation of the child process beyond rlimits.
 
-What every child gets (autograder/sandbox.py): a separate process started with
-``python -I -S`` and a clean environment, a scratch directory holding only copies of
-the student's files, rlimits on address space, CPU time and file size, its own
-process group killed as a whole, and pipes that carry only JSON and .npy values.
+What every child gets (autograder/sandbox.py): a fresh process forked from a zygote
+started with ``python -I -S`` and a clean environment, a scratch directory holding
+only copies of the student's files, rlimits on address space, CPU time and file size,
+its own session and process group killed as a whole, and pipes that carry only JSON
+and .npy values.
 
-What this module adds when the grader runs as root, in the child between fork and
-exec, at the strongest level the machine allows (``Jail.level``, reported in every
-results.json):
+What this module adds when the grader runs as root, in the child before it loads any
+student code (``enter``; the zygote imports this file as ``backprop_jail``), at the
+strongest level the machine allows (``Jail.level``, reported in every results.json):
 
 ``jail``
     A new network namespace (no network, not even the host's loopback services) and a
@@ -56,8 +57,69 @@ DESCRIPTIONS = {
 _levels = {}
 
 
+def enter(level, root, readable, scratch):
+    """Runs in the child before it loads student code: the isolation of ``level``.
+
+    root: an empty directory where the child mounts its own root file system;
+    readable: the paths it sees read-only besides /usr; scratch: its writable cwd.
+    """
+    if level == "process":
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    _check(libc, libc.unshare(CLONE_NEWNET | (CLONE_NEWNS if level == "jail" else 0)), "unshare")
+    if level == "jail":
+        uid = UID_BASE + os.getpid()
+        _build_root(libc, root, readable, scratch, uid)
+        os.chroot(root)
+        os.chdir(scratch)
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+
+
+def _build_root(libc, root, readable, scratch, uid):
+    """A fresh tmpfs on ``root`` holding read-only binds of ``readable`` and a writable ``scratch``."""
+    os.umask(0o022)
+    _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
+    _mount(libc, "tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    for name in os.listdir("/"):
+        if os.path.islink(f"/{name}"):
+            os.symlink(os.readlink(f"/{name}"), f"{root}/{name}")
+    for path in ["/usr", *readable, *DEVICES]:
+        _bind(libc, root, path, read_only=True)
+    _bind(libc, root, scratch, read_only=False)
+    os.chown(scratch, uid, uid)
+    _mount(libc, None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def _bind(libc, root, path, read_only):
+    target = root + path
+    if os.path.isdir(path):
+        os.makedirs(target, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        open(target, "a").close()
+    _mount(libc, path, target, None, MS_BIND | MS_REC)
+    flags = MS_REMOUNT | MS_BIND | MS_NOSUID | (MS_RDONLY if read_only else 0)
+    if path not in DEVICES:
+        flags |= MS_NODEV
+    _mount(libc, None, target, None, flags)
+
+
+def _mount(libc, source, target, fstype, flags, data=None):
+    encode = (lambda s: None if s is None else s.encode())
+    _check(libc, libc.mount(encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags), encode(data)),
+           f"mount {target}")
+
+
+def _check(libc, status, what):
+    if status != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
 class Jail:
-    """The extra isolation applied in each child between fork and exec.
+    """The grader's side of the isolation: which level this machine allows, and the sweep.
 
     libdir: the directory the child imports from; it and what its entries link to are
     what the child sees read-only, besides /usr and the Python installation. root: an
@@ -66,7 +128,6 @@ class Jail:
     """
 
     def __init__(self, libdir, root):
-        self._libc = ctypes.CDLL(None, use_errno=True)
         self.libdir = str(libdir)
         targets = sorted({str(path.resolve()) for path in Path(libdir).iterdir() if path.is_symlink()})
         self.readable = [self.libdir, *targets, str(Path(sys.base_prefix).resolve())]
@@ -83,60 +144,9 @@ class Jail:
         """The level reached and what it means, starting with the level's name and a colon."""
         return DESCRIPTIONS.get(self.level, f"process: {BASE}; no jail here ({self.reason})")
 
-    def enter(self, scratch):
-        """Runs in the child between fork and exec; ``scratch`` becomes its writable cwd."""
-        self._enter(self.level, scratch)
-
-    def _enter(self, level, scratch):
-        if level == "process":
-            return
-        flags = CLONE_NEWNET | (CLONE_NEWNS if level == "jail" else 0)
-        self._check(self._libc.unshare(flags), "unshare")
-        if level == "jail":
-            self._build_root(str(scratch))
-            os.chroot(self.root)
-            os.chdir(str(scratch))
-            uid = UID_BASE + os.getpid()
-            os.setgroups([])
-            os.setresgid(uid, uid, uid)
-            os.setresuid(uid, uid, uid)
-
-    def _build_root(self, scratch):
-        """A fresh tmpfs on ``self.root`` holding read-only binds of what the child needs."""
-        os.umask(0o022)
-        self._mount(None, "/", None, MS_REC | MS_PRIVATE)
-        self._mount("tmpfs", self.root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
-        for name in os.listdir("/"):
-            if os.path.islink(f"/{name}"):
-                os.symlink(os.readlink(f"/{name}"), f"{self.root}/{name}")
-        for path in ["/usr", *self.readable, *DEVICES]:
-            self._bind(path, read_only=True)
-        self._bind(scratch, read_only=False)
-        os.chown(scratch, UID_BASE + os.getpid(), UID_BASE + os.getpid())
-        self._mount(None, self.root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
-
-    def _bind(self, path, read_only):
-        target = self.root + path
-        if os.path.isdir(path):
-            os.makedirs(target, exist_ok=True)
-        else:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            open(target, "a").close()
-        self._mount(path, target, None, MS_BIND | MS_REC)
-        flags = MS_REMOUNT | MS_BIND | MS_NOSUID | (MS_RDONLY if read_only else 0)
-        if path not in DEVICES:
-            flags |= MS_NODEV
-        self._mount(None, target, None, flags)
-
-    def _mount(self, source, target, fstype, flags, data=None):
-        encode = (lambda s: None if s is None else s.encode())
-        self._check(self._libc.mount(encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags),
-                                     encode(data)), f"mount {target}")
-
-    def _check(self, status, what):
-        if status != 0:
-            errno = ctypes.get_errno()
-            raise OSError(errno, f"{what}: {os.strerror(errno)}")
+    def params(self, level=None):
+        """The keyword arguments of ``enter`` (but scratch) for this jail, as plain JSON values."""
+        return {"level": level or self.level, "root": self.root, "readable": self.readable}
 
     def sweep(self, pid):
         """Kill every process left running as the user id of the child ``pid`` (jail level only)."""
@@ -164,7 +174,7 @@ class Jail:
         for level in ("jail", "netns"):
             try:
                 done = subprocess.run([self.python, "-I", "-S", "-c", code], cwd=scratch, env={},
-                                      preexec_fn=lambda: self._enter(level, scratch),
+                                      preexec_fn=lambda: enter(scratch=str(scratch), **self.params(level)),
                                       capture_output=True, timeout=60)
                 if done.returncode == 0:
                     return level, "; ".join(reasons)

@@ -1,8 +1,12 @@
 """The wire between the grader and the untrusted child process, and the child's loop.
 
-This one file is imported by the grader (``autograder.wire``) and run by the child as
-a script (``python -I -S wire.py LIBDIR SCRATCH READ_FD WRITE_FD``). It needs only the
-standard library and numpy, so the child never imports the rest of the grader.
+This one file is imported by the grader (``autograder.wire``) and, copied into the
+children's library directory as ``backprop_wire``, runs the zygote (``zygote``): a
+process started with ``python -I -S`` that imports numpy once and forks a fresh child
+for every request of the grader; the child enters its jail (``backprop_jail``, a copy
+of autograder/isolation.py), then answers requests (``serve``). It needs only the
+standard library and numpy, so neither the zygote nor a child imports the rest of the
+grader.
 
 Frames: an 8-byte big-endian count of parts, then for each part an 8-byte length,
 then the parts. Part 0 is a JSON header; every further part is one array in numpy's
@@ -333,13 +337,77 @@ def serve(read_fd, write_fd):
         write_frame(write_fd, parts)
 
 
+def zygote(argv):
+    """Zygote entry point: LIBDIR CONTROL_FD.
+
+    Control messages (JSON on a Unix socket, one per datagram-sized send):
+    {"op": "spawn", "scratch", "env", "limits": {RLIMIT name: value}, "jail": enter()'s
+    keyword arguments} with three descriptors attached (the request pipe's read end, the
+    answer pipe's write end, the log file), answered with {"pid"}; {"op": "wait", "pid"},
+    answered with {"code"} (negative: the signal that killed it) once that child ended.
+    """
+    import socket
+
+    libdir = argv[1]
+    control = socket.socket(fileno=int(argv[2]))
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 1 << 16, 3)
+        except OSError:
+            return
+        if not message:
+            return
+        request = json.loads(message)
+        if request["op"] == "spawn":
+            pid = os.fork()
+            if pid == 0:
+                control.close()
+                _child(libdir, request, *fds)
+            for fd in fds:
+                os.close(fd)
+            answer = {"pid": pid}
+        else:
+            answer = {"code": os.waitstatus_to_exitcode(os.waitpid(request["pid"], 0)[1])}
+        control.sendall(json.dumps(answer).encode())
+
+
+def _child(libdir, request, read_fd, write_fd, log_fd):
+    """In a freshly forked child of the zygote: limits, jail, then ``serve``; never returns."""
+    import resource
+
+    code = 0
+    try:
+        os.setsid()
+        null = os.open(os.devnull, os.O_RDONLY)
+        for fd, target in ((null, 0), (log_fd, 1), (log_fd, 2)):
+            os.dup2(fd, target)
+        keep = sorted({0, 1, 2, read_fd, write_fd})
+        for low, high in zip(keep, keep[1:] + [os.sysconf("SC_OPEN_MAX")]):
+            os.closerange(low + 1, high)
+        for name, value in request["limits"].items():
+            resource.setrlimit(getattr(resource, name), (value, value))
+        import backprop_jail
+
+        backprop_jail.enter(scratch=request["scratch"], **request["jail"])
+        os.umask(0o077)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        main(["zygote", libdir, request["scratch"], read_fd, write_fd])
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+        os._exit(code)
+
+
 def main(argv):
     """Child entry point: LIBDIR SCRATCH READ_FD WRITE_FD."""
     libdir, scratch, read_fd, write_fd = argv[1], argv[2], int(argv[3]), int(argv[4])
     sys.path[:0] = [scratch, libdir]
     os.chdir(scratch)
     serve(read_fd, write_fd)
-
-
-if __name__ == "__main__":
-    main(sys.argv)

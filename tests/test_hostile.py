@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from autograder.grading import grade
-from autograder.isolation import UID_BASE
 from autograder.sandbox import Sandbox
 from autograder.wire import MAX_FRAME_BYTES
 from autograder.stubs import strip_markers
@@ -254,16 +253,17 @@ def test_the_child_writes_only_in_its_scratch_directory(quick_course, quick_sand
     assert [t for t in targets if t.exists()] == []
 
 
-def jailed_processes():
-    """Pids of the live (not zombie) processes running under a child's user id (autograder/isolation.py)."""
+def jailed_processes(sandbox):
+    """Pids of the live (not zombie) processes jailed by ``sandbox`` (their root is its jail root)."""
     found = []
-    for status in Path("/proc").glob("[0-9]*/status"):
+    for proc in Path("/proc").glob("[0-9]*"):
         try:
-            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+            fields = dict(line.split(":", 1) for line in (proc / "status").read_text().splitlines() if ":" in line)
+            root = os.readlink(proc / "root")
         except OSError:
             continue
-        if int(fields["Uid"].split()[1]) >= UID_BASE and not fields["State"].strip().startswith("Z"):
-            found.append(int(status.parent.name))
+        if root == sandbox.jail.root and not fields["State"].strip().startswith("Z"):
+            found.append(int(proc.name))
     return found
 
 
@@ -287,4 +287,4 @@ def test_no_process_of_a_child_survives_it(quick_course, quick_sandbox, tmp_path
     result = grade(quick_course, quick_course.assignment("a1_gates"), folder, "mallory", sandbox=quick_sandbox)
     scores = {p.id: p for p in result.parts}
     assert scores["max_gate"].score == 0 and scores["add_gate"].score == scores["add_gate"].max_score
-    assert settled(jailed_processes) == []
+    assert settled(lambda: jailed_processes(quick_sandbox)) == []

@@ -86,6 +86,15 @@ def test_faults_become_statuses_and_the_next_call_works(session, function, statu
     assert session.call("code.echo", 1.5) == 1.5
 
 
+def test_a_killed_zygote_costs_only_the_running_child(sandbox, session):
+    assert session.call("code.echo", 1.5) == 1.5
+    sandbox.zygote().process.kill()
+    with pytest.raises(StudentError) as info:
+        session.call("code.exit_hard")
+    assert info.value.status == "crashed" and "process that started it was killed" in info.value.detail
+    assert session.call("code.echo", 2.5) == 2.5
+
+
 def test_numpy_warnings_are_reported(session):
     session.call("code.warn")
     assert any("overflow" in w for w in session.warnings)
