@@ -71,7 +71,11 @@ _WORKER = {}
 
 
 def _init_worker(course):
-    _WORKER["sandbox"] = Sandbox(sandbox_limits(course))
+    from multiprocessing.util import Finalize
+
+    sandbox = Sandbox(sandbox_limits(course))
+    Finalize(sandbox, sandbox.close, exitpriority=10)  # workers end with os._exit: atexit would not run
+    _WORKER["sandbox"] = sandbox
     _WORKER["course"] = course
 
 
