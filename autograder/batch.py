@@ -68,6 +68,7 @@ def _write_atomically(path, text):
 
 
 _WORKER = {}
+SHOWN_STUDENTS = 50  # a larger class's scores are only in the gradebook
 
 
 def _init_worker(course):
@@ -157,7 +158,8 @@ def console_is_tty():
 
 
 def summary(console, assignment, results, gradebook):
-    """Mean, median and per-part distribution, and the submissions that hit limits."""
+    """Mean, median and per-part distribution, each student's scores (for a small class), and the
+    submissions that hit limits."""
     from rich.table import Table
 
     if not results:
@@ -173,6 +175,16 @@ def summary(console, assignment, results, gradebook):
         table.add_row(part.id, f"{part.points:g}", f"{statistics.mean(scores):.1f}",
                       str(sum(s == part.points for s in scores)), str(sum(s == 0 for s in scores)))
     console.print(table)
+    if len(results) <= SHOWN_STUDENTS:
+        scores = Table(title="scores")
+        for column in ("student", *(p.id for p in assignment.parts), "score"):
+            scores.add_column(column, justify="left" if column == "student" else "right")
+        for student, r in sorted(results.items()):
+            scores.add_row(student, *(f"{r['extra_data']['parts'][p.id]:g}" for p in assignment.parts),
+                           f"{r['score']:g}")
+        console.print(scores)
+    else:
+        console.print(f"scores of the {len(results)} submissions: see the gradebook")
     limited = sorted(s for s, r in results.items() if any(t["tags"][1] in LIMIT_STATUSES for t in r["tests"]))
     console.print("hit a limit (timeout, memory, crash): " + (", ".join(limited) or "none"))
     levels = sorted({r["extra_data"].get("isolation", "").split(":")[0] for r in results.values()})
