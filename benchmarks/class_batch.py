@@ -1,0 +1,382 @@
+"""What grading a whole class costs: our grader against nbgrader's autograde, same class.
+
+Builds a seeded synthetic class of ``--students`` a1_gates submissions (one folder per
+student holding gates.py): the reference and the correct-but-different variants of
+``autograder/validation``, its known-buggy ones, the released stubs and a few hostile
+ones (an infinite loop, ``os._exit(0)`` at import, fake PASSED/JSON lines, a 1 TB
+array, a syntax error). Then it measures:
+
+- our grader: each submission graded alone, one after the other (latency, median and
+  p95), the class in one ``grade_batch`` run with ``--jobs`` workers (total wall time,
+  throughput, submissions that hit a limit), and one ``course grade`` command;
+- nbgrader: the same code put into the solution cells of the notebook nbgrader
+  generates, ``nbgrader autograde`` over the first ``--nbgrader-students`` of the class
+  (total and per submission) and one ``nbgrader autograde --student`` command;
+- the floor: starting ``python -I -S -c "import numpy"``, what every child costs at least.
+
+It also prints, per kind of submission, the scores both graders gave and the parts our
+grader took away that it should not have, or left that it should have taken, and the
+submissions whose score alone differs from their score in the batch.
+
+    python benchmarks/class_batch.py [--students 200] [--jobs 2] [--nbgrader-students N] [--quick]
+
+Measured on the 2-core machine (2026-12-01), commit 3fcccd8 (a zygote forks every
+child), ``python benchmarks/class_batch.py`` (20 minutes in all): 200 submissions, 100
+correct (the reference and 4 variants), 60 buggy (10 kinds), 30 stubs, 10 hostile (2 of
+each); our grader took away exactly the expected parts of every kind, at the ``jail``
+level, and gave each submission the same score alone and in the batch. nbgrader's per-cell
+timeout was 30 s, with no memory limit; its check cells run the public checks, so it
+gave 100 to 4 of the 10 buggy kinds, 55 to the syntax error (the other cells still run)
+and failed on ``os._exit(0)`` (dead kernel: zeros recorded, exit status 1)::
+
+                                             ours, grade_batch --jobs 2         nbgrader autograde
+    per submission, alone: median                                0.28 s                          -
+    per submission, alone: p95                                   0.36 s                          -
+    per submission, alone: worst                                20.30 s                          -
+    class graded one by one: total                         93.0 s (200)                          -
+    per submission in the class run                              0.25 s                     3.65 s
+    single-submission command                                    0.99 s                    11.21 s
+    class run total                                        49.3 s (200)              729.3 s (200)
+    throughput                                                   4.05/s                     0.27/s
+    hit a limit / failed               6 (timeout 2, memory 2, crashed 2)      2 timed out, 2 failed
+    floor: python -I -S, import numpy                           0.182 s
+
+A submission is graded in 5 parts, one child each: 0.28 s is 1.5 times the cost of
+starting one bare Python with numpy. The worst is the infinite loop: two parts, each
+stopped after its budget of 2 checks x 5 s. Our single command is the median of 3 runs,
+nbgrader's one run. Before the zygote (commit 6d5c935, a fresh ``python -I -S`` per
+child; ``--nbgrader-students 0``): median 0.87 s alone, p95 1.09 s, one by one 215.0 s,
+class run 104.6 s, 1.91/s, single command 1.51 s, the same scores.
+"""
+
+import argparse
+import contextlib
+import io
+import itertools
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+import numpy as np
+
+from autograder.batch import LIMIT_STATUSES, grade_batch
+from autograder.config import load_course
+from autograder.grading import grade, sandbox_limits
+from autograder.nbgrader_course import write_nbgrader_course
+from autograder.sandbox import Sandbox
+from autograder.stubs import strip_markers
+
+ROOT = Path(__file__).resolve().parent.parent
+AID = "a1_gates"
+VALIDATION = ROOT / "autograder" / "validation" / AID
+NBGRADER_CELL_TIMEOUT_S = 30
+IMPORTS = "import numpy as np\n"
+# name: (line of the reference, what replaces it, the parts it must lose or None for all)
+HOSTILE = {
+    "hostile: infinite loop in SigmoidGate.backward": (
+        "        return dout * self.out * (1.0 - self.out)\n",
+        "        while True:\n            pass\n", {"sigmoid_gate", "neuron"}),
+    "hostile: os._exit(0) at import": (IMPORTS, IMPORTS + "import os\n\nos._exit(0)\n", None),
+    "hostile: prints PASSED and JSON at import": (
+        IMPORTS, IMPORTS + 'print(\'{"score": 100, "tests": []}\')\nprint("PASSED 100/100")\n', set()),
+    "hostile: 1 TB array in MaxGate.forward": (
+        "        return np.maximum(x, y)\n", "        big = np.ones(2**40 // 8)\n        return np.maximum(x, y)\n",
+        {"max_gate"}),
+    "hostile: syntax error in MultiplyGate.forward": (
+        "        return self.x * self.y\n", "        return self.x * * self.y\n", None),
+}
+
+
+def kinds(course):
+    """{kind: (gates.py text, parts it must lose)} of every kind of submission in the class."""
+    assignment = course.assignment(AID)
+    every = {p.id for p in assignment.parts}
+    reference = strip_markers((course.solutions / AID / "gates.py").read_text(encoding="utf-8"))
+    manifest = tomllib.loads((VALIDATION / "manifest.toml").read_text(encoding="utf-8"))
+    found = {"correct: reference": (reference, set())}
+    for group in ("correct", "buggy"):
+        for name, entry in manifest[group].items():
+            text = (VALIDATION / group / name / "gates.py").read_text(encoding="utf-8")
+            found[f"{group}: {name}"] = (text, set(entry.get("breaks", [])))
+    found["stubs"] = ((ROOT / "assignments" / AID / "gates.py").read_text(encoding="utf-8"), every)
+    for name, (old, new, lost) in HOSTILE.items():
+        assert old in reference, name
+        found[name] = (reference.replace(old, new, 1), every if lost is None else lost)
+    return found
+
+
+def class_mix(all_kinds, students, hostile_share, seed):
+    """[kind] of each student, shuffled with ``seed``: hostile ``hostile_share``, 15% stubs,
+    30% buggy, the rest correct; each group cycles through its kinds."""
+    groups = {g: [k for k in all_kinds if k.startswith(g)] for g in ("hostile", "stubs", "buggy", "correct")}
+    counts = {"hostile": max(1, round(hostile_share * students)), "stubs": round(0.15 * students),
+              "buggy": round(0.30 * students)}
+    counts["correct"] = students - sum(counts.values())
+    mix = [k for g, n in counts.items() for k in itertools.islice(itertools.cycle(groups[g]), n)]
+    return list(np.random.default_rng(seed).permutation(mix))
+
+
+def write_class(folder, all_kinds, mix):
+    """One folder per student (s000, s001, ...) holding gates.py; returns {student: kind}."""
+    students = {}
+    for i, kind in enumerate(mix):
+        student = f"s{i:03d}"
+        (folder / student).mkdir(parents=True)
+        (folder / student / "gates.py").write_text(all_kinds[kind][0], encoding="utf-8")
+        students[student] = kind
+    return students
+
+
+def timed(function, *args, **kwargs):
+    """(seconds, result) of one call."""
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return time.perf_counter() - start, result
+
+
+def process_floor(runs=10):
+    """Median seconds to start ``python -I -S`` with a clean environment and import numpy."""
+    site = Path(np.__file__).resolve().parent.parent
+    command = [str(Path(sys.executable).resolve()), "-I", "-S", "-c",
+               f"import sys; sys.path.insert(0, {str(site)!r}); import numpy"]
+    return statistics.median(timed(subprocess.run, command, env={}, check=True)[0] for _ in range(runs))
+
+
+def lost_parts(parts, points):
+    """The parts whose score is below their points, from {part: score}."""
+    return {part for part, score in parts.items() if score < points[part]}
+
+
+def one_by_one(course, class_dir, students):
+    """{student: (seconds, score)} grading each submission alone, one after the other, in one sandbox."""
+    assignment = course.assignment(AID)
+    graded = {}
+    with Sandbox(sandbox_limits(course)) as sandbox:
+        for student in students:
+            seconds, result = timed(grade, course, assignment, class_dir / student, student, sandbox=sandbox)
+            graded[student] = seconds, result.score
+    return graded
+
+
+def batch(course, class_dir, out, jobs):
+    """(seconds, exit status, {student: results.json dict}) of one grade_batch run; its summary is swallowed."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        seconds, (status, results) = timed(grade_batch, course, course.assignment(AID), class_dir, out, jobs=jobs,
+                                           progress=False)
+    return seconds, status, results
+
+
+def limit_hits(results):
+    """{student: sorted limit statuses} of the submissions whose tests hit a limit."""
+    hits = {s: sorted({t["tags"][1] for t in r["tests"]} & set(LIMIT_STATUSES)) for s, r in results.items()}
+    return {s: statuses for s, statuses in hits.items() if statuses}
+
+
+def course_grade_command(folder, out, runs=3):
+    """Median seconds of ``course grade a1_gates FOLDER --student solo --json ...``."""
+    command = [str(Path(sys.executable).parent / "course"), "grade", AID, str(folder), "--student", "solo",
+               "--json", str(out / "solo.json")]
+    return statistics.median(timed(subprocess.run, command, cwd=ROOT, capture_output=True, check=True)[0]
+                             for _ in range(runs))
+
+
+def nbgrader(course_dir, *args):
+    """Run ``nbgrader ARGS`` in ``course_dir``, isolated from the user's Jupyter and IPython config."""
+    home = course_dir.parent / "jupyter-home"
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+               JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+               IPYTHONDIR=str(home / "ipython"), JUPYTER_PLATFORM_DIRS="1", MPLBACKEND="Agg")
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, env=env, capture_output=True,
+                          text=True)
+
+
+def chunks(text):
+    """(header, {name: source}) of a file cut at its top-level def and class lines, without parsing it."""
+    starts = [m.start() for m in re.finditer(r"^(?:def|class) ", text, re.M)] + [len(text)]
+    bodies = {}
+    for start, end in zip(starts, starts[1:]):
+        name = re.match(r"(?:def|class) (\w+)", text[start:]).group(1)
+        bodies[name] = text[start:end].rstrip()
+    return text[:starts[0]].rstrip(), bodies
+
+
+def student_notebook(released, text):
+    """The released notebook (a dict) with ``text``'s definitions in its solution cells.
+
+    nbgrader's autograde restores locked cells, so what the file adds to the header
+    (module-level code) and any definition the notebook has no cell for go at the top
+    of the first solution cell, where they run at the same point as in the .py file.
+    """
+    header, bodies = chunks(text)
+    notebook = json.loads(json.dumps(released))
+    named = [c for c in notebook["cells"] if c["metadata"].get("backprop_lab", {}).get("name")]
+    released_header = next("".join(c["source"]).rstrip() for c in named
+                           if c["metadata"]["backprop_lab"]["name"] == "__header__")
+    solution = [c for c in named if c["metadata"]["backprop_lab"]["name"] != "__header__"]
+    extra = [header] if header != released_header else []
+    extra += [body for name, body in bodies.items() if name not in {c["metadata"]["backprop_lab"]["name"]
+                                                                    for c in solution}]
+    for cell in solution:
+        cell["source"] = bodies[cell["metadata"]["backprop_lab"]["name"]]
+    solution[0]["source"] = "\n\n\n".join(extra + [solution[0]["source"]])
+    return notebook
+
+
+def nbgrader_course(course, folder):
+    """An nbgrader course of a1_gates in ``folder``, its assignment generated; returns the released notebook."""
+    write_nbgrader_course(course, course.assignment(AID), folder)
+    with open(folder / "nbgrader_config.py", "a", encoding="utf-8") as config:
+        config.write(f"c.Execute.timeout = {NBGRADER_CELL_TIMEOUT_S}\n")
+    done = nbgrader(folder, "generate_assignment", AID)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads((folder / "release" / AID / f"{AID}.ipynb").read_text(encoding="utf-8"))
+
+
+def submit(folder, released, student, text):
+    """Write ``student``'s notebook, holding the code ``text``, where nbgrader autograde looks for it."""
+    path = folder / "submitted" / student / AID / f"{AID}.ipynb"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(student_notebook(released, text)), encoding="utf-8")
+
+
+def nbgrader_scores(folder, students):
+    """{student: {part: score}} from nbgrader's gradebook: the scores of the check cells."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{folder / 'gradebook.db'}") as gradebook:
+        grades = {s: gradebook.find_submission_notebook(AID, AID, s).grades for s in students}
+        return {s: {g.name.removeprefix("check_"): g.score for g in found} for s, found in grades.items()}
+
+
+def nbgrader_failures(done):
+    """The students nbgrader autograde reported an error for (a dead kernel: it records zeros)."""
+    return set(re.findall(r"error processing assignment '\w+' for student '(\w+)'", done.stdout + done.stderr))
+
+
+def nbgrader_timeouts(folder, students):
+    """The students whose autograded notebook has a cell stopped by nbgrader's per-cell timeout."""
+    notebooks = {s: folder / "autograded" / s / AID / f"{AID}.ipynb" for s in students}
+    return {s for s, path in notebooks.items() if path.is_file() and "CellTimeoutError" in path.read_text("utf-8")}
+
+
+def measure_nbgrader(course, folder, class_dir, students, reference):
+    """nbgrader autograde of ``students`` (their gates.py in notebooks), then of one more submission alone.
+
+    Returns {"total": seconds, "single": seconds, "scores": {student: {part: score}},
+    "failed": students it reported an error for, "timeouts": students with a cell timed out,
+    "status": its exit status}.
+    """
+    released = nbgrader_course(course, folder)
+    for student in students:
+        submit(folder, released, student, (class_dir / student / "gates.py").read_text(encoding="utf-8"))
+    total, done = timed(nbgrader, folder, "autograde", AID)
+    submit(folder, released, "solo", reference)
+    single, one = timed(nbgrader, folder, "autograde", AID, "--student", "solo")
+    assert one.returncode == 0, one.stdout + one.stderr
+    return {"total": total, "single": single, "scores": nbgrader_scores(folder, students),
+            "failed": nbgrader_failures(done), "timeouts": nbgrader_timeouts(folder, students),
+            "status": done.returncode}
+
+
+def span(scores):
+    """"lowest-highest" of some scores, or the one score they all share."""
+    scores = list(scores)
+    low, high = f"{min(scores):.4g}", f"{max(scores):.4g}"
+    return low if low == high else f"{low}-{high}"
+
+
+def print_mix(all_kinds, students, ours, theirs, failed, points):
+    """Per kind: count, score range from both graders, and whether our grader took away the right parts."""
+    print(f"\n{'kind':48} {'n':>3} {'ours':>9} {'nbgrader':>18}  our lost parts vs expected")
+    for kind, (_, expected) in all_kinds.items():
+        members = [s for s, k in students.items() if k == kind]
+        if not members:
+            continue
+        graded = [sum(theirs[s].values()) for s in members if s in theirs]
+        nb = span(graded) if graded else "-"
+        nb += f" ({len(failed & set(members))} failed)" if failed & set(members) else ""
+        wrong = {frozenset(lost_parts(ours[s]["extra_data"]["parts"], points)) for s in members} - {
+            frozenset(expected)}
+        verdict = "ok" if not wrong else "UNEXPECTED: lost " + "; ".join(", ".join(sorted(w)) or "none" for w in wrong)
+        print(f"{kind:48} {len(members):3d} {span(ours[s]['score'] for s in members):>9} {nb:>18}  {verdict}")
+    print(f"(scores out of {sum(points.values()):g})")
+
+
+def print_table(jobs, floor, latencies, batch_s, hits, command_s, nb):
+    """The figures of both graders side by side; ``nb`` is measure_nbgrader's answer or None."""
+    n, times = len(latencies), list(latencies.values())
+    by_status = ", ".join(f"{s} {sum(s in v for v in hits.values())}" for s in LIMIT_STATUSES)
+    n_nb = len(nb["scores"]) if nb else 0
+    theirs = {
+        "in the class run": f"{nb['total'] / n_nb:.2f} s", "command": f"{nb['single']:.2f} s",
+        "total": f"{nb['total']:.1f} s ({n_nb})", "throughput": f"{n_nb / nb['total']:.2f}/s",
+        "limits": f"{len(nb['timeouts'])} timed out, {len(nb['failed'])} failed",
+    } if nb else {}
+    rows = [
+        ("per submission, alone: median", f"{statistics.median(times):.2f} s", "-"),
+        ("per submission, alone: p95", f"{np.percentile(times, 95):.2f} s", "-"),
+        ("per submission, alone: worst", f"{max(times):.2f} s", "-"),
+        ("class graded one by one: total", f"{sum(times):.1f} s ({n})", "-"),
+        ("per submission in the class run", f"{batch_s / n:.2f} s", theirs.get("in the class run", "-")),
+        ("single-submission command", f"{command_s:.2f} s", theirs.get("command", "-")),
+        ("class run total", f"{batch_s:.1f} s ({n})", theirs.get("total", "-")),
+        ("throughput", f"{n / batch_s:.2f}/s", theirs.get("throughput", "-")),
+        ("hit a limit / failed", f"{len(hits)} ({by_status})", theirs.get("limits", "-")),
+    ]
+    print(f"\n{'':34} {f'ours, grade_batch --jobs {jobs}':>32} {'nbgrader autograde':>26}")
+    for label, mine, other in rows:
+        print(f"{label:34} {mine:>32} {other:>26}")
+    print(f"{'floor: python -I -S, import numpy':34} {f'{floor:.3f} s':>32}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=200)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--nbgrader-students", type=int, help="autograde only the first N with nbgrader "
+                        "(default: all; 0 skips nbgrader)")
+    parser.add_argument("--hostile-share", type=float, default=0.05)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true", help="20 students")
+    args = parser.parse_args()
+    n = 20 if args.quick else args.students
+    course = load_course(ROOT)
+    all_kinds = kinds(course)
+    reference = all_kinds["correct: reference"][0]
+    with tempfile.TemporaryDirectory(prefix="class-batch-") as tmp:
+        tmp = Path(tmp)
+        class_dir = tmp / "class"
+        students = write_class(class_dir, all_kinds, class_mix(all_kinds, n, args.hostile_share, args.seed))
+        floor = process_floor()
+        print(f"{n} submissions of {AID}; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start")
+        alone = one_by_one(course, class_dir, students)
+        batch_s, status, results = batch(course, class_dir, tmp / "out", args.jobs)
+        (tmp / "solo").mkdir()
+        (tmp / "solo" / "gates.py").write_text(reference, encoding="utf-8")
+        command_s = course_grade_command(tmp / "solo", tmp)
+        n_nb = n if args.nbgrader_students is None else min(args.nbgrader_students, n)
+        nb = measure_nbgrader(course, tmp / "nbgrader" / "course", class_dir, list(students)[:n_nb],
+                              reference) if n_nb else None
+    print_mix(all_kinds, students, results, nb["scores"] if nb else {}, nb["failed"] if nb else set(),
+              {p.id: p.points for p in course.assignment(AID).parts})
+    isolation = sorted({r["extra_data"].get("isolation", "").split(":")[0] for r in results.values()})
+    differ = sorted(s for s, (_, score) in alone.items() if score != results[s]["score"])
+    print(f"\nours: isolation level {', '.join(isolation)}; limits {course.limits.timeout_s:g} s per check, "
+          f"{course.limits.memory_mb} MB; a shared sandbox for the one-by-one run, as in each batch worker; "
+          f"grade_batch exit status {status}; one-by-one and batch scores differ for: {', '.join(differ) or 'none'}")
+    if nb:
+        print(f"nbgrader: per-cell timeout {NBGRADER_CELL_TIMEOUT_S} s (c.Execute.timeout in the throwaway course's "
+              f"nbgrader_config.py), no memory limit; autograde exit status {nb['status']}")
+    print_table(args.jobs, floor, {s: seconds for s, (seconds, _) in alone.items()}, batch_s, limit_hits(results),
+                command_s, nb)
+
+
+if __name__ == "__main__":
+    main()
