@@ -345,17 +345,28 @@ def zygote(argv):
     keyword arguments} with three descriptors attached (the request pipe's read end, the
     answer pipe's write end, the log file), answered with {"pid"}; {"op": "wait", "pid"},
     answered with {"code"} (negative: the signal that killed it) once that child ended.
+    When the grader closes the socket (or dies), the zygote kills the process groups of
+    the children not yet waited for, and ends.
     """
+    import socket
+
+    import signal
     import socket
 
     libdir = argv[1]
     control = socket.socket(fileno=int(argv[2]))
+    running = set()
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 1 << 16, 3)
         except OSError:
-            return
-        if not message:
+            message = b""
+        if not message:  # the grader is gone: so are the children it was grading
+            for pid in running:
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except OSError:
+                    pass
             return
         request = json.loads(message)
         if request["op"] == "spawn":
@@ -365,8 +376,10 @@ def zygote(argv):
                 _child(libdir, request, *fds)
             for fd in fds:
                 os.close(fd)
+            running.add(pid)
             answer = {"pid": pid}
         else:
+            running.discard(request["pid"])
             answer = {"code": os.waitstatus_to_exitcode(os.waitpid(request["pid"], 0)[1])}
         control.sendall(json.dumps(answer).encode())
 

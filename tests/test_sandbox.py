@@ -1,5 +1,8 @@
 """The child process: values cross as plain arrays; faults become StudentError statuses."""
 
+import time
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -93,6 +96,29 @@ def test_a_killed_zygote_costs_only_the_running_child(sandbox, session):
         session.call("code.exit_hard")
     assert info.value.status == "crashed" and "process that started it was killed" in info.value.detail
     assert session.call("code.echo", 2.5) == 2.5
+
+
+def test_children_end_with_the_grader(sandbox, tmp_path):
+    path = tmp_path / "slow.py"
+    path.write_text("import os\n\ndef pid():\n    return os.getpid()\n")
+    session = Session(sandbox, {"slow": path})
+    pid = session.call("slow.pid")
+    zygote = sandbox.zygote()
+    zygote.socket.close()  # what the kernel does when the grader is killed
+    zygote.process.wait(timeout=10)
+    deadline = time.monotonic() + 5
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(pid)
+    session.close()
+
+
+def alive(pid):
+    """Whether process ``pid`` exists and is not a zombie."""
+    try:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
 
 
 def test_numpy_warnings_are_reported(session):
