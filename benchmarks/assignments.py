@@ -1,9 +1,11 @@
 """What grading one submission of each assignment costs: wall time per assignment.
 
-Grades the reference solution of every assignment ``--repeat`` times (fresh sandbox,
-all hidden checks, including the a4 convergence trajectories and the a5 training runs)
-and prints the median and the worst wall time, the number of hidden checks and the
-child processes started (one per part).
+Grades the reference solution of every assignment ``--repeat`` times (all hidden
+checks, including the a4 convergence trajectories and the a5 training runs) in one
+sandbox, as a grade-batch worker does (its zygote started once), and prints the median
+and the worst wall time, the number of hidden checks and the child processes started
+(one per part). What one ``course grade`` command costs on top (starting Python, the
+sandbox and its zygote) is in benchmarks/class_batch.py.
 
     python benchmarks/assignments.py [--repeat 5]
 """
@@ -14,7 +16,8 @@ import time
 from pathlib import Path
 
 from autograder.config import load_course
-from autograder.grading import grade, hidden_checks
+from autograder.grading import grade, hidden_checks, sandbox_limits
+from autograder.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,14 +28,15 @@ def main():
     args = parser.parse_args()
     course = load_course(ROOT)
     print(f"{'assignment':16} {'checks':>6} {'parts':>5} {'median s':>9} {'max s':>7} {'score':>6}")
-    for assignment in course.assignments:
-        times = []
-        for _ in range(args.repeat):
-            start = time.perf_counter()
-            result = grade(course, assignment, course.solutions / assignment.id, "benchmark")
-            times.append(time.perf_counter() - start)
-        print(f"{assignment.id:16} {len(hidden_checks(assignment)):6d} {len(assignment.parts):5d} "
-              f"{statistics.median(times):9.2f} {max(times):7.2f} {result.score:6g}")
+    with Sandbox(sandbox_limits(course)) as sandbox:
+        for assignment in course.assignments:
+            times = []
+            for _ in range(args.repeat):
+                start = time.perf_counter()
+                result = grade(course, assignment, course.solutions / assignment.id, "benchmark", sandbox=sandbox)
+                times.append(time.perf_counter() - start)
+            print(f"{assignment.id:16} {len(hidden_checks(assignment)):6d} {len(assignment.parts):5d} "
+                  f"{statistics.median(times):9.2f} {max(times):7.2f} {result.score:6g}")
 
 
 if __name__ == "__main__":
