@@ -95,6 +95,7 @@ def test_a_killed_zygote_costs_only_the_running_child(sandbox, session):
     with pytest.raises(StudentError) as info:
         session.call("code.exit_hard")
     assert info.value.status == "crashed" and "process that started it was killed" in info.value.detail
+    session.start_budget(3.0)
     assert session.call("code.echo", 2.5) == 2.5
 
 
