@@ -153,6 +153,7 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
     reference = Reference(load_reference(course, assignment))
     components = component_files(course, assignment)
     result = GradingResult(assignment.id, student_id, language=lang, isolation=sandbox.isolation)
+    sandbox.zygote()  # started here, so no student's time budget pays for it
     load_error = None
     for part in assignment.parts:
         part_checks = [c for c in checks if c.part == part.id]
