@@ -29,15 +29,20 @@ LIMIT_STATUSES = ("timeout", "memory", "crashed")
 
 
 def student_entries(assignment, submissions):
-    """[(student id, path)] of a class folder or an nbgrader tree, sorted by student id."""
+    """[(student id, path)] of a class folder or an nbgrader tree, sorted by student id.
+
+    Symbolic links are not followed: a student's entry, or its nbgrader assignment
+    folder, that is a link (to solutions/, say) is not that student's submission.
+    """
     if (submissions / "submitted").is_dir():
         submissions = submissions / "submitted"
     entries = []
     for path in sorted(submissions.iterdir()):
-        if path.name.startswith(".") or not (path.is_dir() or path.suffix in (".py", ".ipynb")):
+        if path.name.startswith(".") or path.is_symlink() or not (path.is_dir() or path.suffix in (".py", ".ipynb")):
             continue
         nested = path / assignment.id
-        entries.append((path.stem if path.is_file() else path.name, nested if nested.is_dir() else path))
+        own_nested = nested.is_dir() and not nested.is_symlink()
+        entries.append((path.stem if path.is_file() else path.name, nested if own_nested else path))
     return entries
 
 

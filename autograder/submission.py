@@ -6,7 +6,9 @@ that name (Gradescope and nbgrader nest submissions), else from the folder's one
 notebook. A single ``.py`` file stands for the assignment's one student file whatever
 its name. A notebook's student code is read from its solution cells and written to
 ``workdir`` as the .py files it stands for, so it is graded exactly like them. Nothing else of the submission is
-ever copied next to the student's code (no conftest.py, no numpy.py, no .pth).
+ever copied next to the student's code (no conftest.py, no numpy.py, no .pth), and a
+symbolic link is never followed out of the submission (a link to solutions/ is not a
+student file).
 """
 
 import hashlib
@@ -57,18 +59,24 @@ def find_submission(assignment, path, workdir):
             found.files[path.name] = path
         found.missing = [f for f in assignment.files if f not in found.files]
         return found
+    root = path.resolve()
+
+    def own(p):
+        """A regular file of the submission itself: not a link to, or through a link to, elsewhere."""
+        return p.is_file() and not p.is_symlink() and p.resolve().is_relative_to(root)
+
     for name in assignment.files:
         direct = path / name
-        if direct.is_file() and not direct.is_symlink():
+        if own(direct):
             found.files[name] = direct
             continue
-        nested = sorted(p for p in path.rglob(name) if p.is_file() and not p.is_symlink()
+        nested = sorted(p for p in path.rglob(name) if own(p)
                         and not any(part.startswith(".") for part in p.relative_to(path).parts))
         if len(nested) == 1:
             found.files[name] = nested[0]
         else:
             found.missing.append(name)
-    notebooks = sorted(p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    notebooks = sorted(p for p in path.rglob("*.ipynb") if own(p) and ".ipynb_checkpoints" not in p.parts)
     if found.missing and len(notebooks) == 1:
         return from_notebook(assignment, notebooks[0], workdir, found)
     return found

@@ -106,3 +106,15 @@ def test_two_jobs_give_the_same_gradebook_as_one(course, tmp_path):
     grade_batch(course, a1, tmp_path / "class", tmp_path / "one", jobs=1, progress=False)
     grade_batch(course, a1, tmp_path / "class", tmp_path / "two", jobs=2, progress=False)
     assert rows(tmp_path / "one") == rows(tmp_path / "two")
+
+
+def test_links_in_a_class_tree_are_not_followed(course, tmp_path):
+    a1 = course.assignment("a1_gates")
+    make_class(tmp_path / "class", 1)
+    (tmp_path / "class" / "mallory").symlink_to(tmp_path / "class" / "student00", target_is_directory=True)
+    (tmp_path / "class" / "eve").mkdir()
+    (tmp_path / "class" / "eve" / "a1_gates").symlink_to(ROOT / "solutions" / "a1_gates", target_is_directory=True)
+    entries = dict(student_entries(a1, tmp_path / "class"))
+    assert set(entries) == {"student00", "eve"} and entries["eve"] == tmp_path / "class" / "eve"
+    status, results = grade_batch(course, a1, tmp_path / "class", tmp_path / "out", progress=False)
+    assert status == 0 and results["eve"]["score"] == 0

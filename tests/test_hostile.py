@@ -9,6 +9,7 @@ file behind.
 """
 
 import dataclasses
+import json
 import os
 import socket
 import threading
@@ -288,3 +289,22 @@ def test_no_process_of_a_child_survives_it(quick_course, quick_sandbox, tmp_path
     scores = {p.id: p for p in result.parts}
     assert scores["max_gate"].score == 0 and scores["add_gate"].score == scores["add_gate"].max_score
     assert settled(lambda: jailed_processes(quick_sandbox)) == []
+
+
+@pytest.mark.parametrize("link", ["gates.py", "a folder", "a notebook"])
+def test_a_symbolic_link_to_the_reference_is_not_a_student_file(course, quick_course, quick_sandbox, tmp_path, link):
+    from tests.test_notebook import filled, released_notebook
+
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    if link == "gates.py":
+        (folder / "gates.py").symlink_to(ROOT / "solutions" / "a1_gates" / "gates.py")
+    elif link == "a folder":
+        (folder / "work").symlink_to(ROOT / "solutions" / "a1_gates", target_is_directory=True)
+    else:
+        elsewhere = tmp_path / "reference.ipynb"
+        elsewhere.write_text(json.dumps(filled(released_notebook(course, "en"), REFERENCE)))
+        (folder / "a1_gates.ipynb").symlink_to(elsewhere)
+    result = grade(quick_course, quick_course.assignment("a1_gates"), folder, "mallory", sandbox=quick_sandbox)
+    assert result.score == 0 and not result.grader_errors
+    assert all("gates.py" in t.message for t in result.tests)
