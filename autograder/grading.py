@@ -147,6 +147,13 @@ def grade(course, assignment, submission_path, student_id, sandbox=None, secret=
             sandbox.close()
 
 
+def missing_file_message(submission, file, lang):
+    """Why ``file`` was not found: not in the folder, or not in the notebook's cells."""
+    if submission.notebook is not None:
+        return message("missing_in_notebook", lang, file=file, notebook=submission.notebook.name)
+    return message("missing_file", lang, file=file)
+
+
 def _grade(course, assignment, submission_path, student_id, sandbox, secret, lang):
     submission = find_submission(assignment, submission_path, sandbox.workdir())
     checks = hidden_checks(assignment)
@@ -170,7 +177,7 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
                     text = message("part_budget", lang, seconds=PART_BUDGET * sandbox.limits.timeout_s)
                 elif submission.missing:
                     status = "fail"
-                    text = " ".join(message("missing_file", lang, file=f) for f in submission.missing)
+                    text = " ".join(missing_file_message(submission, f, lang) for f in submission.missing)
                 else:
                     seed = derive_seed(secret, student_id, assignment.id, part.id, check.name)
                     ctx = Context(session, reference, np.random.default_rng(seed), course.tolerances.gradcheck,

@@ -18,11 +18,12 @@ from pathlib import Path
 
 @dataclass
 class Submission:
-    """The student files found ({file name: path}) and those missing."""
+    """The student files found ({file name: path}), those missing, and the notebook read, if any."""
 
     path: Path
     files: dict = field(default_factory=dict)
     missing: list = field(default_factory=list)
+    notebook: Path | None = None
 
     def content_hash(self):
         """sha256 over the names and bytes of the student files, in name order."""
@@ -36,6 +37,7 @@ def from_notebook(assignment, notebook, workdir, found):
     """Fill ``found`` with the student files extracted from ``notebook`` into ``workdir``."""
     from autograder.notebook import extract_files
 
+    found.notebook = Path(notebook)
     folder = Path(workdir)
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in extract_files(notebook, assignment).items():

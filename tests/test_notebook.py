@@ -195,4 +195,4 @@ def test_a_broken_notebook_is_a_missing_file_not_a_grader_crash(course, sandbox,
     path.write_text(content, encoding="utf-8")
     result = grade(course, course.assignment("a1_gates"), path, "s", sandbox=sandbox, lang="en")
     assert result.score == 0 and not result.grader_errors
-    assert all("has no gates.py" in t.message for t in result.tests)
+    assert all("broken.ipynb holds no cells of gates.py" in t.message for t in result.tests)
