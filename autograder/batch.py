@@ -162,6 +162,11 @@ def console_is_tty():
     return sys.stdout.isatty()
 
 
+def isolation_levels(results):
+    """The sorted isolation levels ("jail", "netns", "process") reached for {student: results.json dict}."""
+    return sorted({r["extra_data"].get("isolation", "").split(":")[0] for r in results.values()})
+
+
 def summary(console, assignment, results, gradebook):
     """Mean, median and per-part distribution, each student's scores (for a small class), and the
     submissions that hit limits."""
@@ -192,8 +197,7 @@ def summary(console, assignment, results, gradebook):
         console.print(f"scores of the {len(results)} submissions: see the gradebook")
     limited = sorted(s for s, r in results.items() if any(t["tags"][1] in LIMIT_STATUSES for t in r["tests"]))
     console.print("hit a limit (timeout, memory, crash): " + (", ".join(limited) or "none"))
-    levels = sorted({r["extra_data"].get("isolation", "").split(":")[0] for r in results.values()})
-    console.print(f"isolation: {', '.join(levels)} (README, What the sandbox protects)")
+    console.print(f"isolation: {', '.join(isolation_levels(results))} (README, What the sandbox protects)")
     console.print(f"gradebook: {gradebook}")
 
 

@@ -118,8 +118,29 @@ def _check(libc, status, what):
         raise OSError(errno, f"{what}: {os.strerror(errno)}")
 
 
+def sweep(level, pid):
+    """At the jail level, kill every process left running as the user id of the ended child ``pid``.
+
+    ``kill(-1)`` sent as that user reaches exactly its processes: a daemon that left the
+    process group, the rest of a fork bomb. Runs in the zygote, the children's parent.
+    """
+    if level != "jail":
+        return
+    killer = os.fork()
+    if killer == 0:
+        try:
+            uid = UID_BASE + pid
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.waitpid(killer, 0)
+
+
 class Jail:
-    """The grader's side of the isolation: which level this machine allows, and the sweep.
+    """The grader's side of the isolation: which level this machine allows.
 
     libdir: the directory the child imports from; it and what its entries link to are
     what the child sees read-only, besides /usr and the Python installation. root: an
@@ -147,22 +168,6 @@ class Jail:
     def params(self, level=None):
         """The keyword arguments of ``enter`` (but scratch) for this jail, as plain JSON values."""
         return {"level": level or self.level, "root": self.root, "readable": self.readable}
-
-    def sweep(self, pid):
-        """Kill every process left running as the user id of the child ``pid`` (jail level only)."""
-        if self.level != "jail":
-            return
-        killer = os.fork()
-        if killer == 0:
-            try:
-                uid = UID_BASE + pid
-                os.setgroups([])
-                os.setresgid(uid, uid, uid)
-                os.setresuid(uid, uid, uid)
-                os.kill(-1, signal.SIGKILL)
-            finally:
-                os._exit(0)
-        os.waitpid(killer, 0)
 
     def probe(self):
         """The strongest (level, reason) a child reaches here: each level is tried on a real child

@@ -15,6 +15,9 @@ raises ``NotImplementedError()`` without naming the method), and ``nbgrader auto
 part's points, passes when the part's public checks pass.
 """
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from autograder.notebook import build_notebook, notebook_text
@@ -54,3 +57,16 @@ def write_nbgrader_course(course, assignment, target, lang=None):
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
+
+
+def run_nbgrader(course_dir, *args, timeout=None):
+    """Run ``nbgrader ARGS`` in ``course_dir`` with this Python, isolated from the user's Jupyter
+    and IPython configuration (kept in ``course_dir``'s sibling ``jupyter-home``); returns the
+    completed process, its output as text."""
+    course_dir = Path(course_dir)
+    home = course_dir.parent / "jupyter-home"
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+               JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+               IPYTHONDIR=str(home / "ipython"), JUPYTER_PLATFORM_DIRS="1", MPLBACKEND="Agg")
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, env=env,
+                          capture_output=True, text=True, timeout=timeout)

@@ -263,7 +263,6 @@ class Child:
             self.returncode = self.zygote.wait(self.pid)
         except RuntimeError:  # the zygote is gone (killed by a child at the process level): status unknown
             pass
-        self.jail.sweep(self.pid)
 
     def output(self, limit=2000):
         """The first ``limit`` characters the child printed."""

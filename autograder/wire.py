@@ -344,29 +344,31 @@ def zygote(argv):
     {"op": "spawn", "scratch", "env", "limits": {RLIMIT name: value}, "jail": enter()'s
     keyword arguments} with three descriptors attached (the request pipe's read end, the
     answer pipe's write end, the log file), answered with {"pid"}; {"op": "wait", "pid"},
-    answered with {"code"} (negative: the signal that killed it) once that child ended.
+    answered with {"code"} (negative: the signal that killed it) once that child ended,
+    and after whatever it left running under its user id was killed (``backprop_jail.sweep``).
     When the grader closes the socket (or dies), the zygote kills the process groups of
-    the children not yet waited for, and ends.
+    the children not yet waited for, sweeps them, and ends.
     """
-    import socket
-
     import signal
     import socket
 
+    import backprop_jail
+
     libdir = argv[1]
     control = socket.socket(fileno=int(argv[2]))
-    running = set()
+    running = {}  # pid: jail level of the children not yet waited for
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 1 << 16, 3)
         except OSError:
             message = b""
         if not message:  # the grader is gone: so are the children it was grading
-            for pid in running:
+            for pid, level in running.items():
                 try:
                     os.killpg(pid, signal.SIGKILL)
                 except OSError:
                     pass
+                backprop_jail.sweep(level, pid)
             return
         request = json.loads(message)
         if request["op"] == "spawn":
@@ -376,11 +378,12 @@ def zygote(argv):
                 _child(libdir, request, *fds)
             for fd in fds:
                 os.close(fd)
-            running.add(pid)
+            running[pid] = request["jail"]["level"]
             answer = {"pid": pid}
         else:
-            running.discard(request["pid"])
-            answer = {"code": os.waitstatus_to_exitcode(os.waitpid(request["pid"], 0)[1])}
+            pid = request["pid"]
+            answer = {"code": os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])}
+            backprop_jail.sweep(running.pop(pid, "process"), pid)
         control.sendall(json.dumps(answer).encode())
 
 
@@ -405,7 +408,9 @@ def _child(libdir, request, read_fd, write_fd, log_fd):
         os.umask(0o077)
         os.environ.clear()
         os.environ.update(request["env"])
-        main(["zygote", libdir, request["scratch"], read_fd, write_fd])
+        sys.path[:0] = [request["scratch"], libdir]
+        os.chdir(request["scratch"])
+        serve(read_fd, write_fd)
     except BaseException:
         traceback.print_exc()
         code = 1
@@ -417,10 +422,3 @@ def _child(libdir, request, read_fd, write_fd, log_fd):
                 pass
         os._exit(code)
 
-
-def main(argv):
-    """Child entry point: LIBDIR SCRATCH READ_FD WRITE_FD."""
-    libdir, scratch, read_fd, write_fd = argv[1], argv[2], int(argv[3]), int(argv[4])
-    sys.path[:0] = [scratch, libdir]
-    os.chdir(scratch)
-    serve(read_fd, write_fd)

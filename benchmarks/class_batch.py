@@ -61,21 +61,20 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from pathlib import Path
 
 import numpy as np
 
-from autograder.batch import LIMIT_STATUSES, grade_batch
+from autograder.batch import LIMIT_STATUSES, grade_batch, isolation_levels
 from autograder.config import load_course
 from autograder.grading import grade, sandbox_limits
-from autograder.nbgrader_course import write_nbgrader_course
+from autograder.nbgrader_course import run_nbgrader, write_nbgrader_course
 from autograder.sandbox import Sandbox
 from autograder.stubs import strip_markers
+from autograder.validate import VALIDATION, manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 AID = "a1_gates"
-VALIDATION = ROOT / "autograder" / "validation" / AID
 NBGRADER_CELL_TIMEOUT_S = 30
 IMPORTS = "import numpy as np\n"
 # name: (line of the reference, what replaces it, the parts it must lose or None for all)
@@ -99,11 +98,10 @@ def kinds(course):
     assignment = course.assignment(AID)
     every = {p.id for p in assignment.parts}
     reference = strip_markers((course.solutions / AID / "gates.py").read_text(encoding="utf-8"))
-    manifest = tomllib.loads((VALIDATION / "manifest.toml").read_text(encoding="utf-8"))
     found = {"correct: reference": (reference, set())}
     for group in ("correct", "buggy"):
-        for name, entry in manifest[group].items():
-            text = (VALIDATION / group / name / "gates.py").read_text(encoding="utf-8")
+        for name, entry in manifest(assignment)[group].items():
+            text = (VALIDATION / AID / group / name / "gates.py").read_text(encoding="utf-8")
             found[f"{group}: {name}"] = (text, set(entry.get("breaks", [])))
     found["stubs"] = ((ROOT / "assignments" / AID / "gates.py").read_text(encoding="utf-8"), every)
     for name, (old, new, lost) in HOSTILE.items():
@@ -187,16 +185,6 @@ def course_grade_command(folder, out, runs=3):
                              for _ in range(runs))
 
 
-def nbgrader(course_dir, *args):
-    """Run ``nbgrader ARGS`` in ``course_dir``, isolated from the user's Jupyter and IPython config."""
-    home = course_dir.parent / "jupyter-home"
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-               JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-               IPYTHONDIR=str(home / "ipython"), JUPYTER_PLATFORM_DIRS="1", MPLBACKEND="Agg")
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, env=env, capture_output=True,
-                          text=True)
-
-
 def chunks(text):
     """(header, {name: source}) of a file cut at its top-level def and class lines, without parsing it."""
     starts = [m.start() for m in re.finditer(r"^(?:def|class) ", text, re.M)] + [len(text)]
@@ -234,7 +222,7 @@ def nbgrader_course(course, folder):
     write_nbgrader_course(course, course.assignment(AID), folder)
     with open(folder / "nbgrader_config.py", "a", encoding="utf-8") as config:
         config.write(f"c.Execute.timeout = {NBGRADER_CELL_TIMEOUT_S}\n")
-    done = nbgrader(folder, "generate_assignment", AID)
+    done = run_nbgrader(folder, "generate_assignment", AID)
     assert done.returncode == 0, done.stdout + done.stderr
     return json.loads((folder / "release" / AID / f"{AID}.ipynb").read_text(encoding="utf-8"))
 
@@ -276,9 +264,9 @@ def measure_nbgrader(course, folder, class_dir, students, reference):
     released = nbgrader_course(course, folder)
     for student in students:
         submit(folder, released, student, (class_dir / student / "gates.py").read_text(encoding="utf-8"))
-    total, done = timed(nbgrader, folder, "autograde", AID)
+    total, done = timed(run_nbgrader, folder, "autograde", AID)
     submit(folder, released, "solo", reference)
-    single, one = timed(nbgrader, folder, "autograde", AID, "--student", "solo")
+    single, one = timed(run_nbgrader, folder, "autograde", AID, "--student", "solo")
     assert one.returncode == 0, one.stdout + one.stderr
     return {"total": total, "single": single, "scores": nbgrader_scores(folder, students),
             "failed": nbgrader_failures(done), "timeouts": nbgrader_timeouts(folder, students),
@@ -366,7 +354,7 @@ def main():
                               reference) if n_nb else None
     print_mix(all_kinds, students, results, nb["scores"] if nb else {}, nb["failed"] if nb else set(),
               {p.id: p.points for p in course.assignment(AID).parts})
-    isolation = sorted({r["extra_data"].get("isolation", "").split(":")[0] for r in results.values()})
+    isolation = isolation_levels(results)
     differ = sorted(s for s, (_, score) in alone.items() if score != results[s]["score"])
     print(f"\nours: isolation level {', '.join(isolation)}; limits {course.limits.timeout_s:g} s per check, "
           f"{course.limits.memory_mb} MB; a shared sandbox for the one-by-one run, as in each batch worker; "

@@ -1,5 +1,6 @@
 """Shared fixtures: the bundled course, a sandbox per test session, seeded generators."""
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -41,3 +42,12 @@ def write_submission(tmp_path):
         return folder
 
     return write
+
+
+def settled(probe, seconds=5.0):
+    """``probe()`` once it is falsy, or its last value after ``seconds``: for what the kernel
+    finishes asynchronously (a SIGKILL delivered, a process reaped)."""
+    deadline = time.monotonic() + seconds
+    while (value := probe()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return value

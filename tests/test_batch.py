@@ -2,14 +2,11 @@
 
 import csv
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
 import zipfile
-
-import pytest
 
 from autograder.batch import grade_batch, student_entries
 from autograder.stubs import strip_markers

@@ -22,7 +22,7 @@ from autograder.grading import grade
 from autograder.sandbox import Sandbox
 from autograder.wire import MAX_FRAME_BYTES
 from autograder.stubs import strip_markers
-from tests.conftest import ROOT
+from tests.conftest import ROOT, settled
 
 REFERENCE = strip_markers((ROOT / "solutions" / "a1_gates" / "gates.py").read_text())
 ALL_PARTS = {"add_gate", "multiply_gate", "max_gate", "sigmoid_gate", "neuron"}
@@ -190,13 +190,12 @@ def submission(tmp_path, text):
 
 
 def test_children_that_outlive_the_test_are_killed_with_their_group(quick_course, quick_sandbox, tmp_path):
-    marker = tmp_path / "orphan"
-    folder = submission(tmp_path, at(MAX_FORWARD, f"import os, time\nif os.fork() == 0:\n    time.sleep(2)\n"
-                                    f"    open({str(marker)!r}, 'w').write('alive')\n    os._exit(0)\n"
+    folder = submission(tmp_path, at(MAX_FORWARD, "import os, time\nif os.fork() == 0:\n    time.sleep(2)\n"
+                                    "    open('orphan', 'w').write('alive')\n    os._exit(0)\n"
                                     "time.sleep(30)")(REFERENCE))
     grade(quick_course, quick_course.assignment("a1_gates"), folder, "mallory", sandbox=quick_sandbox)
     time.sleep(3)
-    assert not marker.exists()
+    assert list(quick_sandbox.root.glob("run*/orphan")) == []  # the child's cwd is its scratch directory
 
 
 def test_the_child_has_no_network(quick_course, quick_sandbox, tmp_path):
@@ -266,14 +265,6 @@ def jailed_processes(sandbox):
         if root == sandbox.jail.root and not fields["State"].strip().startswith("Z"):
             found.append(int(proc.name))
     return found
-
-
-def settled(probe, seconds=2.0):
-    """``probe()`` once it is empty, or its last value after ``seconds`` (SIGKILL is delivered asynchronously)."""
-    deadline = time.monotonic() + seconds
-    while (value := probe()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return value
 
 
 @pytest.mark.parametrize("twist", [

@@ -10,18 +10,14 @@ marks in the other.
 
 import csv
 import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
 
 from autograder.batch import grade_batch
 from autograder.grading import grade
-from autograder.nbgrader_course import write_nbgrader_course
+from autograder.nbgrader_course import run_nbgrader, write_nbgrader_course
 from autograder.notebook import build_notebook
 from tests.test_notebook import MAXGATE_WRONG_INPUT, filled, reference_text
 
@@ -31,13 +27,8 @@ AID = "a1_gates"
 
 
 def nbgrader(course_dir, *args):
-    """Run ``nbgrader ARGS`` in ``course_dir``, isolated from the user's Jupyter and IPython config."""
-    home = course_dir.parent / "jupyter-home"
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-               JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-               IPYTHONDIR=str(home / "ipython"), JUPYTER_PLATFORM_DIRS="1", MPLBACKEND="Agg")
-    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, env=env,
-                          capture_output=True, text=True, timeout=300)
+    """Run ``nbgrader ARGS`` in ``course_dir``; it must succeed."""
+    done = run_nbgrader(course_dir, *args, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     return done
 
