@@ -18,6 +18,12 @@ Check kinds:
   lists, dicts, floats and arrays).
 - ``FunctionGradCheck``: a function that returns (value, gradients...) is checked
   against centred differences of its own value.
+
+Nothing for nothing: the checks that judge the student's code against itself
+(``GradCheck``, ``InputsUnchanged``, ``Stable``, ``FunctionGradCheck``) first compare
+the unit's forward (the function's value) with the reference on the check's own
+inputs, and fail when it disagrees; code that returns zeros or a constant of the right
+shape is consistent with itself, but computes nothing.
 """
 
 from dataclasses import dataclass, field
@@ -257,6 +263,11 @@ class UnitCheck(Check):
             out = as_checked_float(ctx, out, what)
         return obj, ref_obj, out, expected
 
+    def forward_agrees(self, ctx, out, expected):
+        """CheckFailure unless forward's ``out`` equals the reference's ``expected``: the rule
+        that a check judging the student's code against itself earns nothing otherwise."""
+        agrees_with_reference(ctx, out, expected, f"{self.unit.name}.forward")
+
 
 @dataclass
 class Forward(UnitCheck):
@@ -273,6 +284,14 @@ class Forward(UnitCheck):
             what = f"{self.unit.name}.{name} after forward"
             got = as_checked_array(ctx, ctx.student.get(obj, name), what, np.shape(want), f"the reference's {name}")
             assert_close(ctx, got, want, what, ctx.reference_tol)
+
+
+def agrees_with_reference(ctx, got, expected, what):
+    """CheckFailure (saying why the check is not judged) unless ``got`` equals ``expected``."""
+    try:
+        compare_values(ctx, got, expected, what, ctx.reference_tol)
+    except CheckFailure as failure:
+        raise CheckFailure(ctx.msg("forward_first", detail=str(failure))) from None
 
 
 def upstream(rng, out):
@@ -314,7 +333,8 @@ class GradCheck(UnitCheck):
 
     def run(self, ctx):
         seed, inputs = self.draw(ctx)
-        obj, _, out, _ = self.forward_both(ctx, seed, inputs)
+        obj, _, out, expected = self.forward_both(ctx, seed, inputs)
+        self.forward_agrees(ctx, out, expected)
         rng = np.random.default_rng(seed + 3)
         dout = upstream(rng, out)
         grads = self.unit.split_grads(ctx, self.unit.backward(ctx.student, obj, dout), inputs)
@@ -369,10 +389,12 @@ class GradCheck(UnitCheck):
 class InputsUnchanged(UnitCheck):
     def run(self, ctx):
         seed, inputs = self.draw(ctx)
+        expected = ctx.reference.method(self.unit.build(ctx.reference, seed), "forward", *inputs)
         obj = self.unit.build(ctx.student, seed)
         out, after = ctx.student.method(obj, "forward", *inputs, echo=True)
         for name, before, now in zip(self.unit.names, inputs, after):
             self.same(ctx, before, now, f"{self.unit.name}.forward", name)
+        self.forward_agrees(ctx, out, expected)
         if self.unit.takes_dout:
             dout = upstream(np.random.default_rng(seed + 3), out if isinstance(out, np.ndarray) else np.asarray(out))
             _, after = ctx.student.method(obj, "backward", dout, echo=True)
@@ -386,10 +408,12 @@ class InputsUnchanged(UnitCheck):
 
 @dataclass
 class Stable(UnitCheck):
-    """Large inputs: forward and backward finite and free of numpy warnings."""
+    """Large inputs: forward and backward finite and free of numpy warnings, and forward
+    equal to the reference's (which is what stable means: the right value, not a clipped one)."""
 
     def run(self, ctx):
         seed, inputs = self.draw(ctx)
+        expected = ctx.reference.method(self.unit.build(ctx.reference, seed), "forward", *inputs)
         obj = self.unit.build(ctx.student, seed)
         out = ctx.student.method(obj, "forward", *inputs)
         self.no_warning(ctx, f"{self.unit.name}.forward")
@@ -397,6 +421,7 @@ class Stable(UnitCheck):
             out = as_checked_array(ctx, out, f"{self.unit.name}.forward", out.shape)
         else:
             as_checked_float(ctx, out, f"{self.unit.name}.forward")
+        self.forward_agrees(ctx, out, expected)
         dout = upstream(np.random.default_rng(seed + 3), out)
         self.unit.split_grads(ctx, self.unit.backward(ctx.student, obj, dout), inputs)
         self.no_warning(ctx, f"{self.unit.name}.backward")
@@ -456,6 +481,8 @@ class FunctionGradCheck(Check):
         if not isinstance(result, (tuple, list)) or len(result) <= max(self.grad_positions.values()):
             raise CheckFailure(ctx.msg("wrong_type", what=name, got=describe_type(result),
                                        expected=f"a tuple of {max(self.grad_positions.values()) + 1} items"))
+        expected = ctx.reference.call(self.target, *args)
+        agrees_with_reference(ctx, result[0], expected[0], f"{name}: the value")
         for arg_index, res_index in self.grad_positions.items():
             x = np.asarray(args[arg_index], dtype=np.float64)
             what = f"{name}: gradient {res_index} (d/d argument {arg_index})"

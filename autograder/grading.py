@@ -49,12 +49,28 @@ def hidden_checks(assignment):
 
 def _import_solution(course, assignment_id, file_name):
     path = course.solutions / assignment_id / file_name
-    name = f"_reference_{assignment_id}_{path.stem}"
+    return _import_module_file(path, f"_reference_{assignment_id}_{path.stem}")
+
+
+def _import_module_file(path, name):
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def doubles_file(course, assignment):
+    """The grader's test doubles and stand-ins for ``assignment``: solutions/<id>/doubles.py
+    when the assignment has one, else the shared autograder/doubles.py."""
+    own = course.solutions / assignment.id / "doubles.py"
+    return own if own.is_file() else Path(doubles.__file__)
+
+
+def stand_ins(assignment):
+    """{part id: {"module.name": "doubles.name"}}: the STAND_INS of the hidden checks, the other
+    parts' code that the grader replaces by its stand-ins while grading a part."""
+    return getattr(importlib.import_module(f"autograder.hidden.{assignment.id}"), "STAND_INS", {})
 
 
 def load_reference(course, assignment):
@@ -64,7 +80,7 @@ def load_reference(course, assignment):
     their reference modules (``components.layers``), as the student's code does.
     """
     modules = {Path(f).stem: _import_solution(course, assignment.id, f) for f in assignment.files}
-    modules["doubles"] = doubles
+    modules["doubles"] = _import_module_file(doubles_file(course, assignment), f"_doubles_{assignment.id}")
     if assignment.uses:
         modules["components"] = types.SimpleNamespace(**{
             Path(f).stem: _import_solution(course, used, f)
@@ -80,7 +96,7 @@ def component_files(course, assignment):
     ``assignments/<id>/components/`` (released only once those are due), so the child
     learns nothing it was not given.
     """
-    files = {"doubles.py": Path(doubles.__file__)}
+    files = {"doubles.py": doubles_file(course, assignment)}
     packages = ["doubles"]
     if assignment.uses:
         files.update({f"components/{f}": course.solutions / used / f
@@ -162,11 +178,16 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
     result = GradingResult(assignment.id, student_id, language=lang, isolation=sandbox.isolation)
     sandbox.zygote()  # started here, so no student's time budget pays for it
     load_error = None
+    replaced = stand_ins(assignment)
     for part in assignment.parts:
+        if part.id in replaced:
+            names = ", ".join(target.split(".", 1)[1] for target in replaced[part.id])
+            result.notes.append(message("stand_ins", lang, part=part.title, names=names))
         part_checks = [c for c in checks if c.part == part.id]
         total_weight = sum(Fraction(c.weight) for c in part_checks)
         score = Fraction(0)
-        session = Session(sandbox, {f[:-3]: p for f, p in submission.files.items()}, *components)
+        session = Session(sandbox, {f[:-3]: p for f, p in submission.files.items()}, *components,
+                          stand_ins=replaced.get(part.id))
         session.load_error = load_error
         part_deadline = time.monotonic() + PART_BUDGET * sandbox.limits.timeout_s
         with session:

@@ -279,16 +279,19 @@ class Session:
     files: {module name: path of the student's file}; each module is imported in a
     fresh child before the first call. extra_files: {relative name: path} copied
     beside them (the reference components an assignment is given); packages: the
-    module names among them to import before the student's files. Calls return decoded values (plain numpy
+    module names among them to import before the student's files; stand_ins: {"module.name":
+    "doubles.name"}, globals of the student's modules replaced by the grader's stand-ins
+    after loading (see ``wire._Server.load``). Calls return decoded values (plain numpy
     arrays, floats, lists, tuples, dicts, ``wire.Ref`` handles, ``wire.Opaque``) or
     raise ``StudentError``.
     """
 
-    def __init__(self, sandbox, files, extra_files=None, packages=()):
+    def __init__(self, sandbox, files, extra_files=None, packages=(), stand_ins=None):
         self.sandbox = sandbox
         self.files = dict(files)
         self.extra_files = dict(extra_files or {})
         self.packages = list(packages)
+        self.stand_ins = dict(stand_ins or {})
         self.child = None
         self.deadline = None
         self.load_error = None
@@ -313,7 +316,7 @@ class Session:
         scratch = self.sandbox.scratch(copies)
         self.child = Child(self.sandbox, scratch)
         parts = wire.pack({"op": "load", "files": {n: str(scratch / f"{n}.py") for n in self.files},
-                           "packages": self.packages}, {})
+                           "packages": self.packages, "stand_ins": self.stand_ins}, {})
         try:
             self._answer(self.child.request(parts, self._timeout()), during_load=True)
         except StudentError as exc:

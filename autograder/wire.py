@@ -232,8 +232,11 @@ class _Server:
             obj = getattr(obj, name)
         return obj
 
-    def load(self, files, packages=()):
-        """Import the student's files ({module name: path}) and the given packages by name."""
+    def load(self, files, packages=(), stand_ins=None):
+        """Import the student's files ({module name: path}) and the given packages by name,
+        then put the grader's stand-ins in place: {"module.name": "doubles.name"} sets the
+        student module's global ``name`` to the given object, so code of the part under
+        test that calls another part calls the stand-in."""
         import importlib
         import importlib.util
 
@@ -247,6 +250,9 @@ class _Server:
             sys.modules[name] = module
             spec.loader.exec_module(module)
             self.modules[name] = module
+        for target, source in (stand_ins or {}).items():
+            module, _, attr = target.rpartition(".")
+            setattr(self.resolve_target(module), attr, self.resolve_target(source))
         return None
 
     def call(self, target, method, args, kwargs):
@@ -258,7 +264,7 @@ class _Server:
         op = header.get("op")
         values = {k: decode(header[k], arrays, self.objects.__getitem__) for k in ("args", "kwargs", "variants", "value") if k in header}
         if op == "load":
-            return self.load(header["files"], header.get("packages", ())), {}
+            return self.load(header["files"], header.get("packages", ()), header.get("stand_ins")), {}
         if op == "call":
             result = self.call(header["target"], header.get("method"), values["args"], values.get("kwargs", {}))
             if header.get("collect"):

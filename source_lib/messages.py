@@ -42,6 +42,8 @@ EN = {
     "pattern_factor": "It is off by a constant factor of {factor:.4g}.",
     "pattern_leak": "It is right where the expected gradient is non-zero but not zero elsewhere.",
     "grader_failed": "The grader failed while grading this submission, so it has no score yet. This is a fault of the grader, not of your code: please tell your instructor.",
+    "forward_first": "Not judged, so no points: this check compares your code with itself, which only counts once forward computes the right values on its inputs, and it does not: {detail}",
+    "stand_ins": "{part} is graded with the grader's own {names} in place of yours, so a mistake in those costs points only in their own parts.",
     "passed": "passed",
     "part_summary": "{part}: {score:g} / {max_score:g}",
 }
@@ -81,6 +83,8 @@ KO = {
     "pattern_factor": "상수배 {factor:.4g}만큼 차이가 납니다.",
     "pattern_leak": "기대한 기울기가 0이 아닌 곳은 맞지만, 나머지 위치가 0이 아닙니다.",
     "grader_failed": "채점기가 이 제출물을 채점하다가 실패하여 아직 점수가 없습니다. 여러분 코드의 문제가 아니라 채점기의 문제이니 담당 교수자에게 알려 주세요.",
+    "forward_first": "판정하지 않았으므로 점수가 없습니다: 이 검사는 여러분의 코드를 자기 자신과 비교하는데, 이는 forward가 이 입력에서 올바른 값을 계산할 때만 의미가 있습니다. 그러나 그렇지 않습니다: {detail}",
+    "stand_ins": "{part}은(는) 여러분의 {names} 대신 채점기의 구현으로 채점하므로, 그쪽의 실수는 해당 파트에서만 감점됩니다.",
     "passed": "통과",
     "part_summary": "{part}: {score:g} / {max_score:g}",
 }

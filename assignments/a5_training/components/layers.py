@@ -162,7 +162,10 @@ class GELU:
 
 
 class Identity:
-    """out = x; dx = dout (a linear 'activation': stacks of Linear layers with it collapse into one)."""
+    """out = x; dx = dout (a linear 'activation': stacks of Linear layers with it collapse into one).
+
+    Given, not graded: it is what code that computes nothing would return.
+    """
 
     def __init__(self):
         self.params, self.grads = {}, {}
