@@ -101,26 +101,32 @@ def as_checked_float(ctx, value, what):
 
 
 def assert_close(ctx, got, expected, what, tol, key="mismatch", batch_size=None):
-    """CheckFailure unless every element of ``got`` is within ``tol`` of ``expected``."""
+    """CheckFailure unless every element of ``got`` is within ``tol`` of ``expected``.
+
+    batch_size: N, or a tuple of candidates, for naming a factor of N in the message."""
     err = gradcheck.max_rel_error(got, expected)
     if err <= tol:
         return
     index, g, e, err = gradcheck.worst_element(got, expected)
     text = ctx.msg(key, what=what, index=index, got=g, expected=e, err=err, tol=tol)
-    pattern = gradcheck.diagnose(got, expected, batch_size=batch_size)
-    if pattern:
-        text += " " + ctx.msg(pattern[0], **pattern[1])
+    for n in batch_size if isinstance(batch_size, tuple) else (batch_size,):
+        pattern = gradcheck.diagnose(got, expected, batch_size=n)
+        if pattern:
+            text += " " + ctx.msg(pattern[0], **pattern[1])
+            break
     raise CheckFailure(text)
 
 
-def compare_values(ctx, got, expected, what, tol):
-    """Compare any nesting of tuples, lists, dicts, floats and arrays with the reference's."""
+def compare_values(ctx, got, expected, what, tol, names=()):
+    """Compare any nesting of tuples, lists, dicts, floats and arrays with the reference's.
+
+    names: what the items of a returned tuple are called (("f", "dw", "dx")), for messages."""
     if isinstance(expected, (tuple, list)):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
             raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(got),
                                        expected=f"a {type(expected).__name__} of {len(expected)} items"))
         for i, (g, e) in enumerate(zip(got, expected)):
-            compare_values(ctx, g, e, f"{what}[{i}]", tol)
+            compare_values(ctx, g, e, f"{what}: {names[i]}" if i < len(names) else f"{what}[{i}]", tol)
     elif isinstance(expected, dict):
         if not isinstance(got, dict) or sorted(got) != sorted(expected):
             raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(got),
@@ -151,6 +157,22 @@ def away_from(*shapes, gap=1e-2, scale=1.0):
         return tuple(arrays)
 
     return make
+
+
+def extremes(shape, rng):
+    """An array of ``shape`` (at least 4 elements) holding +-1e3 and +-1e4 (each at least once,
+    times uniform [1, 2)) in random places, the rest normal: the same dangers for every seed."""
+    values = rng.standard_normal(int(np.prod(shape)))
+    fixed = np.array([1e3, -1e3, 1e4, -1e4]) * rng.uniform(1.0, 2.0, 4)
+    values[: fixed.size] = fixed
+    big = rng.uniform(1e3, 1e4, values.size - fixed.size) * rng.choice([-1.0, 1.0], values.size - fixed.size)
+    values[fixed.size:] = np.where(rng.random(values.size - fixed.size) < 0.5, big, values[fixed.size:])
+    return rng.permutation(values).reshape(shape)
+
+
+def large(*shapes):
+    """Inputs for stability checks: one ``extremes`` array per shape."""
+    return lambda rng: tuple(extremes(s, rng) for s in shapes)
 
 
 def distinct_pairs(shape_x, shape_y, gap=1e-2):
@@ -271,19 +293,29 @@ class UnitCheck(Check):
 
 @dataclass
 class Forward(UnitCheck):
-    """forward's output, and then the attributes named in ``state``, equal the reference's."""
+    """forward's output, and then the attributes named in ``state``, equal the reference's.
+
+    hints: {state name: (predicate(inputs, got), message key)}: a known mistake to name when
+    that attribute is wrong and the predicate recognises it.
+    """
 
     state: tuple = ()
+    hints: dict = field(default_factory=dict)
 
     def run(self, ctx):
         seed, inputs = self.draw(ctx)
         obj, ref_obj, out, expected = self.forward_both(ctx, seed, inputs)
-        assert_close(ctx, out, expected, f"{self.unit.name}.forward", ctx.reference_tol)
+        sizes = (np.shape(inputs[0])[0], np.size(inputs[0])) if np.ndim(inputs[0]) else None
+        assert_close(ctx, out, expected, f"{self.unit.name}.forward", ctx.reference_tol, batch_size=sizes)
         for name in self.state:
             want = ctx.reference.get(ref_obj, name)
             what = f"{self.unit.name}.{name} after forward"
             got = as_checked_array(ctx, ctx.student.get(obj, name), what, np.shape(want), f"the reference's {name}")
-            assert_close(ctx, got, want, what, ctx.reference_tol)
+            try:
+                assert_close(ctx, got, want, what, ctx.reference_tol)
+            except CheckFailure as failure:
+                recognise, key = self.hints.get(name, (lambda inputs, got: False, ""))
+                raise CheckFailure(f"{failure} {ctx.msg(key)}" if recognise(inputs, got) else str(failure)) from None
 
 
 def agrees_with_reference(ctx, got, expected, what):
@@ -292,6 +324,20 @@ def agrees_with_reference(ctx, got, expected, what):
         compare_values(ctx, got, expected, what, ctx.reference_tol)
     except CheckFailure as failure:
         raise CheckFailure(ctx.msg("forward_first", detail=str(failure))) from None
+
+
+def wrong_only_at_zero(grad, want, x, tol=1e-6):
+    """True when ``grad`` differs from ``want`` exactly where the input ``x`` is 0 (a kink's convention)."""
+    x = np.asarray(x)
+    if x.shape != np.shape(grad) or not np.any(x == 0):
+        return False
+    wrong = gradcheck.rel_error(grad, want) > tol
+    return bool(np.any(wrong) and not np.any(wrong & (x != 0)))
+
+
+def batch_of(inputs):
+    """N, the batch size of a unit's inputs (rows of the first), or None for a 0-d input."""
+    return np.shape(inputs[0])[0] if np.ndim(inputs[0]) else None
 
 
 def upstream(rng, out):
@@ -310,9 +356,14 @@ class Backward(UnitCheck):
         want = self.unit.backward(ctx.reference, ref_obj, dout)
         want = [want] if self.unit.n_grads == 1 else list(want)
         got = self.unit.split_grads(ctx, self.unit.backward(ctx.student, obj, dout), inputs)
-        n = np.shape(inputs[0])[0] if self.batch_axis and np.ndim(inputs[0]) else None
-        for g, w, name in zip(got, want, self.unit.names):
-            assert_close(ctx, g, w, f"{self.unit.name}.backward: d{name}", ctx.reference_tol, batch_size=n)
+        n = batch_of(inputs) if self.batch_axis else None
+        for g, w, name, x in zip(got, want, self.unit.names, inputs):
+            try:
+                assert_close(ctx, g, w, f"{self.unit.name}.backward: d{name}", ctx.reference_tol, batch_size=n)
+            except CheckFailure as failure:
+                if wrong_only_at_zero(g, w, x):
+                    raise CheckFailure(f"{failure} {ctx.msg('pattern_slope_at_zero')}") from None
+                raise
         for p in self.unit.params:
             want_p = ctx.reference.get(ref_obj, "grads", p)
             got_p = as_checked_array(ctx, ctx.student.get(obj, "grads", p), f'{self.unit.name}.grads["{p}"]',
@@ -361,7 +412,7 @@ class GradCheck(UnitCheck):
         calls = [tuple(v if j == i else a for j, a in enumerate(inputs)) for v in variants]
         values = self.loss(ctx.student.map(obj, "forward", calls), dout, ctx)
         numeric = [(values[2 * k] - values[2 * k + 1]) / (2 * self.h) for k in range(len(values) // 2)]
-        self.judge(ctx, grad, np.array(numeric), dirs if self.directions else None, what)
+        self.judge(ctx, grad, np.array(numeric), dirs if self.directions else None, what, batch_of(inputs))
 
     def check_param(self, ctx, obj, inputs, p, value, grad, dout, what):
         numeric = np.zeros_like(value)
@@ -372,11 +423,12 @@ class GradCheck(UnitCheck):
                 vals.extend(self.loss([ctx.student.method(obj, "forward", *inputs)], dout, ctx))
             numeric.flat[k] = (vals[0] - vals[1]) / (2 * self.h)
         ctx.student.assign(obj, ("params", p), value)
-        self.judge(ctx, grad, numeric, None, what)
+        self.judge(ctx, grad, numeric, None, what, batch_of(inputs))
 
-    def judge(self, ctx, grad, numeric, dirs, what):
+    def judge(self, ctx, grad, numeric, dirs, what, batch_size=None):
         if dirs is None:
-            assert_close(ctx, grad, numeric.reshape(np.shape(grad)), what, ctx.gradcheck_tol, key="gradcheck_failed")
+            assert_close(ctx, grad, numeric.reshape(np.shape(grad)), what, ctx.gradcheck_tol, key="gradcheck_failed",
+                         batch_size=batch_size)
             return
         analytic = np.array([float(np.sum(grad * d)) for d in dirs])
         err = gradcheck.max_rel_error(analytic, numeric)
@@ -450,28 +502,31 @@ class StableCall(Check):
 
 @dataclass
 class Value(Check):
-    """target(*inputs(rng)) equals the reference's result."""
+    """target(*inputs(rng)) equals the reference's result; ``names`` name the items of a tuple result."""
 
     target: str = ""
     inputs: Callable = None
+    names: tuple = ()
 
     def run(self, ctx):
         args = self.inputs(np.random.default_rng(int(ctx.rng.integers(2**31))))
         expected = ctx.reference.call(self.target, *args)
         got = ctx.student.call(self.target, *args)
-        compare_values(ctx, got, expected, self.target.split(".", 1)[1], ctx.reference_tol)
+        compare_values(ctx, got, expected, self.target.split(".", 1)[1], ctx.reference_tol, self.names)
 
 
 @dataclass
 class FunctionGradCheck(Check):
     """A function returning (value, grad of arg 0, grad of arg 1, ...) against its own value.
 
-    grad_positions: {argument index: index of its gradient in the result}.
+    grad_positions: {argument index: index of its gradient in the result}; names: what the
+    items of the result are called (("f", "dw", "dx")), for messages.
     """
 
     target: str = ""
     inputs: Callable = None
     grad_positions: dict = None
+    names: tuple = ()
     h: float = 1e-5
 
     def run(self, ctx):
@@ -482,10 +537,10 @@ class FunctionGradCheck(Check):
             raise CheckFailure(ctx.msg("wrong_type", what=name, got=describe_type(result),
                                        expected=f"a tuple of {max(self.grad_positions.values()) + 1} items"))
         expected = ctx.reference.call(self.target, *args)
-        agrees_with_reference(ctx, result[0], expected[0], f"{name}: the value")
+        agrees_with_reference(ctx, result[0], expected[0], f"{name}: {self.names[0] if self.names else 'the value'}")
         for arg_index, res_index in self.grad_positions.items():
             x = np.asarray(args[arg_index], dtype=np.float64)
-            what = f"{name}: gradient {res_index} (d/d argument {arg_index})"
+            what = f"{name}: {self.names[res_index]}" if self.names else f"{name}: gradient {res_index}"
             grad = as_checked_array(ctx, result[res_index], what, x.shape, f"argument {arg_index}")
             numeric = np.zeros_like(x)
             for k, plus, minus in gradcheck.perturbations(x, self.h):

@@ -54,12 +54,13 @@ def rosenbrock():
 
 
 def two_shapes():
-    """Separable quadratic over a (3, 2) matrix and a (2,) vector with different curvatures."""
+    """Separable quadratic over a (3, 2) matrix and a (2,) vector with different curvatures,
+    from entries of size 0.5 to 2 and either sign (never near the origin, where eps would matter)."""
     curv_w = np.array([[1.0, 4.0], [9.0, 0.5], [2.0, 3.0]])
     curv_b = np.array([10.0, 0.2])
 
     def init(rng):
-        return [rng.standard_normal((3, 2)), rng.standard_normal(2)]
+        return [rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], shape) for shape in ((3, 2), (2,))]
 
     return Objective("a (3, 2) and a (2,) parameter with different curvatures", init,
                      lambda p: float(0.5 * np.sum(curv_w * p[0] ** 2) + 0.5 * np.sum(curv_b * p[1] ** 2)),

@@ -207,10 +207,15 @@ class DeadUnits(Check):
                                            got=bool(mask[i]), expected=bool(ref_mask[i])))
 
     def kill(self, ctx, ref_model, X, y):
+        """Train the reference model at ``kill_lr``; then unit 0 of the first hidden layer is made
+        dead on every row and unit 1 alive on every row, so the masks hold both kinds for every seed."""
         loss = ctx.reference.new("components.losses.SoftmaxCrossEntropyLoss")
         opt = ctx.reference.new("components.optim.SGD", lr=self.kill_lr)
         for _ in range(self.kill_steps):
             ctx.reference.call("train.train_step", ref_model, loss, opt, X, y)
+        W, b = (ctx.reference.get(ref_model, "layers", 0, "params", name) for name in ("W", "b"))
+        W[:, :2], b[:2] = 0.0, (-1e3, 1e3)
+        copy_parameters(ctx.reference, ref_model, [((0, "W"), W), ((0, "b"), b)])
 
 
 @dataclass

@@ -109,7 +109,8 @@ def diagnose(got, expected, batch_size=None, rtol=1e-6):
 
     Recognised (each relative to ``expected``): zero, wrong sign, a constant factor
     (by N = batch_size when given), transposed, NaN/inf, and 'right where the
-    expected gradient is non-zero but leaking elsewhere'.
+    expected gradient is non-zero but leaking elsewhere'. For a single number only a
+    factor of exactly N or 1/N is named (a sum where a mean is due, or the reverse).
     Returns a pattern key for ``source_lib.messages`` and its parameters.
     """
     got = np.asarray(got, dtype=np.float64)
@@ -123,6 +124,8 @@ def diagnose(got, expected, batch_size=None, rtol=1e-6):
         return None
     if not np.any(expected):
         return None
+    if got.size == 1:
+        return _scalar_pattern(float(got.flat[0]), float(expected.flat[0]), batch_size)
     if not np.any(got):
         return ("pattern_zero", {})
     if close(-got, expected, rtol, 1e-12):
@@ -140,4 +143,15 @@ def diagnose(got, expected, batch_size=None, rtol=1e-6):
         return ("pattern_factor", {"factor": factor})
     if close(got[mask], expected[mask], rtol, 1e-12):
         return ("pattern_leak", {})
+    return None
+
+
+def _scalar_pattern(got, expected, batch_size):
+    """A single number says little: only a factor of exactly N (a sum where a mean is due) or 1/N."""
+    if batch_size and batch_size > 1 and expected != 0:
+        factor = got / expected
+        if abs(factor - batch_size) <= 1e-6 * batch_size:
+            return ("pattern_summed", {"n": batch_size})
+        if abs(factor - 1.0 / batch_size) <= 1e-6 / batch_size:
+            return ("pattern_divided_n", {"n": batch_size})
     return None

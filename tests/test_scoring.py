@@ -85,3 +85,55 @@ def test_a_wrong_train_step_costs_its_own_part_not_fit(course, sandbox, write_su
     scores = part_scores(result)
     assert scores["train_step"] < a5.part("train_step").points
     assert scores["fit"] == a5.part("fit").points
+
+
+def failure_messages(result, part):
+    return " ".join(t.message for t in result.tests if t.part == part and not t.passed)
+
+
+@pytest.fixture
+def grade_variant(course, sandbox, write_submission):
+    """Grade the reference of an assignment with one exact text substitution (English messages)."""
+    def run(assignment_id, old, new, student="kim"):
+        assignment = course.assignment(assignment_id)
+        files = {name: (course.solutions / assignment_id / name).read_text() for name in assignment.files}
+        name = next(n for n, text in files.items() if old in text)
+        files[name] = replaced(files[name], old, new)
+        return grade(course, assignment, write_submission(files), student, sandbox=sandbox, lang="en")
+    return run
+
+
+def test_a_loss_summed_instead_of_averaged_is_named(grade_variant):
+    result = grade_variant("a3_losses", "return float(np.mean(self.diff ** 2))", "return float(np.sum(self.diff ** 2))")
+    assert "a sum where the mean is due" in failure_messages(result, "mse")
+
+
+def test_a_single_wrong_number_gets_no_factor_hint(grade_variant):
+    result = grade_variant("a3_losses", "return float(np.mean(self.diff ** 2))",
+                           "return float(np.mean(self.diff ** 2)) * 1.1")
+    text = failure_messages(result, "mse")
+    assert "differs from the expected values" in text and "factor" not in text
+
+
+def test_a_biased_running_variance_is_named(grade_variant):
+    result = grade_variant("a2_layers", "self.momentum * var * n / max(n - 1, 1)", "self.momentum * var")
+    assert "biased batch variance" in failure_messages(result, "batchnorm")
+
+
+def test_the_gradient_at_exactly_zero_is_named(grade_variant):
+    result = grade_variant("a2_layers", "np.asarray(x) > 0\n        return np.where(self.positive, x, 0.0)",
+                           "np.asarray(x) >= 0\n        return np.where(self.positive, x, 0.0)")
+    assert "exactly x = 0" in failure_messages(result, "relu_family")
+
+
+def test_the_neuron_names_its_outputs(grade_variant):
+    result = grade_variant("a1_gates", "np.array([dw0, dw1, dw2], dtype=np.float64)",
+                           "np.array([dw0, dw1, 2 * dw2], dtype=np.float64)")
+    text = failure_messages(result, "neuron")
+    assert "neuron: dw" in text and "neuron[1]" not in text and "argument" not in text
+
+
+def test_a_mean_where_a_sum_is_due_is_named_by_the_gradient_check_too(grade_variant):
+    result = grade_variant("a2_layers", '"b": dout.sum(axis=0)}', '"b": dout.mean(axis=0)}')
+    gradient_checks = [t.message for t in result.tests if t.part == "linear" and "gradient check of" in t.name]
+    assert gradient_checks and all("a mean where a sum is due" in m for m in gradient_checks)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from autograder.checks import (Backward, Forward, FunctionGradCheck, GradCheck, InputsUnchanged, Stable, Unit,
-                               Value, distinct_pairs, normal)
+                               Value, distinct_pairs, large, normal)
 
 ADD = Unit("gates.AddGate", n_grads=2)
 MUL = Unit("gates.MultiplyGate", n_grads=2)
@@ -17,6 +17,9 @@ def ties(rng):
     y = rng.standard_normal(5)
     x[:, ::2] = y[::2]
     return x, y
+
+
+NEURON_OUTPUTS = ("f", "dw", "dx")
 
 
 def neuron_inputs(rng):
@@ -55,12 +58,14 @@ CHECKS = [
     GradCheck("sigmoid_gate", "gradient check along random directions, (64, 32)", unit=SIG,
               inputs=normal((64, 32), scale=2.0), directions=4),
     Backward("sigmoid_gate", "backward against the reference", unit=SIG, inputs=normal((6,), scale=3.0)),
-    Stable("sigmoid_gate", "inputs of size 1e4 stay finite without warnings", unit=SIG,
-           inputs=normal((4, 4), scale=1e4)),
+    Stable("sigmoid_gate", "inputs of +-1e3 and +-1e4 give the reference's values without warnings", unit=SIG,
+           inputs=large((4, 4))),
     InputsUnchanged("sigmoid_gate", "forward and backward leave x and dout unchanged", unit=SIG,
                     inputs=normal((3, 4))),
-    Value("neuron", "the worked example of the docstring", target="gates.neuron", inputs=worked_example),
-    Value("neuron", "f, dw and dx against the reference", target="gates.neuron", inputs=neuron_inputs),
+    Value("neuron", "the worked example of the docstring", target="gates.neuron", inputs=worked_example,
+          names=NEURON_OUTPUTS),
+    Value("neuron", "f, dw and dx against the reference", target="gates.neuron", inputs=neuron_inputs,
+          names=NEURON_OUTPUTS),
     FunctionGradCheck("neuron", "dw and dx against centred differences of f", target="gates.neuron",
-                      inputs=neuron_inputs, grad_positions={0: 1, 1: 2}),
+                      inputs=neuron_inputs, grad_positions={0: 1, 1: 2}, names=NEURON_OUTPUTS),
 ]

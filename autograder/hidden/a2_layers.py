@@ -9,7 +9,8 @@ eval mode with its running statistics; Sequential on a deep stack.
 
 import numpy as np
 
-from autograder.checks import (Backward, Forward, GradCheck, InputsUnchanged, Stable, Unit, away_from, normal)
+from autograder.checks import (Backward, Forward, GradCheck, InputsUnchanged, Stable, Unit, away_from, large,
+                               normal)
 from autograder.wire import RngSeed
 
 
@@ -38,6 +39,11 @@ BATCHNORM_EVAL = Unit("layers.BatchNorm1d", params=("gamma", "beta"), make_args=
                       setup=batchnorm_eval_setup, modes=("eval",))
 
 
+def biased_running_var(inputs, got, momentum=0.1):
+    """True when ``got`` is the running variance updated with the biased batch variance."""
+    return np.allclose(got, (1 - momentum) + momentum * np.var(inputs[0], axis=0), rtol=1e-6, atol=0)
+
+
 def deep_stack(runner, seed):
     """The student's Sequential over the grader's test doubles (autograder/doubles.py):
     Affine(4, 6) Softplus Affine(6, 6) Softplus Affine(6, 5) Softplus Affine(5, 2), so
@@ -64,8 +70,8 @@ def activation(part, name, inputs=normal((4, 5), scale=2.0), grad_inputs=None):
         Backward(part, f"{name}: backward against the reference", unit=unit, inputs=grad_inputs),
         InputsUnchanged(part, f"{name}: forward and backward leave x and dout unchanged", unit=unit,
                         inputs=normal((3, 4))),
-        Stable(part, f"{name}: pre-activations of size 1e3 and 1e4 stay finite without warnings", unit=unit,
-               inputs=lambda rng: (np.concatenate([1e3 * rng.standard_normal((2, 4)), 1e4 * rng.standard_normal((2, 4))]),)),
+        Stable(part, f"{name}: pre-activations of +-1e3 and +-1e4 give the reference's values without warnings",
+               unit=unit, inputs=large((4, 4))),
     ]
 
 
@@ -79,8 +85,17 @@ def zeros_and_negatives(rng):
 
 RELU_KINK = away_from((4, 5), gap=1e-2, scale=2.0)
 
+def fresh_linear(*init):
+    """Linear(4, 3, rng, *init) as constructed: its initial W and b are what forward shows."""
+    return Unit("layers.Linear", params=("W", "b"), make_args=lambda rng: (4, 3, RngSeed(int(rng.integers(2**31))), *init))
+
+
 CHECKS = [
     Forward("linear", "forward: x @ W + b", unit=LINEAR, inputs=normal((6, 5))),
+    Forward("linear", "right after construction: W = rng.standard_normal((in, out)) * sqrt(2 / in), b = 0",
+            unit=fresh_linear(), inputs=normal((6, 4))),
+    *(Forward("linear", f"right after construction with init={init!r}", unit=fresh_linear(init), inputs=normal((6, 4)))
+      for init in ("xavier", "small")),
     GradCheck("linear", "gradient check of dx, dW and db", unit=LINEAR, inputs=normal((4, 5))),
     Backward("linear", "dx, dW and db against the reference (db summed over the batch)", unit=LINEAR_WIDE,
              inputs=normal((8, 3))),
@@ -93,14 +108,15 @@ CHECKS = [
     Backward("relu_family", "ReLU: no gradient at exactly 0 nor to dead (negative) units", unit=Unit("layers.ReLU"),
              inputs=zeros_and_negatives),
     *activation("relu_family", "LeakyReLU", grad_inputs=RELU_KINK),
-    Backward("relu_family", "LeakyReLU(0.2) keeps negative units alive", unit=Unit("layers.LeakyReLU",
+    Backward("relu_family", "LeakyReLU(0.2): slope 0.2 for negative inputs and at exactly 0", unit=Unit("layers.LeakyReLU",
              make_args=lambda rng: (0.2,)), inputs=zeros_and_negatives),
     *activation("relu_family", "ELU", grad_inputs=RELU_KINK),
     Forward("relu_family", "ELU(alpha=0.5)", unit=Unit("layers.ELU", make_args=lambda rng: (0.5,)),
             inputs=normal((4, 5), scale=2.0)),
     *activation("gelu", "GELU"),
     Forward("batchnorm", "train mode: forward and running statistics", unit=BATCHNORM, inputs=normal((16, 4), scale=3.0),
-            state=("running_mean", "running_var")),
+            state=("running_mean", "running_var"),
+            hints={"running_var": (biased_running_var, "pattern_biased_variance")}),
     GradCheck("batchnorm", "train mode: gradient check of dx, dgamma and dbeta", unit=BATCHNORM,
               inputs=normal((6, 4), scale=2.0)),
     Backward("batchnorm", "train mode: backward against the reference", unit=BATCHNORM, inputs=normal((10, 4))),

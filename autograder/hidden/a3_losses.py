@@ -7,7 +7,8 @@ inputs unchanged, and stability: logits of size 1e4 and probabilities of exactly
 
 import numpy as np
 
-from autograder.checks import Backward, Forward, GradCheck, InputsUnchanged, Stable, StableCall, Unit, Value
+from autograder.checks import (Backward, Forward, GradCheck, InputsUnchanged, Stable, StableCall, Unit, Value,
+                               large)
 
 
 def loss_unit(name):
@@ -23,24 +24,65 @@ def regression(shape):
     return make
 
 
+def with_ties(shape):
+    """(pred, target) as ``regression``, but a third of the elements with pred == target exactly."""
+    def make(rng):
+        pred, target = regression(shape)(rng)
+        tied = rng.permutation(pred.size)[: max(1, pred.size // 3)]
+        pred.flat[tied] = target.flat[tied]
+        return pred, target
+    return make
+
+
 def probabilities(shape, low=0.05, high=0.95):
-    return lambda rng: (rng.uniform(low, high, shape), rng.integers(0, 2, shape).astype(np.float64))
+    """(p, t) with p in [low, high] and targets 0 and 1 (both always present)."""
+    def make(rng):
+        t = rng.permutation(np.arange(np.prod(shape)) % 2).reshape(shape).astype(np.float64)
+        return rng.uniform(low, high, shape), t
+    return make
 
 
 def saturated_probabilities(rng):
-    """Probabilities of exactly 0 and 1, half of them confidently wrong."""
-    p = rng.integers(0, 2, (6, 1)).astype(np.float64)
-    t = p.copy()
-    t[:3] = 1 - t[:3]
-    return p, t
+    """Every pairing of p in {0, 1} with t in {0, 1} (two confidently wrong), and two ordinary rows."""
+    p = np.array([0.0, 0.0, 1.0, 1.0, *rng.uniform(0.05, 0.95, 2)])
+    t = np.array([0.0, 1.0, 0.0, 1.0, *rng.integers(0, 2, 2)])
+    order = rng.permutation(6)
+    return p[order].reshape(6, 1), t[order].reshape(6, 1)
 
 
 def logits_and_targets(shape, scale=2.0):
-    return lambda rng: (scale * rng.standard_normal(shape), rng.integers(0, 2, shape).astype(np.float64))
+    """(z, t): normal logits and targets 0 and 1 (both always present)."""
+    return lambda rng: (scale * rng.standard_normal(shape), probabilities(shape)(rng)[1])
+
+
+def large_logits_and_targets(rng):
+    """Logits of +-1e3 and +-1e4, each sign with target 0 and with target 1."""
+    z = np.array([1e4, -1e4, 1e3, -1e3] * 2) * rng.uniform(1.0, 2.0, 8)
+    t = np.array([0.0] * 4 + [1.0] * 4)
+    order = rng.permutation(8)
+    return z[order].reshape(8, 1), t[order].reshape(8, 1)
 
 
 def classes(n, c, scale=2.0):
-    return lambda rng: (scale * rng.standard_normal((n, c)), rng.integers(0, c, n))
+    """(logits (n, c), labels (n,)); one row's label has probability ~1e-11, so a loss that adds
+    a small constant inside the log shows for every seed."""
+    def make(rng):
+        logits, labels = scale * rng.standard_normal((n, c)), rng.integers(0, c, n)
+        row = rng.integers(n)
+        logits[row, labels[row]] = logits[row].max() - 25.0
+        return logits, labels
+    return make
+
+
+def large_classes(rng):
+    """(logits (6, 4), labels): rows of +-1e3 and +-1e4 with exact ties, the label on a tied
+    maximum, on the minimum (confidently wrong) and elsewhere."""
+    u = rng.uniform(1.0, 2.0, 6)
+    logits = np.array([[1.0, 1.0, -1.0, 0.0], [-1.0, 0.1, -0.1, 1.0], [0.1, 0.1, 0.1, 0.1],
+                       [1.0, -1.0, 1.0, -0.1], [-0.1, 1.0, -1.0, 0.1], [1.0, 0.1, -1.0, -0.1]]) * 1e4 * u[:, None]
+    labels = np.array([2, 3, int(rng.integers(4)), 0, 2, int(rng.integers(4))])
+    order = rng.permutation(6)
+    return logits[order], labels[order]
 
 
 def loss_checks(part, name, inputs, big_inputs):
@@ -50,23 +92,26 @@ def loss_checks(part, name, inputs, big_inputs):
         GradCheck(part, f"{name}: gradient check", unit=unit, inputs=inputs),
         Backward(part, f"{name}: backward against the reference", unit=unit, inputs=inputs),
         InputsUnchanged(part, f"{name}: forward leaves pred and target unchanged", unit=unit, inputs=inputs),
-        Stable(part, f"{name}: extreme inputs stay finite without warnings", unit=unit, inputs=big_inputs),
+        Stable(part, f"{name}: extreme inputs give the reference's values without warnings", unit=unit,
+               inputs=big_inputs),
     ]
 
 
 CHECKS = [
-    *loss_checks("mse", "MSELoss", regression((8, 3)), regression((4, 2))),
+    *loss_checks("mse", "MSELoss", regression((8, 3)), large((4, 2), (4, 2))),
     Forward("mse", "MSELoss: outliers count squared", unit=loss_unit("MSELoss"),
             inputs=lambda rng: (np.array([[0.0], [0.1], [100.0]]), np.zeros((3, 1)))),
-    *loss_checks("mae", "MAELoss", regression((8, 3)), regression((4, 2))),
+    *loss_checks("mae", "MAELoss", regression((8, 3)), large((4, 2), (4, 2))),
     Backward("mae", "MAELoss: backward of a (N, 1) prediction", unit=loss_unit("MAELoss"), inputs=regression((9, 1))),
+    Backward("mae", "MAELoss: the subgradient is 0 where pred == target", unit=loss_unit("MAELoss"),
+             inputs=with_ties((6, 3))),
     *loss_checks("bce", "BCELoss", probabilities((10, 1)), saturated_probabilities),
-    *loss_checks("bce_logits", "BCEWithLogitsLoss", logits_and_targets((10, 1)), logits_and_targets((6, 1), 1e4)),
-    *loss_checks("softmax_ce", "SoftmaxCrossEntropyLoss", classes(8, 5), classes(6, 4, 1e4)),
+    *loss_checks("bce_logits", "BCEWithLogitsLoss", logits_and_targets((10, 1)), large_logits_and_targets),
+    *loss_checks("softmax_ce", "SoftmaxCrossEntropyLoss", classes(8, 5), large_classes),
     GradCheck("softmax_ce", "SoftmaxCrossEntropyLoss: gradient check along random directions, (64, 10)",
               unit=loss_unit("SoftmaxCrossEntropyLoss"), inputs=classes(64, 10), directions=4),
     Value("softmax_ce", "softmax: rows sum to 1, against the reference", target="losses.softmax",
           inputs=lambda rng: (3 * rng.standard_normal((5, 4)),)),
-    StableCall("softmax_ce", "softmax: logits of size 1e4 stay finite without warnings", target="losses.softmax",
-               inputs=lambda rng: (1e4 * rng.standard_normal((4, 6)),)),
+    StableCall("softmax_ce", "softmax: logits of +-1e3 and +-1e4 with ties give the reference's values without "
+               "warnings", target="losses.softmax", inputs=lambda rng: (large_classes(rng)[0],)),
 ]

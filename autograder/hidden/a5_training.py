@@ -32,6 +32,13 @@ def planted(rng):
 
 PLANTED = ModelSpec((2, 10, 8, 3), plant=planted)
 
+
+def one_dead_per_layer(rng):
+    """A freshly initialised network's biases (zeros), but one unit per hidden layer at -1e3."""
+    b1, b2 = np.zeros(10), np.zeros(8)
+    b1[rng.integers(10)] = b2[rng.integers(8)] = -1e3
+    return [(0, "b", b1), (2, "b", b2)]
+
 # The fit part grades the loop only: the student's fit calls the grader's batches and step.
 STAND_INS = {"fit": {"train.iterate_minibatches": "doubles.iterate_minibatches",
                      "train.train_step": "doubles.train_step"}}
@@ -48,9 +55,10 @@ CHECKS = [
     Fit("fit", "fifteen epochs: held-out accuracy recomputed from the returned parameters", spec=SMALL, epochs=15,
         batch_size=10, n=120),
     DeadUnits("dead_relu", "planted dead units, and units dead on part of the data only", spec=PLANTED),
-    DeadUnits("dead_relu", "a healthy network: no unit is dead", spec=ModelSpec((2, 10, 8, 3))),
-    DeadUnits("dead_relu", "a network killed by a large learning rate", spec=ModelSpec((2, 16, 16, 3)),
-              kill_lr=30.0),
+    DeadUnits("dead_relu", "a freshly initialised network with one unit per hidden layer planted dead",
+              spec=ModelSpec((2, 10, 8, 3), plant=one_dead_per_layer)),
+    DeadUnits("dead_relu", "a network killed by a large learning rate (one unit kept alive)",
+              spec=ModelSpec((2, 16, 16, 3)), kill_lr=30.0),
     GradientNorms("gradient_norms", "deep sigmoid network (vanishing gradients)", spec=DEEP_SIGMOID),
     GradientNorms("gradient_norms", "deep ReLU network", spec=DEEP_RELU),
 ]
