@@ -49,7 +49,7 @@ def console():
 
 
 def cmd_release(course, args):
-    from autograder.release import released_ids, stale_files, write_release
+    from autograder.release import released_ids, stale_files, stale_reasons, users, write_release
 
     ids = args.assignments or released_ids(course)
     out = console()
@@ -61,17 +61,24 @@ def cmd_release(course, args):
             write_template(course, course.assignment(aid), target)
             out.print(f"{aid}: wrote a GitHub Classroom template repository to {target}/")
         return 0
+    if args.check:  # an assignment that uses a checked one is checked too: its components may be stale
+        wanted = set(ids).union(*(users(course, aid) for aid in ids))
+        ids = [aid for aid in released_ids(course) if aid in wanted]
     bad = 0
     for aid in ids:
         assignment = course.assignment(aid)
         if args.check:
-            stale = stale_files(course, assignment)
+            stale = stale_reasons(course, assignment)
             bad += bool(stale)
-            out.print(f"{aid}: " + ("up to date" if not stale else "OUT OF DATE: " + ", ".join(stale)
-                                    + " (run `course release " + aid + "`)"))
+            out.print(f"{aid}: " + ("up to date" if not stale else "OUT OF DATE: " + ", ".join(
+                rel + (f" ({why})" if why else "") for rel, why in stale) + f" (run `course release {aid}`)"))
         else:
             written = write_release(course, assignment)
             out.print(f"{aid}: wrote {len(written)} files to assignments/{aid}/")
+            for user in users(course, aid):
+                if user not in ids and stale_files(course, course.assignment(user)):
+                    out.print(f"{user} uses {aid}: its released components are now out of date "
+                              f"(run `course release {user}`)")
     return 1 if bad else 0
 
 

@@ -1,7 +1,6 @@
 """`course validate`: reference full, stubs and probes zero, each known bug caught in its
 own part only, the same scores for every student id, and declarations that must apply."""
 
-import shutil
 import types
 from fractions import Fraction
 
@@ -17,7 +16,7 @@ from autograder.results import GradingResult, PartResult
 from autograder.results import TestResult as Outcome
 from autograder.stubs import strip_markers
 from autograder.validate import Implementation, grade_all, implementations, validate, verdict
-from tests.conftest import ROOT
+from tests.conftest import ROOT, course_copy
 
 ASSIGNMENTS = released_ids(load_course(ROOT))
 SWEEP = 2  # student ids per implementation in the suite (the CLI's default is 20; see the report of validate)
@@ -43,14 +42,6 @@ def test_every_variant_is_a_small_declaration_that_applies(course, assignment_id
     for impl in variants:
         assert impl.files != reference.files, f"{impl.name} changes nothing"
         assert impl.loses <= parts, f"{impl.name} loses unknown parts {impl.loses - parts}"
-
-
-def course_copy(tmp_path):
-    """A copy of the course (course.toml, solutions/, assignments/) to edit."""
-    for name in ("solutions", "assignments"):
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "course.toml", tmp_path / "course.toml")
-    return load_course(tmp_path)
 
 
 @pytest.mark.parametrize("change, why", [
