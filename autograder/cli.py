@@ -4,7 +4,7 @@
     course check ASSIGNMENT [PATH]
     course grade ASSIGNMENT SUBMISSION --student ID [--json FILE] [--feedback FILE]
     course grade-batch ASSIGNMENT SUBMISSIONS --out DIR [--jobs N]
-    course validate [ASSIGNMENT ...]
+    course validate [ASSIGNMENT ...] [--students N] [--jobs N]
     course gradescope ASSIGNMENT --out autograder.zip
     course release ASSIGNMENT --classroom DIR
 
@@ -17,9 +17,19 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from autograder.config import ConfigError, load_course
+from autograder.validate import STUDENTS
+
+
+def positive(text):
+    """An argparse type: an integer of at least 1."""
+    value = int(text) if text.isdigit() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
 
 
 def find_root(start):
@@ -39,7 +49,7 @@ def console():
 
 
 def cmd_release(course, args):
-    from autograder.release import released_ids, stale_files, write_release
+    from autograder.release import released_ids, stale_files, stale_reasons, users, write_release
 
     ids = args.assignments or released_ids(course)
     out = console()
@@ -51,17 +61,24 @@ def cmd_release(course, args):
             write_template(course, course.assignment(aid), target)
             out.print(f"{aid}: wrote a GitHub Classroom template repository to {target}/")
         return 0
+    if args.check:  # an assignment that uses a checked one is checked too: its components may be stale
+        wanted = set(ids).union(*(users(course, aid) for aid in ids))
+        ids = [aid for aid in released_ids(course) if aid in wanted]
     bad = 0
     for aid in ids:
         assignment = course.assignment(aid)
         if args.check:
-            stale = stale_files(course, assignment)
+            stale = stale_reasons(course, assignment)
             bad += bool(stale)
-            out.print(f"{aid}: " + ("up to date" if not stale else "OUT OF DATE: " + ", ".join(stale)
-                                    + " (run `course release " + aid + "`)"))
+            out.print(f"{aid}: " + ("up to date" if not stale else "OUT OF DATE: " + ", ".join(
+                rel + (f" ({why})" if why else "") for rel, why in stale) + f" (run `course release {aid}`)"))
         else:
             written = write_release(course, assignment)
             out.print(f"{aid}: wrote {len(written)} files to assignments/{aid}/")
+            for user in users(course, aid):
+                if user not in ids and stale_files(course, course.assignment(user)):
+                    out.print(f"{user} uses {aid}: its released components are now out of date "
+                              f"(run `course release {user}`)")
     return 1 if bad else 0
 
 
@@ -145,7 +162,9 @@ def cmd_validate(course, args):
     out = console()
     all_ok = True
     for aid in ids:
-        rows = validate(course, course.assignment(aid))
+        start = time.perf_counter()
+        rows = validate(course, course.assignment(aid), students=args.students, jobs=args.jobs)
+        seconds = time.perf_counter() - start
         table = Table(title=f"course validate {aid}")
         for column in ("", "kind", "implementation", "expected", "got", "why / detail"):
             table.add_column(column, overflow="fold")
@@ -154,7 +173,8 @@ def cmd_validate(course, args):
                           row.got, row.detail)
             all_ok &= row.ok
         out.print(table)
-        out.print(f"{aid}: {sum(r.ok for r in rows)} of {len(rows)} rows as expected")
+        out.print(f"{aid}: {sum(r.ok for r in rows)} of {len(rows)} rows as expected, each implementation graded as "
+                  f"{args.students} students ({seconds:.1f} s)")
     return 0 if all_ok else 1
 
 
@@ -191,6 +211,9 @@ def parser():
     s.set_defaults(run=cmd_gradescope)
     s = sub.add_parser("validate", help="prove the grader right on reference, stubs and known bugs")
     s.add_argument("assignments", nargs="*")
+    s.add_argument("--students", type=positive, default=STUDENTS,
+                   help=f"grade each implementation as N student ids; fail when a score varies (default {STUDENTS})")
+    s.add_argument("--jobs", type=positive, default=1, help="grade with N worker processes")
     s.set_defaults(run=cmd_validate)
     return p
 

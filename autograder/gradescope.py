@@ -12,9 +12,10 @@ The bundle (a zip; Gradescope unpacks it into ``/autograder/source``) holds:
   course's secret variable (``BACKPROP_LAB_SECRET``) when the bundle is built, else a
   fresh random one. The bundle is for instructors only;
 - ``backprop_lab/``: what grading needs of the project: ``pyproject.toml``,
-  ``README.md``, ``source_lib/``, ``autograder/`` with only this assignment's hidden
-  checks, ``solutions/`` of this assignment and of those it ``uses``, and a
-  ``course.toml`` cut down to those assignments.
+  ``README.md``, ``source_lib/``, ``autograder/`` (the engine, which names no
+  assignment), this assignment's reference files, hidden checks and test doubles from
+  ``solutions/<id>/`` (no lessons, public checks or variants), the reference files of
+  the assignments it ``uses``, and a ``course.toml`` cut down to those assignments.
 
 ``run_autograder`` takes the root from ``AUTOGRADER_ROOT`` (default ``/autograder``)
 and the Python from ``BACKPROP_LAB_PYTHON`` (default the venv of setup.sh), so the
@@ -36,6 +37,7 @@ import zipfile
 from pathlib import Path
 
 from autograder.config import load_course
+from autograder.grading import DOUBLES, HIDDEN_CHECKS
 from source_lib.messages import message
 
 PROJECT = "backprop_lab"
@@ -136,12 +138,12 @@ def bundle_files(course, assignment, secret):
             if path.is_file() and not SKIPPED_PARTS & set(rel.parts) and not skip(rel):
                 files[f"{PROJECT}/{rel.as_posix()}"] = path.read_bytes()
 
-    hidden = Path("autograder", "hidden")
-    add_tree("autograder", skip=lambda rel: rel.parts[1] == "validation" or (
-        rel.parent == hidden and rel.name not in ("__init__.py", f"{assignment.id}.py")))
+    add_tree("autograder")
     add_tree("source_lib")
     for aid in keep:
-        add_tree(Path("solutions", aid))
+        graded = aid == assignment.id
+        needed = set(course.assignment(aid).files) | ({HIDDEN_CHECKS, DOUBLES} if graded else set())
+        add_tree(Path("solutions", aid), skip=lambda rel: rel.name not in needed)
     for name in ("pyproject.toml", "README.md"):
         files[f"{PROJECT}/{name}"] = (root / name).read_bytes()
     files[f"{PROJECT}/course.toml"] = course_toml_for(course, keep).encode()

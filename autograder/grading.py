@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import doubles
 from autograder.checks import CheckFailure, Context
 from autograder.results import GradingResult, PartResult, TestResult
 from autograder.runners import Reference
@@ -42,9 +41,13 @@ def derive_seed(secret, *names):
     return int.from_bytes(digest[:8], "big") >> 1
 
 
-def hidden_checks(assignment):
-    """The CHECKS list of autograder/hidden/<assignment id>.py."""
-    return importlib.import_module(f"autograder.hidden.{assignment.id}").CHECKS
+HIDDEN_CHECKS = "hidden_checks.py"  # in solutions/<id>/: the CHECKS list, loaded by path here only
+DOUBLES = "doubles.py"  # in solutions/<id>/, optional: test doubles, shipped to the child as module ``doubles``
+
+
+def hidden_checks(course, assignment):
+    """The CHECKS list of solutions/<assignment id>/hidden_checks.py."""
+    return _import_solution(course, assignment.id, HIDDEN_CHECKS).CHECKS
 
 
 def _import_solution(course, assignment_id, file_name):
@@ -60,19 +63,6 @@ def _import_module_file(path, name):
     return module
 
 
-def doubles_file(course, assignment):
-    """The grader's test doubles and stand-ins for ``assignment``: solutions/<id>/doubles.py
-    when the assignment has one, else the shared autograder/doubles.py."""
-    own = course.solutions / assignment.id / "doubles.py"
-    return own if own.is_file() else Path(doubles.__file__)
-
-
-def stand_ins(assignment):
-    """{part id: {"module.name": "doubles.name"}}: the STAND_INS of the hidden checks, the other
-    parts' code that the grader replaces by its stand-ins while grading a part."""
-    return getattr(importlib.import_module(f"autograder.hidden.{assignment.id}"), "STAND_INS", {})
-
-
 def load_reference(course, assignment):
     """The reference modules of ``assignment``: {module name: module}, imported in-process.
 
@@ -80,7 +70,8 @@ def load_reference(course, assignment):
     their reference modules (``components.layers``), as the student's code does.
     """
     modules = {Path(f).stem: _import_solution(course, assignment.id, f) for f in assignment.files}
-    modules["doubles"] = _import_module_file(doubles_file(course, assignment), f"_doubles_{assignment.id}")
+    if (course.solutions / assignment.id / DOUBLES).is_file():
+        modules["doubles"] = _import_solution(course, assignment.id, DOUBLES)
     if assignment.uses:
         modules["components"] = types.SimpleNamespace(**{
             Path(f).stem: _import_solution(course, used, f)
@@ -91,13 +82,14 @@ def load_reference(course, assignment):
 def component_files(course, assignment):
     """({relative name: path}, [package names]) given to the child beside the student's files.
 
-    Always ``doubles.py`` (the grader's test doubles); for an assignment that uses
-    earlier ones, their reference components, which are the files released in
-    ``assignments/<id>/components/`` (released only once those are due), so the child
-    learns nothing it was not given.
+    The assignment's own ``doubles.py`` when it has one (its test doubles); for an
+    assignment that uses earlier ones, their reference components, which are the files
+    released in ``assignments/<id>/components/`` (released only once those are due), so
+    the child learns nothing it was not given.
     """
-    files = {"doubles.py": doubles_file(course, assignment)}
-    packages = ["doubles"]
+    doubles = course.solutions / assignment.id / DOUBLES
+    files = {DOUBLES: doubles} if doubles.is_file() else {}
+    packages = ["doubles"] if doubles.is_file() else []
     if assignment.uses:
         files.update({f"components/{f}": course.solutions / used / f
                       for used in assignment.uses for f in course.assignment(used).files})
@@ -172,13 +164,14 @@ def missing_file_message(submission, file, lang):
 
 def _grade(course, assignment, submission_path, student_id, sandbox, secret, lang):
     submission = find_submission(assignment, submission_path, sandbox.workdir())
-    checks = hidden_checks(assignment)
+    hidden = _import_solution(course, assignment.id, HIDDEN_CHECKS)
+    checks = hidden.CHECKS
     reference = Reference(load_reference(course, assignment))
     components = component_files(course, assignment)
     result = GradingResult(assignment.id, student_id, language=lang, isolation=sandbox.isolation)
     sandbox.zygote()  # started here, so no student's time budget pays for it
     load_error = None
-    replaced = stand_ins(assignment)
+    replaced = getattr(hidden, "STAND_INS", {})  # {part: {"module.name": "doubles.name"}}
     for part in assignment.parts:
         if part.id in replaced:
             names = ", ".join(target.split(".", 1)[1] for target in replaced[part.id])

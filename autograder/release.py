@@ -155,6 +155,23 @@ def stale_files(course, assignment):
     return sorted(stale)
 
 
+def users(course, assignment_id):
+    """The ids of the assignments that use ``assignment_id``, directly or through another, in course order."""
+    found = set()
+    for a in course.assignments:  # an assignment uses only earlier ones (their due dates come first)
+        if assignment_id in a.uses or found & set(a.uses):
+            found.add(a.id)
+    return [a.id for a in course.assignments if a.id in found]
+
+
+def stale_reasons(course, assignment):
+    """[(relative path, why)] of the stale files of assignments/<id>/: a released component
+    says which reference it comes from, so a change to an earlier assignment names what it left stale."""
+    origin = {f"components/{name}": used for used in assignment.uses for name in course.assignment(used).files}
+    return [(rel, f"the reference of {origin[rel]} changed" if rel in origin else "")
+            for rel in stale_files(course, assignment)]
+
+
 def released_ids(course):
     """The assignments that can be released now: those with a solution folder and public checks."""
     return [a.id for a in course.assignments if (course.solutions / a.id / "public_checks.py").is_file()]

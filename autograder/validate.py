@@ -1,34 +1,43 @@
-"""`course validate`: the instructor's proof that the grader itself is right.
+"""`course validate`: the instructor's proof that the grader scores what it should.
 
-For an assignment it grades, with the same hidden checks students get:
+For an assignment it grades, with the same hidden checks students get, each of these
+implementations as ``students`` different student ids (a seed sweep):
 
 - the reference solution: must get full marks;
 - the released stubs: must get 0, every check "not implemented";
-- each buggy variant of ``autograder/validation/<id>/``: must lose points in each part
-  its manifest says it breaks, and only there;
-- each correct variant: must get full marks.
+- the do-nothing probes (``autograder.probes``: zeros, constant, echo, pass): must get 0;
+- each variant declared in ``solutions/<id>/variants.toml`` (``autograder.variants``):
+  a known-buggy one must lose points in exactly the parts it declares (the part check),
+  a correct one must get full marks.
 
-It also checks that every hidden check belongs to a part of course.toml and every
-part has a check. The result is a list of ``Row``s, one per graded implementation.
+Every implementation must get the same part scores for every student id: otherwise the
+score depends on who submits the code. A declared change that no longer applies to the
+reference gives a failing row naming the variant. It also checks that every hidden
+check belongs to a part of course.toml and every part has a check. The result is a list
+of ``Row``s, one per implementation.
 """
 
+import contextlib
 import shutil
 import tempfile
-import tomllib
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.grading import grade, hidden_checks
-from autograder.stubs import make_stub
+from autograder.grading import grade, hidden_checks, sandbox_limits
+from autograder.probes import PROBES, probe_files
+from autograder.sandbox import Sandbox
+from autograder.stubs import make_stub, strip_markers
+from autograder.variants import VariantError, build, load_variants
 
-VALIDATION = Path(__file__).parent / "validation"
+STUDENTS = 20  # the default of --students: how many student ids each implementation is graded as
 
 
 @dataclass(frozen=True)
 class Row:
     """One implementation graded by validate and what it was expected to get."""
 
-    kind: str          # reference, stubs, buggy, correct, declarations
+    kind: str          # declarations, reference, stubs, probe, buggy, correct
     name: str
     expected: str
     got: str
@@ -36,36 +45,82 @@ class Row:
     detail: str = ""
 
 
-def manifest(assignment):
-    """The validation manifest of ``assignment`` ({} when it has none)."""
-    path = VALIDATION / assignment.id / "manifest.toml"
-    return tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+@dataclass(frozen=True)
+class Implementation:
+    """Files to grade and what they must score.
+
+    loses: the parts it must lose (empty: full marks); None: it must score 0 in every part.
+    """
+
+    kind: str
+    name: str
+    files: dict        # {file name: text}
+    loses: frozenset | None
+    why: str = ""
 
 
-def _materialise(course, assignment, folder, overrides):
-    """Write a full submission to ``folder``: reference files, replaced by ``overrides``."""
-    folder.mkdir(parents=True)
-    for name in assignment.files:
-        source = overrides.get(name)
-        if source is None:
-            text = (course.solutions / assignment.id / name).read_text(encoding="utf-8")
-        else:
-            text = source if isinstance(source, str) else Path(source).read_text(encoding="utf-8")
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
+def implementations(course, assignment):
+    """(the Implementations to grade, Rows of variants whose declaration no longer applies)."""
+    folder = course.solutions / assignment.id
+    texts = {n: (folder / n).read_text(encoding="utf-8") for n in assignment.files}
+    found = [Implementation("reference", "solutions", {n: strip_markers(t) for n, t in texts.items()}, frozenset()),
+             Implementation("stubs", "released", {n: make_stub(t) for n, t in texts.items()}, None)]
+    found += [Implementation("probe", p, probe_files(texts, p), None, "computes nothing") for p in PROBES]
+    broken = []
+    for variant in load_variants(folder):
+        try:
+            files = build(folder, assignment.files, variant)
+        except VariantError as exc:
+            broken.append(Row(variant.kind, variant.name, "a change that applies", "does not apply", False, str(exc)))
+            continue
+        found.append(Implementation(variant.kind, variant.name, files, frozenset(variant.loses), variant.why))
+    return found, broken
 
 
-def _scores(result):
-    return {p.id: (float(p.score), float(p.max_score)) for p in result.parts}
-
-
-def _failing(result, limit=2):
+def _failing(result):
     return "; ".join(f"{t.part}: {t.name}: {t.message[:160]}" for t in result.tests if not t.passed)[:600]
 
 
-def declaration_rows(assignment):
+def _part_scores(result):
+    return tuple((p.id, p.score) for p in result.parts)
+
+
+def verdict(impl, results):
+    """The Row of ``impl`` from its GradingResults, one per student id (at least one)."""
+    first = results[0]
+    got = f"{first.score:g}/{first.max_score:g}"
+    lost = {p.id for p in first.parts if p.score < p.max_score}
+    if impl.kind == "stubs":
+        expected = "0, all not implemented"
+        ok = first.score == 0 and all(t.status == "not_implemented" for t in first.tests)
+    elif impl.loses is None:
+        expected, ok = "0", first.score == 0
+    elif impl.loses:
+        expected = "loses " + ", ".join(sorted(impl.loses))
+        got = "loses " + (", ".join(sorted(lost)) or "nothing")
+        ok = lost == impl.loses and not first.grader_errors
+    else:
+        expected, ok = "full marks", first.score == first.max_score
+    if ok or impl.loses:
+        detail = impl.why
+    elif impl.loses is None and impl.kind != "stubs":
+        detail = "earns points in " + "; ".join(f"{t.part}: {t.name}" for t in first.tests if t.passed)[:600]
+    else:
+        detail = _failing(first)
+    varying = [r for r in results if _part_scores(r) != _part_scores(first)]
+    if varying:
+        ok = False
+        other = varying[0]
+        detail = (f"scores vary with the student id: {first.student} got "
+                  + ", ".join(f"{p.id} {float(p.score):g}" for p in first.parts)
+                  + f"; {other.student} got " + ", ".join(f"{p.id} {float(p.score):g}" for p in other.parts)
+                  + f" ({len(varying)} of {len(results)} ids differ)")
+    return Row(impl.kind, impl.name, expected, got, ok, detail)
+
+
+def declaration_rows(course, assignment):
     part_ids = {p.id for p in assignment.parts}
-    checks = hidden_checks(assignment)
+    checks = hidden_checks(course, assignment)
     stray = sorted({c.part for c in checks} - part_ids)
     empty = sorted(part_ids - {c.part for c in checks})
     ok = not stray and not empty
@@ -73,44 +128,44 @@ def declaration_rows(assignment):
     return [Row("declarations", f"{len(checks)} hidden checks", "every part checked", "ok" if ok else "bad", ok, detail)]
 
 
-def validate(course, assignment, sandbox=None, progress=None):
-    """The rows of ``course validate`` for one assignment."""
-    rows = declaration_rows(assignment)
-    student = "validate"
+def student_ids(students):
+    return [f"validate-{k}" for k in range(students)]
+
+
+def grade_all(course, assignment, impls, students=STUDENTS, jobs=1, sandbox=None, progress=None):
+    """[Row] of ``impls``, each graded as ``students`` student ids, by ``jobs`` workers
+    (batch's worker pool; ``sandbox`` is used when jobs is 1)."""
+    from autograder.batch import _grade_one, _init_worker
+
     tmp = Path(tempfile.mkdtemp(prefix="backprop-validate-"))
     try:
-        def run(kind, name, overrides):
-            if progress:
-                progress(kind, name)
-            folder = _materialise(course, assignment, tmp / f"{kind}-{name}", overrides)
-            return grade(course, assignment, folder, student, sandbox=sandbox)
-
-        result = run("reference", "solutions", {})
-        full = result.score == result.max_score
-        rows.append(Row("reference", "solutions", "full marks", f"{result.score:g}/{result.max_score:g}", full,
-                        "" if full else _failing(result)))
-        stubs = {n: make_stub((course.solutions / assignment.id / n).read_text(encoding="utf-8"))
-                 for n in assignment.files}
-        result = run("stubs", "released", stubs)
-        zero = result.score == 0 and all(t.status == "not_implemented" for t in result.tests)
-        rows.append(Row("stubs", "released", "0, all not implemented", f"{result.score:g}/{result.max_score:g}", zero,
-                        "" if zero else _failing(result)))
-        spec = manifest(assignment)
-        for name, entry in sorted(spec.get("buggy", {}).items()):
-            folder = VALIDATION / assignment.id / "buggy" / name
-            result = run("buggy", name, {p.name: p for p in folder.glob("*.py")})
-            scores = _scores(result)
-            breaks = set(entry["breaks"])
-            lost = {part for part, (score, max_score) in scores.items() if score < max_score}
-            ok = lost == breaks and not result.grader_errors
-            rows.append(Row("buggy", name, "loses " + ", ".join(sorted(breaks)),
-                            "loses " + (", ".join(sorted(lost)) or "nothing"), ok, entry.get("why", "")))
-        for name, entry in sorted(spec.get("correct", {}).items()):
-            folder = VALIDATION / assignment.id / "correct" / name
-            result = run("correct", name, {p.name: p for p in folder.glob("*.py")})
-            full = result.score == result.max_score
-            rows.append(Row("correct", name, "full marks", f"{result.score:g}/{result.max_score:g}", full,
-                            entry.get("why", "") if full else _failing(result)))
+        folders = []
+        for i, impl in enumerate(impls):
+            folder = tmp / f"{i}-{impl.kind}-{impl.name}"
+            folder.mkdir()
+            for name, text in impl.files.items():
+                (folder / name).write_text(text, encoding="utf-8")
+            folders.append(folder)
+        tasks = [(i, student) for i in range(len(impls)) for student in student_ids(students)]
+        results = {}
+        if jobs > 1:
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(course,)) as pool:
+                futures = {task: pool.submit(_grade_one, assignment.id, task[1], str(folders[task[0]]))
+                           for task in tasks}
+                results = {task: future.result()[1] for task, future in futures.items()}
+        else:
+            with contextlib.nullcontext(sandbox) if sandbox else Sandbox(sandbox_limits(course)) as box:
+                for i, student in tasks:
+                    if progress and student == student_ids(1)[0]:
+                        progress(impls[i].kind, impls[i].name)
+                    results[i, student] = grade(course, assignment, folders[i], student, sandbox=box)
+        return [verdict(impl, [results[i, s] for s in student_ids(students)]) for i, impl in enumerate(impls)]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return rows
+
+
+def validate(course, assignment, sandbox=None, progress=None, students=STUDENTS, jobs=1):
+    """The rows of ``course validate`` for one assignment."""
+    impls, broken = implementations(course, assignment)
+    rows = declaration_rows(course, assignment)
+    return rows + grade_all(course, assignment, impls, students, jobs, sandbox, progress) + broken

@@ -35,7 +35,7 @@ def main():
                 start = time.perf_counter()
                 result = grade(course, assignment, course.solutions / assignment.id, "benchmark", sandbox=sandbox)
                 times.append(time.perf_counter() - start)
-            print(f"{assignment.id:16} {len(hidden_checks(assignment)):6d} {len(assignment.parts):5d} "
+            print(f"{assignment.id:16} {len(hidden_checks(course, assignment)):6d} {len(assignment.parts):5d} "
                   f"{statistics.median(times):9.2f} {max(times):7.2f} {result.score:6g}")
 
 

@@ -2,7 +2,7 @@
 
 Builds a seeded synthetic class of ``--students`` a1_gates submissions (one folder per
 student holding gates.py): the reference and the correct-but-different variants of
-``autograder/validation``, its known-buggy ones, the released stubs and a few hostile
+``solutions/a1_gates/variants.toml``, its known-buggy ones, the released stubs and a few hostile
 ones (an infinite loop, ``os._exit(0)`` at import, fake PASSED/JSON lines, a 1 TB
 array, a syntax error). Then it measures:
 
@@ -71,7 +71,7 @@ from autograder.grading import grade, sandbox_limits
 from autograder.nbgrader_course import run_nbgrader, write_nbgrader_course
 from autograder.sandbox import Sandbox
 from autograder.stubs import strip_markers
-from autograder.validate import VALIDATION, manifest
+from autograder.variants import build, load_variants
 
 ROOT = Path(__file__).resolve().parent.parent
 AID = "a1_gates"
@@ -99,10 +99,9 @@ def kinds(course):
     every = {p.id for p in assignment.parts}
     reference = strip_markers((course.solutions / AID / "gates.py").read_text(encoding="utf-8"))
     found = {"correct: reference": (reference, set())}
-    for group in ("correct", "buggy"):
-        for name, entry in manifest(assignment)[group].items():
-            text = (VALIDATION / AID / group / name / "gates.py").read_text(encoding="utf-8")
-            found[f"{group}: {name}"] = (text, set(entry.get("breaks", [])))
+    for variant in load_variants(course.solutions / AID):
+        text = build(course.solutions / AID, assignment.files, variant)["gates.py"]
+        found[f"{variant.kind}: {variant.name}"] = (text, set(variant.loses))
     found["stubs"] = ((ROOT / "assignments" / AID / "gates.py").read_text(encoding="utf-8"), every)
     for name, (old, new, lost) in HOSTILE.items():
         assert old in reference, name

@@ -1,5 +1,6 @@
 """Shared fixtures: the bundled course, a sandbox per test session, seeded generators."""
 
+import shutil
 import time
 from pathlib import Path
 
@@ -51,3 +52,11 @@ def settled(probe, seconds=5.0):
     while (value := probe()) and time.monotonic() < deadline:
         time.sleep(0.05)
     return value
+
+
+def course_copy(folder):
+    """A copy of the course (course.toml, solutions/, assignments/) in ``folder``, to edit; its Course."""
+    for name in ("solutions", "assignments"):
+        shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "course.toml", folder / "course.toml")
+    return load_course(folder)

@@ -66,7 +66,7 @@ def test_the_template_holds_the_release_and_no_hidden_tests(course, template):
     assignment = course.assignment(AID)
     for rel in release_files(course, assignment):
         assert (template / rel).is_file(), rel
-    hidden = ast.parse((ROOT / "autograder" / "hidden" / f"{AID}.py").read_text())
+    hidden = ast.parse((ROOT / "solutions" / AID / "hidden_checks.py").read_text())
     declared = {node.name for node in ast.walk(hidden) if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
     secret = solution_lines(course, assignment)
     for path in template.rglob("*"):
@@ -78,7 +78,7 @@ def test_the_template_holds_the_release_and_no_hidden_tests(course, template):
                 assert not [line for line in secret if line in text], path
     encrypted = (template / ENCRYPTED).read_bytes()
     assert encrypted.startswith(b"Salted__")  # openssl's salted format, not a readable zip
-    assert b"autograder/hidden" not in encrypted and b"CHECKS" not in encrypted
+    assert b"hidden_checks" not in encrypted and b"CHECKS" not in encrypted
 
 
 def test_the_workflow_feeds_the_grade_step_to_githubs_reporter(template):

@@ -55,13 +55,12 @@ def test_the_bundle_holds_what_grading_needs_and_nothing_of_other_assignments(co
         modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
         assert archive.read("secret.txt").decode().strip() == SECRET
     assert {"setup.sh", "run_autograder", "secret.txt", f"{PROJECT}/course.toml", f"{PROJECT}/pyproject.toml",
-            f"{PROJECT}/autograder/grading.py", f"{PROJECT}/autograder/hidden/{AID}.py",
+            f"{PROJECT}/autograder/grading.py", f"{PROJECT}/solutions/{AID}/hidden_checks.py",
             f"{PROJECT}/source_lib/gradcheck.py", f"{PROJECT}/solutions/{AID}/gates.py"} <= names
     assert modes["run_autograder"] & stat.S_IXUSR and modes["setup.sh"] & stat.S_IXUSR
-    hidden = {n.rsplit("/", 1)[1] for n in names if n.startswith(f"{PROJECT}/autograder/hidden/")}
-    assert hidden == {"__init__.py", f"{AID}.py"}
-    assert all(n.startswith(f"{PROJECT}/solutions/{AID}/") for n in names if "/solutions/" in n)
-    assert not [n for n in names if "/validation/" in n or "__pycache__" in n]
+    solutions = {n for n in names if "/solutions/" in n}
+    assert solutions == {f"{PROJECT}/solutions/{AID}/{name}" for name in ("gates.py", "hidden_checks.py")}
+    assert not [n for n in names if "__pycache__" in n]
 
 
 def test_the_scripts_are_valid_bash(bundle, tmp_path):
@@ -113,7 +112,7 @@ def break_one_check(path):
 @pytest.mark.parametrize("fault", [break_hidden_module, break_one_check])
 def test_a_grader_failure_still_writes_results_and_exits_non_zero(course, bundle, tmp_path, fault):
     root = autograder_root(bundle, tmp_path, {"gates.py": reference_text(course)})
-    fault(root / "source" / PROJECT / "autograder" / "hidden" / f"{AID}.py")
+    fault(root / "source" / PROJECT / "solutions" / AID / "hidden_checks.py")
     done, results = run_autograder(root)
     assert done.returncode != 0
     assert results["score"] == 0 and results["extra_data"]["grader_error"] is True

@@ -4,9 +4,11 @@ import ast
 
 import pytest
 
+from autograder.cli import main
 from autograder.release import release_files, released_ids, stale_files
 from autograder.stubs import solution_regions
-from tests.conftest import ROOT
+from autograder.variants import load_variants
+from tests.conftest import course_copy
 
 
 def released(course):
@@ -47,13 +49,12 @@ def test_a_release_holds_no_solution_code(course):
 
 
 def test_a_release_holds_no_hidden_tests(course):
-    hidden_dir = ROOT / "autograder" / "hidden"
     for assignment in released(course):
-        hidden = hidden_dir / f"{assignment.id}.py"
+        hidden = course.solutions / assignment.id / "hidden_checks.py"
         declared = {node.name for node in ast.walk(ast.parse(hidden.read_text()))
                     if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
         for rel, text in release_files(course, assignment).items():
-            assert "autograder.hidden" not in text and "CHECKS = [" not in text, rel
+            assert "hidden_checks" not in text and "CHECKS = [" not in text, rel
             assert not any(f"def {name}(" in text for name in declared - {"check"}), rel
 
 
@@ -67,3 +68,39 @@ def test_the_stub_raises_not_implemented_naming_the_method(course):
 def test_both_language_notebooks_are_released(course, lang):
     files = release_files(course, course.assignment("a1_gates"))
     assert f"a1_gates.{lang}.ipynb" in files
+
+
+def test_a_release_holds_only_what_students_may_see(course):
+    """Stubs, public checks, notebooks, README and, for a5, components; never hidden checks,
+    variants, test doubles or reference files, and no line of a variant or of the doubles."""
+    for assignment in released(course):
+        folder = course.solutions / assignment.id
+        files = release_files(course, assignment)
+        own = {name for name in files if not name.startswith("components/")}
+        assert own == {*assignment.files, "public_checks.py", "test_public.py", "pytest.ini", "README.md",
+                       f"{assignment.id}.en.ipynb", f"{assignment.id}.ko.ipynb"}, assignment.id
+        reference = "\n".join((folder / name).read_text() for name in assignment.files)
+        private = [(folder / "doubles.py").read_text()] if (folder / "doubles.py").is_file() else []
+        private += [change.get("source", change.get("replace", "")) for variant in load_variants(folder)
+                    for change in variant.changes]
+        lines = {line.strip() for text in private for line in text.splitlines()
+                 if len(line.strip()) > 25 and line.strip() not in reference}
+        assert lines, assignment.id
+        for rel, text in files.items():
+            leaked = [line for line in lines if line in text]
+            assert not leaked, f"{assignment.id}/{rel} leaks {leaked[:2]}"
+
+
+def test_release_check_names_components_left_stale_by_an_earlier_reference(tmp_path, capsys):
+    course = course_copy(tmp_path)
+    assert main(["--course", str(tmp_path), "release", "--check", "a2_layers"]) == 0
+    layers = course.solutions / "a2_layers" / "layers.py"
+    layers.write_text(layers.read_text().replace('"""', '"""Edited. ', 1))
+    capsys.readouterr()
+    assert main(["--course", str(tmp_path), "release", "--check", "a2_layers"]) == 1
+    out = capsys.readouterr().out
+    assert "a5_training: OUT OF DATE: components/layers.py (the reference of a2_layers changed)" in out
+    assert main(["--course", str(tmp_path), "release", "a2_layers"]) == 0
+    assert "a5_training uses a2_layers: its released components are now out of date" in capsys.readouterr().out
+    assert main(["--course", str(tmp_path), "release", "a5_training"]) == 0
+    assert main(["--course", str(tmp_path), "release", "--check"]) == 0

@@ -1,0 +1,134 @@
+"""Known-buggy and correct variants of a reference, declared as small changes.
+
+``solutions/<id>/variants.toml`` holds one table per variant::
+
+    [max_ties_to_y]
+    loses = ["max_gate"]          # the parts it must lose; [] for a correct variant
+    why = "MaxGate sends the gradient to y on ties"
+    change = [{ find = "x >= y", replace = "x > y" }]
+
+    [neuron_closed_form]
+    loses = []
+    why = "the neuron by its closed-form formulas"
+    [[neuron_closed_form.change]]
+    definition = "neuron"         # a top-level function or class, or "Class.method"
+    source = '''
+    def neuron(w, x):
+        ...
+    '''
+
+A change applies to the reference with its solution markers removed: ``find`` must
+occur exactly once in the file and becomes ``replace``; ``definition`` is replaced,
+decorators included, by ``source`` (written at any indentation; it is re-indented to
+the definition's). ``file`` names the file when the assignment has several. A change
+that no longer applies (the text is gone or ambiguous, the definition was renamed)
+raises ``VariantError`` naming the variant, so editing a reference can never leave a
+known bug silently testing nothing.
+"""
+
+import ast
+import textwrap
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.config import ConfigError
+from autograder.stubs import strip_markers
+
+VARIANTS_FILE = "variants.toml"
+_VARIANT_KEYS = {"loses", "why", "change"}
+_CHANGE_KEYS = ({"find", "replace"}, {"definition", "source"})
+
+
+class VariantError(ConfigError):
+    """A variant's declaration is malformed or no longer applies to the reference."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One declared variant: ``loses`` is empty for a correct variant."""
+
+    name: str
+    loses: tuple
+    why: str
+    changes: tuple  # of dicts, as declared
+
+    @property
+    def kind(self):
+        return "buggy" if self.loses else "correct"
+
+
+def load_variants(folder):
+    """The variants declared in ``folder/variants.toml``, sorted by name ([] when there is none)."""
+    path = Path(folder) / VARIANTS_FILE
+    if not path.is_file():
+        return []
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise VariantError(f"{path}: {exc}") from None
+    variants = []
+    for name, entry in sorted(data.items()):
+        where = f"{path}: variant {name}"
+        if not isinstance(entry, dict) or set(entry) - _VARIANT_KEYS or "loses" not in entry or "change" not in entry:
+            raise VariantError(f"{where}: expected a table with loses, why and change (got {sorted(entry)})")
+        changes = entry["change"]
+        if not changes or not all(isinstance(c, dict) and set(c) - {"file"} in _CHANGE_KEYS for c in changes):
+            raise VariantError(f"{where}: each change is {{find, replace}} or {{definition, source}}, "
+                               "with an optional file")
+        variants.append(Variant(name, tuple(entry["loses"]), entry.get("why", ""), tuple(changes)))
+    return variants
+
+
+def definition_span(text, dotted):
+    """(first line index, end line index exclusive, indent) of ``dotted`` in ``text``, or None.
+
+    dotted: a top-level function or class ("neuron", "MaxGate") or a method ("MaxGate.backward").
+    The span starts at the first decorator.
+    """
+    body = ast.parse(text).body
+    node = None
+    for name in dotted.split("."):
+        found = [n for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                 and n.name == name]
+        if len(found) != 1:
+            return None
+        node = found[0]
+        body = node.body
+    first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+    return first - 1, node.end_lineno, node.col_offset
+
+
+def apply_change(text, change):
+    """``text`` with one declared change applied; ValueError saying why when it does not apply."""
+    if "find" in change:
+        count = text.count(change["find"])
+        if count != 1:
+            raise ValueError(f"find {change['find']!r} matches {count} times, not once")
+        return text.replace(change["find"], change["replace"])
+    span = definition_span(text, change["definition"])
+    if span is None:
+        raise ValueError(f"no single definition {change['definition']!r}")
+    first, end, indent = span
+    source = textwrap.indent(textwrap.dedent(change["source"]).strip("\n") + "\n", " " * indent)
+    lines = text.splitlines(keepends=True)
+    return "".join(lines[:first]) + source + "".join(lines[end:])
+
+
+def build(solution_folder, files, variant):
+    """{file name: text} of ``variant``: the reference files (markers removed) with its changes.
+
+    files: the assignment's student files. Raises VariantError naming the variant and
+    the change when a change does not apply.
+    """
+    texts = {name: strip_markers((Path(solution_folder) / name).read_text(encoding="utf-8")) for name in files}
+    for i, change in enumerate(variant.changes, 1):
+        name = change.get("file") or (files[0] if len(files) == 1 else None)
+        where = f"{Path(solution_folder).name}: variant {variant.name}, change {i}"
+        if name not in texts:
+            raise VariantError(f"{where}: name the file, one of {list(files)} (got {name!r})")
+        try:
+            texts[name] = apply_change(texts[name], change)
+        except (ValueError, SyntaxError) as exc:
+            raise VariantError(f"{where} to {name} no longer applies: {exc}") from None
+    return texts
