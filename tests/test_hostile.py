@@ -152,9 +152,8 @@ def quick_course(course):
 
 @pytest.fixture(scope="module")
 def quick_sandbox(quick_course):
-    from autograder.grading import sandbox_limits
 
-    with Sandbox(sandbox_limits(quick_course)) as box:
+    with Sandbox(quick_course.limits) as box:
         yield box
 
 

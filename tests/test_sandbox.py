@@ -79,7 +79,7 @@ def test_an_ndarray_subclass_arrives_as_a_plain_array(session):
 
 @pytest.mark.parametrize("function, status", [
     ("loop", "timeout"), ("exit_hard", "crashed"), ("allocate", "memory"), ("flood", "crashed"),
-    ("not_yet", "not_implemented"), ("exit_soft", "error"),
+    ("not_yet", "not_implemented"), ("exit_soft", "fail"),
 ])
 def test_faults_become_statuses_and_the_next_call_works(session, function, status):
     with pytest.raises(StudentError) as info:
@@ -119,9 +119,11 @@ def alive(pid):
         return False
 
 
-def test_numpy_warnings_are_reported(session):
-    session.call("code.warn")
-    assert any("overflow" in w for w in session.warnings)
+def test_numpy_warnings_are_those_of_the_call_itself(session):
+    _, warned = session.call("code.warn", warned=True)
+    assert any("overflow" in w for w in warned)
+    _, after = session.call("code.echo", 1.0, warned=True)
+    assert after == []  # not the warnings the call before left behind
 
 
 def test_the_child_cannot_import_the_grader(sandbox, tmp_path):
