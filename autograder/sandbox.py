@@ -248,11 +248,15 @@ class Child:
                 os.close(fd)
 
     def _limits(self):
-        """Hard rlimits the child cannot raise again: {resource name: value}."""
+        """The child's rlimits, {resource name: (soft, hard)}; it cannot raise a hard one. The CPU
+        limit's hard value is a second above the soft one, so SIGXCPU (reported as a timeout)
+        comes before the kernel's SIGKILL."""
         limits = {"RLIMIT_AS": self.limits.memory_mb << 20, "RLIMIT_FSIZE": self.limits.output_kb << 10,
-                  "RLIMIT_CPU": self.limits.cpu_s, "RLIMIT_CORE": 0}
+                  "RLIMIT_CORE": 0}
         if self.jail.level == "jail":
             limits["RLIMIT_NPROC"] = self.limits.processes
+        limits = {name: (value, value) for name, value in limits.items()}
+        limits["RLIMIT_CPU"] = (self.limits.cpu_s, self.limits.cpu_s + 1)
         return limits
 
     def request(self, parts, request_id, timeout):

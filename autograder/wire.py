@@ -395,7 +395,7 @@ def zygote(argv):
     """Zygote entry point: LIBDIR CONTROL_FD GRADER_PID (it dies with that process).
 
     Control messages (JSON on a Unix socket, one per datagram-sized send):
-    {"op": "spawn", "scratch", "env", "limits": {RLIMIT name: value}, "jail": enter()'s
+    {"op": "spawn", "scratch", "env", "limits": {RLIMIT name: [soft, hard]}, "jail": enter()'s
     keyword arguments} with three descriptors attached (the request pipe's read end, the
     answer pipe's write end, the log file), answered with {"pid"}; {"op": "wait", "pid"},
     answered with {"code"} (negative: the signal that killed it) once that child ended,
@@ -460,8 +460,8 @@ def _child(libdir, request, zygote_pid, read_fd, write_fd, log_fd):
         keep = sorted({0, 1, 2, read_fd, write_fd})
         for low, high in zip(keep, keep[1:] + [os.sysconf("SC_OPEN_MAX")]):
             os.closerange(low + 1, high)
-        for name, value in request["limits"].items():
-            resource.setrlimit(getattr(resource, name), (value, value))
+        for name, (soft, hard) in request["limits"].items():
+            resource.setrlimit(getattr(resource, name), (soft, hard))
         import backprop_jail
 
         backprop_jail.enter(scratch=request["scratch"], **request["jail"])
