@@ -33,6 +33,7 @@ BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); import numpy, backprop_jai
         "backprop_wire.zygote(sys.argv)")
 PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL")
 TEMP_PREFIXES = ("backprop-lab-", "backprop-batch-")
+READY_TIMEOUT_S = 120  # for the zygote to import numpy, on a loaded machine
 OWNER = ".owner"  # in each temp folder: a file its run holds an flock on while it lives
 
 
@@ -165,7 +166,8 @@ class Zygote:
     """A process with numpy imported that forks every child (``wire.zygote``).
 
     It is started like a child (``python -I -S``, the children's environment, only the
-    library directory importable) and never runs student code; a fork costs about a
+    library directory importable), is waited for until it says it is ready (so no
+    check's time pays for its start), and never runs student code; a fork costs about a
     millisecond where starting Python and importing numpy costs 0.1 to 0.2 s. Each
     forked child calls ``setsid``, applies its rlimits and enters its jail before it
     loads the submission, so it is isolated exactly as a freshly started process would be.
@@ -181,6 +183,14 @@ class Zygote:
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=sandbox.root, env=child_env(sandbox.root),
                 pass_fds=(theirs.fileno(),), close_fds=True, start_new_session=True)
         theirs.close()
+        self.socket.settimeout(READY_TIMEOUT_S)
+        try:
+            ready = self.socket.recv(1 << 16)
+        except OSError:
+            ready = b""
+        self.socket.settimeout(None)
+        if not ready:
+            raise RuntimeError(f"the zygote did not start: {sandbox.root / 'zygote.log'}")
 
     def alive(self):
         return self.process.poll() is None

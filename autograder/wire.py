@@ -394,7 +394,8 @@ def serve(read_fd, write_fd):
 def zygote(argv):
     """Zygote entry point: LIBDIR CONTROL_FD GRADER_PID (it dies with that process).
 
-    Control messages (JSON on a Unix socket, one per datagram-sized send):
+    Control messages (JSON on a Unix socket, one per datagram-sized send), after the
+    zygote's first message {"ready": true} (numpy imported, ready to fork):
     {"op": "spawn", "scratch", "env", "limits": {RLIMIT name: [soft, hard]}, "jail": enter()'s
     keyword arguments} with three descriptors attached (the request pipe's read end, the
     answer pipe's write end, the log file), answered with {"pid"}; {"op": "wait", "pid"},
@@ -412,6 +413,7 @@ def zygote(argv):
     control = socket.socket(fileno=int(argv[2]))
     backprop_jail.die_with_parent(int(argv[3]))
     zygote_pid = os.getpid()
+    control.sendall(b'{"ready": true}')
     running = {}  # pid: jail level of the children not yet waited for
     while True:
         try:
