@@ -21,7 +21,7 @@ import zipfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from autograder.grading import course_secret, grade, sandbox_limits
+from autograder.grading import course_secret, grade
 from autograder.sandbox import Sandbox
 from autograder.submission import find_submission
 
@@ -79,7 +79,7 @@ SHOWN_STUDENTS = 50  # a larger class's scores are only in the gradebook
 def _init_worker(course):
     from multiprocessing.util import Finalize
 
-    sandbox = Sandbox(sandbox_limits(course))
+    sandbox = Sandbox(course.limits)
     Finalize(sandbox, sandbox.close, exitpriority=10)  # workers end with os._exit: atexit would not run
     _WORKER["sandbox"] = sandbox
     _WORKER["course"] = course

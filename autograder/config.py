@@ -1,13 +1,15 @@
 """course.toml, loaded into typed dataclasses.
 
 A bad file is rejected with ``ConfigError`` naming the file, the key and what was
-expected: unknown keys, wrong types, parts whose points do not add up to the
-assignment's points, duplicate ids, a student file missing from ``solutions/``.
+expected: unknown keys, wrong types, numbers that are not finite or outside their sane
+range (``RANGES``), points that are not whole hundredths, parts whose points do not add
+up to the assignment's points, duplicate ids, a student file missing from ``solutions/``.
 """
 
 import datetime
+import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 LANGUAGES = ("en", "ko")
@@ -48,9 +50,50 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Limits:
+    """What one child process may use: the one definition, read from course.toml's [limits].
+
+    timeout_s: wall time of one check. part_timeouts: a part's checks share a budget of
+    that many check timeouts (``part_budget_s``); each check gets
+    ``check_seconds(part_elapsed)``, so a part never runs longer than its budget, and
+    the child's CPU-time rlimit (``cpu_s``) is a backstop just above it. memory_mb:
+    address space. output_kb: the size of any one file the child writes (what it prints
+    included; RLIMIT_FSIZE, at every level). disk_mb: all it may write in its scratch
+    directory together (a size-limited tmpfs, at the ``jail`` level). processes:
+    RLIMIT_NPROC at the ``jail`` level. class_mb, class_files, class_depth: caps on
+    reading a class (a zip or a folder tree): total bytes, entries, folder depth.
+    """
+
     timeout_s: float = 10.0
     memory_mb: int = 1024
     output_kb: int = 256
+    disk_mb: int = 64
+    part_timeouts: int = 2
+    processes: int = 64
+    class_mb: int = 2048
+    class_files: int = 100_000
+    class_depth: int = 16
+
+    @property
+    def part_budget_s(self):
+        return self.part_timeouts * self.timeout_s
+
+    def check_seconds(self, part_elapsed):
+        """Wall seconds the next check of a part gets after ``part_elapsed`` seconds of it:
+        ``timeout_s``, cut to what is left of the part's budget (0 or less: none left)."""
+        return min(self.timeout_s, self.part_budget_s - part_elapsed)
+
+    @property
+    def cpu_s(self):
+        """RLIMIT_CPU of a child (it lives for one part): the part's budget plus one second."""
+        return math.ceil(self.part_budget_s) + 1
+
+
+# key: (lowest, highest) accepted; every number must also be finite
+RANGES = {
+    "timeout_s": (0.05, 3600), "memory_mb": (64, 1 << 20), "output_kb": (1, 1 << 20), "disk_mb": (1, 1 << 20),
+    "part_timeouts": (1, 100), "processes": (1, 10_000), "class_mb": (1, 1 << 24), "class_files": (1, 10**8),
+    "class_depth": (2, 1000), "gradcheck": (1e-12, 0.1), "reference": (1e-15, 0.1), "points": (0.01, 1e6),
+}
 
 
 @dataclass(frozen=True)
@@ -112,10 +155,20 @@ class _Table:
             self.fail(unknown[0], f"one of {sorted(self.used)} (unknown key)")
 
 
-def _number(table, key, default):
-    value = table.get(key, (int, float), "a number", default, required=False)
-    if value <= 0:
-        table.fail(key, "a positive number", value)
+def _number(table, key, default, required=False):
+    """A finite number within ``RANGES[key]``."""
+    value = table.get(key, (int, float), "a number", default, required=required)
+    low, high = RANGES[key]
+    if not math.isfinite(value) or not low <= value <= high:
+        table.fail(key, f"a finite number from {low:g} to {high:g}", value)
+    return value
+
+
+def _points(table, key, default, required=False):
+    """Points: a number of whole hundredths (so every total shown at 2 decimals is exact)."""
+    value = _number(table, key, default, required)
+    if abs(value * 100 - round(value * 100)) > 1e-6:
+        table.fail(key, "points in whole hundredths", value)
     return value
 
 
@@ -131,7 +184,7 @@ def _assignment(path, index, data, root):
     aid = table.get("id", (str,), "a string")
     table.where = f"assignments[{aid}]"
     title = table.get("title", (str,), "a string")
-    points = _number(table, "points", 100)
+    points = _points(table, "points", 100)
     files = _strings(table, "files")
     if not files:
         table.fail("files", "at least one student file")
@@ -143,7 +196,7 @@ def _assignment(path, index, data, root):
     for i, raw in enumerate(raw_parts):
         pt = _Table(path, f"assignments[{aid}].parts[{i}]", raw)
         parts.append(Part(pt.get("id", (str,), "a string"), pt.get("title", (str,), "a string"),
-                          _number(pt, "points", None)))
+                          _points(pt, "points", None, required=True)))
         pt.done()
     ids = [p.id for p in parts]
     if len(set(ids)) != len(ids):
@@ -179,8 +232,7 @@ def load_course(root="."):
     name = course.get("name", (str,), "a string")
     secret_env = course.get("secret_env", (str,), "an environment variable name", "BACKPROP_LAB_SECRET", required=False)
     course.done()
-    lim = Limits(float(_number(limits, "timeout_s", 10.0)), int(_number(limits, "memory_mb", 1024)),
-                 int(_number(limits, "output_kb", 256)))
+    lim = Limits(**{f.name: f.type(_number(limits, f.name, f.default)) for f in fields(Limits)})
     limits.done()
     tol = Tolerances(float(_number(tols, "gradcheck", 1e-5)), float(_number(tols, "reference", 1e-6)))
     tols.done()

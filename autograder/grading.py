@@ -4,7 +4,10 @@ Every part gets its own fresh child process (a ``Session``); a check that fails,
 times out or crashes costs its own points and nothing else. The checks' random
 inputs come from a seed derived from the course secret, the student id, the
 assignment, the part and the check's name, so a regrade gives the same results and
-two students never see the same numbers.
+two students never see the same numbers. Each check's time is decided by
+``Limits.check_seconds`` (config.py): ``timeout_s``, cut to what is left of the part's
+budget of ``part_timeouts`` x ``timeout_s``; once that is spent, the part's remaining
+checks are not run and get ``timeout``.
 """
 
 import hashlib
@@ -20,19 +23,29 @@ from pathlib import Path
 import numpy as np
 
 from autograder.checks import CheckFailure, Context
-from autograder.results import GradingResult, PartResult, TestResult
+from autograder.config import ConfigError
+from autograder.results import GradingResult, PartResult, TestResult, apportion, exact
 from autograder.runners import Reference
-from autograder.sandbox import Limits, Sandbox, Session, StudentError
+from autograder.sandbox import Sandbox, Session, StudentError
 from autograder.submission import find_submission
 from source_lib.messages import message
 
 DEVELOPMENT_SECRET = "backprop-lab-development-secret"
-PART_BUDGET = 2  # a part's checks share this many per-check time limits; the rest then time out
 
 
 def course_secret(course):
     """The course secret from the environment (the development secret when unset)."""
     return os.environ.get(course.secret_env) or DEVELOPMENT_SECRET
+
+
+def development_secret_warning(course):
+    """The loud line to print when no course secret is set (else None): anyone can then
+    compute every student's hidden inputs."""
+    if os.environ.get(course.secret_env):
+        return None
+    return (f"WARNING: {course.secret_env} is not set: the hidden inputs are seeded from the public development "
+            "secret, so anyone can compute them. Set it for real grading (results.json records "
+            "extra_data.model.secret = \"development\").")
 
 
 def derive_seed(secret, *names):
@@ -99,16 +112,24 @@ def component_files(course, assignment):
     return files, packages
 
 
-def sandbox_limits(course):
-    return Limits(timeout_s=course.limits.timeout_s, memory_mb=course.limits.memory_mb,
-                  output_kb=course.limits.output_kb)
+def checks_by_part(assignment, checks):
+    """{part id: [its checks]}; raises ConfigError naming a part that has none (correct code
+    would get its points for nothing) or a check of a part course.toml does not have."""
+    by_part = {p.id: [c for c in checks if c.part == p.id] for p in assignment.parts}
+    empty = [part for part, found in by_part.items() if not found]
+    if empty:
+        raise ConfigError(f"course.toml: assignments[{assignment.id}]: part {empty[0]!r} has no hidden check")
+    stray = sorted({c.part for c in checks} - set(by_part))
+    if stray:
+        raise ConfigError(f"course.toml: assignments[{assignment.id}]: hidden checks for unknown part {stray[0]!r}")
+    return by_part
 
 
 def explain(error, lang, limits):
     """The student-facing message and status of a StudentError."""
     what = error.what or "your code"
-    if getattr(error, "during_load", False) and error.status == "error":
-        text = message("import_failed", lang, file=error.file or "?", error=error.detail)
+    if error.at_load and error.status == "fail":
+        text = message("import_failed", lang, file=error.what or "?", error=error.detail)
         status = "fail"
     elif error.status == "not_implemented":
         text, status = message("not_implemented", lang, what=what), "not_implemented"
@@ -147,7 +168,7 @@ def grade(course, assignment, submission_path, student_id, sandbox=None, secret=
     lang = lang or course.language
     secret = secret if secret is not None else course_secret(course)
     own_sandbox = sandbox is None
-    sandbox = sandbox or Sandbox(sandbox_limits(course))
+    sandbox = sandbox or Sandbox(course.limits)
     try:
         return _grade(course, assignment, submission_path, student_id, sandbox, secret, lang)
     finally:
@@ -165,10 +186,12 @@ def missing_file_message(submission, file, lang):
 def _grade(course, assignment, submission_path, student_id, sandbox, secret, lang):
     submission = find_submission(assignment, submission_path, sandbox.workdir())
     hidden = _import_solution(course, assignment.id, HIDDEN_CHECKS)
-    checks = hidden.CHECKS
+    by_part = checks_by_part(assignment, hidden.CHECKS)
     reference = Reference(load_reference(course, assignment))
     components = component_files(course, assignment)
-    result = GradingResult(assignment.id, student_id, language=lang, isolation=sandbox.isolation)
+    result = GradingResult(assignment.id, student_id, language=lang, isolation=sandbox.isolation,
+                           secret="development" if secret == DEVELOPMENT_SECRET else "course")
+    limits = sandbox.limits
     sandbox.zygote()  # started here, so no student's time budget pays for it
     load_error = None
     replaced = getattr(hidden, "STAND_INS", {})  # {part: {"module.name": "doubles.name"}}
@@ -176,19 +199,15 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
         if part.id in replaced:
             names = ", ".join(target.split(".", 1)[1] for target in replaced[part.id])
             result.notes.append(message("stand_ins", lang, part=part.title, names=names))
-        part_checks = [c for c in checks if c.part == part.id]
-        total_weight = sum(Fraction(c.weight) for c in part_checks)
-        score = Fraction(0)
-        session = Session(sandbox, {f[:-3]: p for f, p in submission.files.items()}, *components,
-                          stand_ins=replaced.get(part.id))
-        session.load_error = load_error
-        part_deadline = time.monotonic() + PART_BUDGET * sandbox.limits.timeout_s
-        with session:
-            for check in part_checks:
-                max_score = Fraction(part.points) * Fraction(check.weight) / total_weight
-                if time.monotonic() > part_deadline:
-                    status = "timeout"
-                    text = message("part_budget", lang, seconds=PART_BUDGET * sandbox.limits.timeout_s)
+        part_checks = by_part[part.id]
+        shares = apportion(part.points, [c.weight for c in part_checks])
+        started = time.monotonic()
+        with Session(sandbox, {f[:-3]: p for f, p in submission.files.items()}, *components,
+                     load_error=load_error, stand_ins=replaced.get(part.id)) as session:
+            for check, max_score in zip(part_checks, shares):
+                seconds = limits.check_seconds(time.monotonic() - started)
+                if seconds <= 0:
+                    status, text = "timeout", message("part_budget", lang, seconds=limits.part_budget_s)
                 elif submission.missing:
                     status = "fail"
                     text = " ".join(missing_file_message(submission, f, lang) for f in submission.missing)
@@ -196,11 +215,11 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
                     seed = derive_seed(secret, student_id, assignment.id, part.id, check.name)
                     ctx = Context(session, reference, np.random.default_rng(seed), course.tolerances.gradcheck,
                                   course.tolerances.reference, lang)
-                    session.start_budget(sandbox.limits.timeout_s)
+                    session.start_budget(seconds)
                     status, text = run_check(check, ctx)
-                    load_error = load_error or session.load_error
                 got = max_score if status == "pass" else Fraction(0)
-                score += got
                 result.tests.append(TestResult(part.id, check.name, status, got, max_score, text))
-        result.parts.append(PartResult(part.id, part.title, score, Fraction(part.points)))
+            load_error = session.load_error
+        score = sum((t.score for t in result.tests if t.part == part.id), Fraction(0))
+        result.parts.append(PartResult(part.id, part.title, score, exact(part.points)))
     return result

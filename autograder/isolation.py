@@ -11,16 +11,19 @@ student code (``enter``; the zygote imports this file as ``backprop_jail``), at 
 strongest level the machine allows (``Jail.level``, reported in every results.json):
 
 ``jail``
-    A new network namespace (no network, not even the host's loopback services) and a
-    new mount namespace whose root is an empty read-only tmpfs holding only what the
-    child needs, bind-mounted read-only at the same paths: /usr, the Python installation,
-    numpy, source_lib and the library directory, plus the scratch directory (writable)
-    and /dev/null, /dev/zero, /dev/urandom. No solutions/, no hidden tests, no course
-    secret, no /proc, no other student's files. The child then drops to a user id of
-    its own (``UID_BASE`` + its pid, no groups, no capabilities), so it cannot undo the
-    mounts, and RLIMIT_NPROC counts only its own processes (a fork bomb stops there).
-    After the child, every process left with that user id (a daemon that left the
-    process group) is killed with ``kill(-1, SIGKILL)`` sent as that user.
+    A new network namespace (no network, not even the host's loopback services), a new
+    IPC namespace (SysV shared memory, semaphores and message queues it creates vanish
+    with it), and a new mount namespace whose root is an empty read-only tmpfs holding
+    only what the child needs, bind-mounted read-only at the same paths: /usr, the Python
+    installation, numpy, source_lib and the library directory, plus /dev/null, /dev/zero,
+    /dev/urandom, and at the scratch directory's path a writable tmpfs of ``disk_mb``
+    holding copies of its files. No solutions/, no hidden tests, no course secret, no
+    /proc, no other student's files. The child then drops to a user id of its own
+    (``UID_BASE`` + its pid, no groups, no capabilities), so it cannot undo the mounts,
+    and RLIMIT_NPROC counts only its own processes (a fork bomb stops there). After the
+    child, every process left with that user id (a daemon that left the process group)
+    is killed with ``kill(-1, SIGKILL)`` sent as that user; the last of them takes its
+    IPC namespace and its tmpfs with it, so nothing of that user id remains.
 ``netns``
     Only the network namespace (when mounts are not allowed here, e.g. in a container
     without CAP_SYS_ADMIN).
@@ -30,12 +33,15 @@ strongest level the machine allows (``Jail.level``, reported in every results.js
 
 import ctypes
 import os
+import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWIPC = 0x08000000
+PR_SET_PDEATHSIG = 1
 CLONE_NEWNET = 0x40000000
 MS_RDONLY = 0x1
 MS_NOSUID = 0x2
@@ -50,26 +56,40 @@ DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom")
 BASE = "separate process, rlimits, own process group, clean environment, scratch directory"
 DESCRIPTIONS = {
     "jail": (f"jail: {BASE}, no network (own network namespace), only the interpreter, numpy, source_lib "
-             "and the submission visible (own mount namespace, read-only but for the scratch directory), "
-             "own unprivileged user id per child"),
+             "and the submission visible (own mount namespace, read-only but for the scratch directory, "
+             "a size-limited tmpfs), own IPC namespace, own unprivileged user id per child"),
     "netns": f"netns: {BASE}, no network (own network namespace)",
 }
 _levels = {}
 
 
-def enter(level, root, readable, scratch):
+def die_with_parent(parent):
+    """Be killed (SIGKILL) when the parent process ``parent`` ends; end now if it already has.
+
+    For the zygote (its parent: the grader) and each child (its parent: the zygote). The
+    kernel clears this when the user id changes, so a child sets it after its jail.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    _check(libc, libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def enter(level, root, readable, scratch, disk_mb):
     """Runs in the child before it loads student code: the isolation of ``level``.
 
     root: an empty directory where the child mounts its own root file system;
-    readable: the paths it sees read-only besides /usr; scratch: its writable cwd.
+    readable: the paths it sees read-only besides /usr; scratch: its writable cwd,
+    at ``jail`` a tmpfs of ``disk_mb`` MB.
     """
     if level == "process":
         return
     libc = ctypes.CDLL(None, use_errno=True)
-    _check(libc, libc.unshare(CLONE_NEWNET | (CLONE_NEWNS if level == "jail" else 0)), "unshare")
+    jailed = CLONE_NEWNS | CLONE_NEWIPC if level == "jail" else 0
+    _check(libc, libc.unshare(CLONE_NEWNET | jailed), "unshare")
     if level == "jail":
         uid = UID_BASE + os.getpid()
-        _build_root(libc, root, readable, scratch, uid)
+        _build_root(libc, root, readable, scratch, uid, disk_mb)
         os.chroot(root)
         os.chdir(scratch)
         os.setgroups([])
@@ -77,8 +97,9 @@ def enter(level, root, readable, scratch):
         os.setresuid(uid, uid, uid)
 
 
-def _build_root(libc, root, readable, scratch, uid):
-    """A fresh tmpfs on ``root`` holding read-only binds of ``readable`` and a writable ``scratch``."""
+def _build_root(libc, root, readable, scratch, uid, disk_mb):
+    """A fresh tmpfs on ``root`` holding read-only binds of ``readable`` and ``scratch``'s files
+    copied into a writable tmpfs of ``disk_mb`` MB at the same path."""
     os.umask(0o022)
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
     _mount(libc, "tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
@@ -87,8 +108,13 @@ def _build_root(libc, root, readable, scratch, uid):
             os.symlink(os.readlink(f"/{name}"), f"{root}/{name}")
     for path in ["/usr", *readable, *DEVICES]:
         _bind(libc, root, path, read_only=True)
-    _bind(libc, root, scratch, read_only=False)
-    os.chown(scratch, uid, uid)
+    target = root + scratch
+    os.makedirs(target)
+    _mount(libc, "tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, f"size={disk_mb}m,mode=0700,uid={uid},gid={uid}")
+    shutil.copytree(scratch, target, dirs_exist_ok=True)
+    for folder, dirs, files in os.walk(target):
+        for name in [*dirs, *files]:
+            os.chown(os.path.join(folder, name), uid, uid)
     _mount(libc, None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
@@ -148,8 +174,9 @@ class Jail:
     (in its own mount namespace, so children never share it).
     """
 
-    def __init__(self, libdir, root):
+    def __init__(self, libdir, root, disk_mb):
         self.libdir = str(libdir)
+        self.disk_mb = disk_mb
         targets = sorted({str(path.resolve()) for path in Path(libdir).iterdir() if path.is_symlink()})
         self.readable = [self.libdir, *targets, str(Path(sys.base_prefix).resolve())]
         self.root = str(root)
@@ -167,7 +194,7 @@ class Jail:
 
     def params(self, level=None):
         """The keyword arguments of ``enter`` (but scratch) for this jail, as plain JSON values."""
-        return {"level": level or self.level, "root": self.root, "readable": self.readable}
+        return {"level": level or self.level, "root": self.root, "readable": self.readable, "disk_mb": self.disk_mb}
 
     def probe(self):
         """The strongest (level, reason) a child reaches here: each level is tried on a real child

@@ -1,6 +1,14 @@
-"""Grading results as plain dataclasses, with one way to write each output format.
+"""Grading results as plain dataclasses: written to results.json and read back from it.
 
-Output is deterministic: no timestamps, tests in course order, sorted JSON keys.
+``GradingResult.to_json`` writes Gradescope's schema; ``GradingResult.from_json`` reads
+the same model back (batch, gradebook, merge, Classroom), never by the position of
+Gradescope's ``tags``. Output is deterministic: no timestamps, tests in course order,
+sorted JSON keys.
+
+Points are exact: a part's points are apportioned over its checks in hundredths of a
+point by the largest remainder (``apportion``), so every number shown (a test's
+max_score, a part's score, the total) is a whole number of hundredths and the numbers
+shown at 2 decimals add up exactly to the totals beside them.
 """
 
 import json
@@ -9,7 +17,37 @@ from fractions import Fraction
 
 from source_lib.messages import message
 
+# The one status vocabulary: of a test, and of a StudentError (what student code did)
 STATUSES = ("pass", "fail", "timeout", "memory", "crashed", "not_implemented", "grader_error")
+LIMIT_STATUSES = ("timeout", "memory", "crashed")
+SECRETS = ("course", "development")  # which secret seeded the hidden inputs
+
+
+def apportion(total, weights):
+    """``total`` (points, whole hundredths) split in proportion to ``weights``: a list of
+    Fractions of whole hundredths adding up to ``total`` exactly.
+
+    Each share is floor(cents * w / sum w); the cents left over go one each to the
+    largest remainders, ties to the earlier check (largest-remainder method).
+    """
+    cents = round(Fraction(total) * 100)
+    weights = [Fraction(w) for w in weights]
+    quotas = [cents * w / sum(weights) for w in weights]
+    shares = [q.numerator // q.denominator for q in quotas]
+    order = sorted(range(len(quotas)), key=lambda i: (-(quotas[i] - shares[i]), i))
+    for i in order[:cents - sum(shares)]:
+        shares[i] += 1
+    return [Fraction(s, 100) for s in shares]
+
+
+def points(value):
+    """A number of points as it is shown: at most 2 decimals, no trailing zeros ("6.67", "20")."""
+    return f"{float(value):.2f}".rstrip("0").rstrip(".")
+
+
+def exact(number):
+    """Points (a number of whole hundredths, as course.toml or results.json holds it) as an exact Fraction."""
+    return Fraction(round(float(number) * 100), 100)
 
 
 @dataclass(frozen=True)
@@ -38,7 +76,8 @@ class PartResult:
 
 @dataclass
 class GradingResult:
-    """All of one submission's results."""
+    """All of one submission's results. secret: "course", or "development" when the
+    public development secret seeded the hidden inputs (anyone can compute them)."""
 
     assignment: str
     student: str
@@ -47,60 +86,98 @@ class GradingResult:
     language: str = "en"
     isolation: str = ""
     notes: list = field(default_factory=list)
+    secret: str = "course"
 
     @property
     def score(self):
-        return float(round(sum((t.score for t in self.tests), Fraction(0)), 4))
+        """The exact total (a Fraction of hundredths)."""
+        return sum((t.score for t in self.tests), Fraction(0))
 
     @property
     def max_score(self):
-        return float(sum((p.max_score for p in self.parts), Fraction(0)))
+        return sum((p.max_score for p in self.parts), Fraction(0))
 
     @property
     def grader_errors(self):
         return [t for t in self.tests if t.status == "grader_error"]
 
+    def part_scores(self):
+        """{part id: exact score}."""
+        return {p.id: p.score for p in self.parts}
+
     def to_gradescope(self):
-        """Gradescope's results.json schema: top-level score and one entry per test."""
+        """Gradescope's results.json schema: top-level score and one entry per test; the rest of
+        the model (parts, statuses, secret) in ``extra_data``."""
         tests = []
         for number, t in enumerate(self.tests, 1):
             tests.append({
                 "name": f"{t.part}: {t.name}",
                 "number": str(number),
-                "score": float(round(t.score, 4)),
-                "max_score": float(round(t.max_score, 4)),
+                "score": float(t.score),
+                "max_score": float(t.max_score),
                 "status": "passed" if t.passed else "failed",
                 "output": t.message if t.message else message("passed", self.language),
                 "tags": [t.part, t.status],
                 "visibility": "visible",
             })
         return {
-            "score": self.score,
+            "score": float(self.score),
             "output": self.summary_line(),
             "visibility": "visible",
             "stdout_visibility": "hidden",
             "tests": tests,
             "extra_data": {"assignment": self.assignment, "student": self.student, "isolation": self.isolation,
-                           "parts": {p.id: float(round(p.score, 4)) for p in self.parts}},
+                           "parts": {p.id: float(p.score) for p in self.parts},
+                           "model": {"language": self.language, "notes": list(self.notes), "secret": self.secret,
+                                     "parts": [{"id": p.id, "title": p.title, "max_score": float(p.max_score)}
+                                               for p in self.parts],
+                                     "tests": [{"part": t.part, "check": t.name, "status": t.status}
+                                               for t in self.tests]}},
         }
 
     def to_json(self):
         return json.dumps(self.to_gradescope(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
+    @classmethod
+    def from_gradescope(cls, data):
+        """The model written by ``to_gradescope``; raises ValueError for anything else."""
+        try:
+            extra = data["extra_data"]
+            model = extra["model"]
+            tests = [TestResult(m["part"], m["check"], m["status"], exact(t["score"]), exact(t["max_score"]),
+                                "" if m["status"] == "pass" else t["output"])
+                     for m, t in zip(model["tests"], data["tests"], strict=True)]
+            parts = [PartResult(p["id"], p["title"], exact(extra["parts"][p["id"]]), exact(p["max_score"]))
+                     for p in model["parts"]]
+            if any(t.status not in STATUSES for t in tests):
+                raise ValueError("unknown status")
+            return cls(extra["assignment"], extra["student"], tests, parts, model["language"], extra["isolation"],
+                       list(model["notes"]), model["secret"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not a results.json written by this grader ({type(exc).__name__}: {exc})") from None
+
+    @classmethod
+    def from_json(cls, text):
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise ValueError(f"not JSON: {exc}") from None
+        return cls.from_gradescope(data)
+
     def summary_line(self):
-        return f"{self.assignment} {self.student}: {self.score:g} / {self.max_score:g}"
+        return f"{self.assignment} {self.student}: {points(self.score)} / {points(self.max_score)}"
 
     def to_markdown(self):
         """The student's feedback report."""
-        lines = [f"# {self.assignment}: {self.score:g} / {self.max_score:g}", ""]
+        lines = [f"# {self.assignment}: {points(self.score)} / {points(self.max_score)}", ""]
         lines += [f"- {n}" for n in self.notes]
         for part in self.parts:
-            lines += ["", f"## {part.title} ({part.id}): {float(round(part.score, 4)):g} / {float(part.max_score):g}", ""]
+            lines += ["", f"## {part.title} ({part.id}): {points(part.score)} / {points(part.max_score)}", ""]
             for t in self.tests:
                 if t.part != part.id:
                     continue
                 mark = "✅" if t.passed else "❌"
-                text = f"- {mark} {t.name}"
+                text = f"- {mark} {t.name} ({points(t.score)} / {points(t.max_score)})"
                 if not t.passed:
                     text += f" — `{t.status}`: {t.message}"
                 lines.append(text)

@@ -54,10 +54,13 @@ class Reference:
     def new(self, target, *args, **kwargs):
         return self.call(target, *args, **kwargs)
 
-    def method(self, obj, name, *args, echo=False, keep=False):
+    def method(self, obj, name, *args, echo=False, keep=False, warned=False):
+        """obj.name(*args); with echo (result, args after), with warned (that, no warnings): the
+        reference's warnings are not collected."""
         args = _local(list(args))
         result = getattr(obj, name)(*args)
-        return (result, args) if echo else result
+        result = (result, args) if echo else result
+        return (result, []) if warned else result
 
     def keep(self, value):
         return copy.deepcopy(value)

@@ -9,53 +9,87 @@ crashes, exceeds a limit or times out is killed with its whole process group, an
 failing call raises ``StudentError``; the next call starts a fresh child.
 """
 
+import fcntl
+import itertools
 import json
 import os
-import select
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 import source_lib
 from autograder import isolation, wire
+from autograder.config import Limits
 from autograder.isolation import Jail
+from autograder.results import STATUSES
 
 BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); import numpy, backprop_jail, backprop_wire; "
         "backprop_wire.zygote(sys.argv)")
 PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL")
+TEMP_PREFIXES = ("backprop-lab-", "backprop-batch-")
+READY_TIMEOUT_S = 120  # for the zygote to import numpy, on a loaded machine
+OWNER = ".owner"  # in each temp folder: a file its run holds an flock on while it lives
 
 
 class StudentError(Exception):
-    """A call into student code did not return a value.
+    """A call into student code did not return a value; built once, never changed.
 
-    status: "not_implemented", "error", "timeout", "memory" or "crashed".
+    status: one of results.STATUSES: "not_implemented", "fail" (the code raised),
+    "timeout", "memory" or "crashed". detail: what happened; where: the lines of the
+    student's files in the traceback; what: the call ("MaxGate.forward", or the files
+    when importing them failed); at_load: whether it happened while importing them.
     """
 
-    def __init__(self, status, detail, where=(), what=""):
+    def __init__(self, status, detail, where=(), what="", at_load=False):
+        assert status in STATUSES, status
         super().__init__(detail)
         self.status = status
         self.detail = detail
-        self.where = list(where)
+        self.where = tuple(where)
         self.what = what
-        self.during_load = False
-        self.file = ""
+        self.at_load = at_load
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Per-call wall time, address-space and output limits of a child."""
+class _Fault(Exception):
+    """The child gave no usable answer (internal: Session turns it into a StudentError)."""
 
-    timeout_s: float = 10.0
-    memory_mb: int = 1024
-    output_kb: int = 256
-    processes: int = 64
+    def __init__(self, status, detail):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def claim_tempdir(prefix):
+    """(a new temp folder, the open file holding its flock): the folder is this run's until it ends."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    owner = open(path / OWNER, "w")
+    fcntl.flock(owner, fcntl.LOCK_EX)
+    return path, owner
+
+
+def remove_abandoned_tempdirs(older_than_s=5.0):
+    """Remove the temp folders of runs that ended without cleaning up (kill -9): those whose
+    owner lock nobody holds any more. Returns the folders removed."""
+    removed = []
+    root = Path(tempfile.gettempdir())
+    for path in root.iterdir() if root.is_dir() else ():
+        owner = path / OWNER
+        try:
+            if not path.name.startswith(TEMP_PREFIXES) or time.time() - owner.stat().st_mtime < older_than_s:
+                continue
+            with open(owner) as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+        except OSError:  # no owner file, held by a live run, or gone meanwhile
+            continue
+    return removed
 
 
 class Sandbox:
@@ -69,7 +103,8 @@ class Sandbox:
 
     def __init__(self, limits=Limits()):
         self.limits = limits
-        self.root = Path(tempfile.mkdtemp(prefix="backprop-lab-"))
+        remove_abandoned_tempdirs()
+        self.root, self._owner = claim_tempdir(TEMP_PREFIXES[0])
         os.chmod(self.root, 0o755)
         self.libdir = self.root / "lib"
         self.libdir.mkdir()
@@ -83,7 +118,7 @@ class Sandbox:
         for name, target in links.items():
             (self.libdir / name).symlink_to(target)
         (self.root / "jail").mkdir()
-        self.jail = Jail(self.libdir, self.root / "jail")
+        self.jail = Jail(self.libdir, self.root / "jail", limits.disk_mb)
         self._count = 0
         self.isolation = self.jail.describe()
         self._zygote = None
@@ -106,9 +141,11 @@ class Sandbox:
             shutil.copyfile(source, target)
         return path
 
-    def zygote(self):
-        """The running zygote of this sandbox, started (or restarted, if it died) on demand."""
-        if self._zygote is None or not self._zygote.alive():
+    def zygote(self, restart=False):
+        """The running zygote of this sandbox, started (or restarted, if it died or ``restart``) on demand."""
+        if self._zygote is None or restart or not self._zygote.alive():
+            if self._zygote is not None:
+                self._zygote.close()
             self._zygote = Zygote(self)
         return self._zygote
 
@@ -116,6 +153,7 @@ class Sandbox:
         if self._zygote is not None:
             self._zygote.close()
         shutil.rmtree(self.root, ignore_errors=True)
+        self._owner.close()
 
     def __enter__(self):
         return self
@@ -128,7 +166,8 @@ class Zygote:
     """A process with numpy imported that forks every child (``wire.zygote``).
 
     It is started like a child (``python -I -S``, the children's environment, only the
-    library directory importable) and never runs student code; a fork costs about a
+    library directory importable), is waited for until it says it is ready (so no
+    check's time pays for its start), and never runs student code; a fork costs about a
     millisecond where starting Python and importing numpy costs 0.1 to 0.2 s. Each
     forked child calls ``setsid``, applies its rlimits and enters its jail before it
     loads the submission, so it is isolated exactly as a freshly started process would be.
@@ -139,10 +178,19 @@ class Zygote:
         self.socket, theirs = socket.socketpair()
         with open(sandbox.root / "zygote.log", "ab") as log:
             self.process = subprocess.Popen(
-                [sandbox.jail.python, "-I", "-S", "-c", BOOT, str(sandbox.libdir), str(theirs.fileno())],
+                [sandbox.jail.python, "-I", "-S", "-c", BOOT, str(sandbox.libdir), str(theirs.fileno()),
+                 str(os.getpid())],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=sandbox.root, env=child_env(sandbox.root),
                 pass_fds=(theirs.fileno(),), close_fds=True, start_new_session=True)
         theirs.close()
+        self.socket.settimeout(READY_TIMEOUT_S)
+        try:
+            ready = self.socket.recv(1 << 16)
+        except OSError:
+            ready = b""
+        self.socket.settimeout(None)
+        if not ready:
+            raise RuntimeError(f"the zygote did not start: {sandbox.root / 'zygote.log'}")
 
     def alive(self):
         return self.process.poll() is None
@@ -168,6 +216,7 @@ class Zygote:
         return self._ask({"op": "wait", "pid": pid})["code"]
 
     def close(self):
+        """Close the control socket (the zygote then kills its children and ends) and reap it."""
         self.socket.close()
         try:
             self.process.wait(timeout=5)
@@ -195,54 +244,64 @@ class Child:
         self.returncode = None  # once ended: the exit code (negative: the signal), None if unknown
         req_read, self.req_write = os.pipe()
         self.resp_read, resp_write = os.pipe()
+        os.set_blocking(self.req_write, False)
         log = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         self.zygote = sandbox.zygote()
         try:
-            self.pid = self.zygote.spawn(scratch, (req_read, resp_write, log), self._limits())
+            try:
+                self.pid = self.zygote.spawn(scratch, (req_read, resp_write, log), self._limits())
+            except RuntimeError:  # it died since it was last asked (killed, not yet reaped): another one
+                self.zygote = sandbox.zygote(restart=True)
+                self.pid = self.zygote.spawn(scratch, (req_read, resp_write, log), self._limits())
         finally:
             for fd in (req_read, resp_write, log):
                 os.close(fd)
 
     def _limits(self):
-        """Hard rlimits the child cannot raise again: {resource name: value}."""
-        memory = self.limits.memory_mb * 1024 * 1024
-        limits = {"RLIMIT_AS": memory, "RLIMIT_FSIZE": self.limits.output_kb * 1024,
-                  "RLIMIT_CPU": int(self.limits.timeout_s * 4) + 5, "RLIMIT_CORE": 0}
+        """The child's rlimits, {resource name: (soft, hard)}; it cannot raise a hard one. The CPU
+        limit's hard value is a second above the soft one, so SIGXCPU (reported as a timeout)
+        comes before the kernel's SIGKILL."""
+        limits = {"RLIMIT_AS": self.limits.memory_mb << 20, "RLIMIT_FSIZE": self.limits.output_kb << 10,
+                  "RLIMIT_CORE": 0}
         if self.jail.level == "jail":
             limits["RLIMIT_NPROC"] = self.limits.processes
+        limits = {name: (value, value) for name, value in limits.items()}
+        limits["RLIMIT_CPU"] = (self.limits.cpu_s, self.limits.cpu_s + 1)
         return limits
 
-    def request(self, parts, timeout):
-        """Send one frame and wait at most ``timeout`` seconds for the answer frame."""
+    def request(self, parts, request_id, timeout):
+        """Send one frame and read the whole answer to ``request_id`` within ``timeout`` seconds.
+
+        Raises _Fault: "timeout" when no whole answer came in time, "crashed" when the
+        child died or answered with a frame too large, malformed or not asked for (its
+        pipe is then out of step, so the child is killed).
+        """
+        deadline = time.monotonic() + max(timeout, 0.0)
         try:
-            wire.write_frame(self.req_write, parts)
-        except (BrokenPipeError, OSError):
-            raise self._died() from None
-        ready, _, _ = select.select([self.resp_read], [], [], max(timeout, 0.0))
-        if not ready:
-            self.kill()
-            raise StudentError("timeout", f"{timeout:g}")
-        try:
-            return wire.unpack(wire.read_frame(self.resp_read))
-        except (EOFError, OSError):
+            wire.write_frame(self.req_write, parts, deadline)
+            return wire.read_reply(self.resp_read, request_id, deadline)
+        except (BrokenPipeError, EOFError, OSError) as exc:
+            if isinstance(exc, TimeoutError):
+                self.kill()
+                raise _Fault("timeout", f"{timeout:g}") from None
             raise self._died() from None
         except wire.WireError as exc:
             self.kill()
-            raise StudentError("crashed", f"unreadable answer: {exc}") from None
+            raise _Fault("crashed", f"unreadable answer: {exc}") from None
 
     def _died(self):
         self.kill()
         code = self.returncode
         if code is None:
-            return StudentError("crashed", "it ended, and the process that started it was killed")
+            return _Fault("crashed", "it ended, and the process that started it was killed")
         if code < 0:
             name = signal.Signals(-code).name
             if name == "SIGXCPU":
-                return StudentError("timeout", "CPU time limit")
+                return _Fault("timeout", "CPU time limit")
             if name == "SIGXFSZ":
-                return StudentError("crashed", "output size limit exceeded (too much printing)")
-            return StudentError("crashed", f"killed by {name}")
-        return StudentError("crashed", f"exit status {code}")
+                return _Fault("crashed", "output size limit exceeded (too much printing)")
+            return _Fault("crashed", f"killed by {name}")
+        return _Fault("crashed", f"exit status {code}")
 
     def kill(self):
         """Kill the child's whole process group and reap it."""
@@ -281,12 +340,15 @@ class Session:
     beside them (the reference components an assignment is given); packages: the
     module names among them to import before the student's files; stand_ins: {"module.name":
     "doubles.name"}, globals of the student's modules replaced by the grader's stand-ins
-    after loading (see ``wire._Server.load``). Calls return decoded values (plain numpy
-    arrays, floats, lists, tuples, dicts, ``wire.Ref`` handles, ``wire.Opaque``) or
-    raise ``StudentError``.
+    after loading (see ``wire._Server.load``). load_error: a
+    StudentError from importing the same files before (in an earlier part's session):
+    every call then raises it again rather than import them once more. Calls return
+    decoded values (plain numpy arrays, floats, lists, tuples, dicts, ``wire.Ref``
+    handles, ``wire.Opaque``) or raise ``StudentError``; with ``warned=True`` a call
+    returns (value, the warnings that call raised in the child).
     """
 
-    def __init__(self, sandbox, files, extra_files=None, packages=(), stand_ins=None):
+    def __init__(self, sandbox, files, extra_files=None, packages=(), load_error=None, stand_ins=None):
         self.sandbox = sandbox
         self.files = dict(files)
         self.extra_files = dict(extra_files or {})
@@ -294,8 +356,13 @@ class Session:
         self.stand_ins = dict(stand_ins or {})
         self.child = None
         self.deadline = None
-        self.load_error = None
-        self.warnings = []
+        self._load_error = load_error
+        self._ids = itertools.count(1)
+
+    @property
+    def load_error(self):
+        """The StudentError importing the student's files raised, if it did."""
+        return self._load_error
 
     def start_budget(self, seconds):
         """Give the calls that follow ``seconds`` of wall time in total."""
@@ -306,72 +373,82 @@ class Session:
             return self.sandbox.limits.timeout_s
         return self.deadline - time.monotonic()
 
+    def _exchange(self, header, values, what, at_load=False):
+        """(reply header, arrays) of one request; a fault becomes a StudentError (and ends the child)."""
+        request_id = next(self._ids)
+        try:
+            return self.child.request(wire.pack({**header, "id": request_id}, values), request_id, self._timeout())
+        except _Fault as fault:
+            self.close()
+            raise StudentError(fault.status, fault.detail, what=what, at_load=at_load) from None
+
     def _ensure_child(self):
-        if self.load_error is not None:
-            raise self.load_error
+        if self._load_error is not None:
+            raise self._load_error
         if self.child is not None:
             return
         copies = {f"{name}.py": path for name, path in self.files.items()}
         copies.update(self.extra_files)
         scratch = self.sandbox.scratch(copies)
         self.child = Child(self.sandbox, scratch)
-        parts = wire.pack({"op": "load", "files": {n: str(scratch / f"{n}.py") for n in self.files},
-                           "packages": self.packages, "stand_ins": self.stand_ins}, {})
+        what = ", ".join(f"{n}.py" for n in self.files)
+        header = {"op": "load", "files": {n: str(scratch / f"{n}.py") for n in self.files}, "packages": self.packages,
+                  "stand_ins": self.stand_ins}
         try:
-            self._answer(self.child.request(parts, self._timeout()), during_load=True)
+            self._answer(self._exchange(header, {}, what, at_load=True), what, at_load=True)
         except StudentError as exc:
-            exc.during_load = True
-            exc.what = exc.file = ", ".join(f"{n}.py" for n in self.files)
-            self.load_error = exc
+            self._load_error = exc
             self.close()
             raise
 
-    def _answer(self, reply, during_load=False):
+    def _answer(self, reply, what, at_load=False, warned=False):
         header, arrays = reply
-        self.warnings = [str(w) for w in header.get("warnings", [])][:5]
         if header.get("status") == "ok":
-            result = wire.decode(header.get("result"), arrays)
-            if "args_after" in header:
-                return result, wire.decode(header["args_after"], arrays)
+            try:
+                result = wire.decode(header.get("result"), arrays)
+                if "args_after" in header:
+                    result = result, wire.decode(header["args_after"], arrays)
+            except wire.WireError as exc:
+                self.close()
+                raise StudentError("crashed", f"unreadable answer: {exc}", what=what, at_load=at_load) from None
+            if warned:
+                return result, [str(w) for w in header.get("warnings", [])][:5]
             return result
         kind = str(header.get("type", "Exception"))
         text = f"{kind}: {header.get('message', '')}".strip()
         where = [str(w) for w in header.get("where", [])][:4]
-        if kind == "NotImplementedError" and not during_load:
-            raise StudentError("not_implemented", text, where)
-        if kind == "MemoryError":
-            raise StudentError("memory", text, where)
-        if kind == "OSError" and "File too large" in text:
-            raise StudentError("crashed", "output size limit exceeded (too much printing)", where)
-        raise StudentError("error", text, where)
+        status, detail = "fail", text
+        if kind == "NotImplementedError" and not at_load:
+            status = "not_implemented"
+        elif kind == "MemoryError":
+            status = "memory"
+        elif kind == "OSError" and "File too large" in text:
+            status, detail = "crashed", "output size limit exceeded (too much printing)"
+        if status in ("crashed", "memory"):
+            self.close()
+        raise StudentError(status, detail, where, what=what, at_load=at_load)
 
-    def _send(self, header, what, **values):
+    def _send(self, header, what, warned=False, **values):
         self._ensure_child()
-        try:
-            return self._answer(self.child.request(wire.pack(header, values), self._timeout()))
-        except StudentError as exc:
-            exc.what = what
-            if exc.status in ("timeout", "crashed", "memory") and self.child is not None:
-                self.close()
-            raise
+        return self._answer(self._exchange(header, values, what), what, warned=warned)
 
-    def call(self, target, *args, keep=False, echo=False, collect=0, **kwargs):
+    def call(self, target, *args, keep=False, echo=False, collect=0, warned=False, **kwargs):
         """Call ``module.name`` (a function or class) with plain values; see ``method``.
 
         collect: when > 0, the result is iterated into a list of at most that many items
         (for generators).
         """
         return self._send({"op": "call", "target": target, "keep": keep, "echo": echo, "collect": collect},
-                          target.split(".", 1)[-1], args=list(args), kwargs=kwargs)
+                          target.split(".", 1)[-1], warned, args=list(args), kwargs=kwargs)
 
     def new(self, target, *args, **kwargs):
         """Construct ``module.Class(*args, **kwargs)`` in the child: returns a ``Ref``."""
         return self.call(target, *args, keep=True, **kwargs)
 
-    def method(self, ref, name, *args, echo=False, keep=False):
+    def method(self, ref, name, *args, echo=False, keep=False, warned=False):
         """ref.name(*args). With echo, returns (result, args after the call)."""
         return self._send({"op": "call", "target": ref.id, "method": name, "keep": keep, "echo": echo},
-                          f"{ref.type_name}.{name}", args=list(args))
+                          f"{ref.type_name}.{name}", warned, args=list(args))
 
     def keep(self, value):
         """Store ``value`` (arrays, lists...) in the child: returns a ``Ref`` to pass back in later calls."""

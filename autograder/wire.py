@@ -12,6 +12,9 @@ Frames: an 8-byte big-endian count of parts, then for each part an 8-byte length
 then the parts. Part 0 is a JSON header; every further part is one array in numpy's
 ``.npy`` format, always loaded with ``allow_pickle=False``, so no Python object ever
 crosses the wire: only JSON scalars, containers and plain float/int/bool arrays.
+Every request carries an ``id`` and its answer carries the same ``id`` back; the
+grader reads each answer whole before a deadline (``read_reply``), and an answer that
+is late, cut short, too large or not the one asked for is that child's fault alone.
 
 Value encoding inside the JSON header:
     null, true/false, numbers (NaN and inf allowed), {"s": str}, {"a": k} (array part k),
@@ -23,14 +26,17 @@ Value encoding inside the JSON header:
 import io
 import json
 import os
+import select
 import struct
 import sys
+import time
 import traceback
 import warnings
 
 import numpy as np
 
 MAX_FRAME_BYTES = 256 * 1024 * 1024
+MAX_PARTS = 100_000
 MAX_STRING = 2000
 _LEN = struct.Struct(">Q")
 
@@ -72,9 +78,14 @@ class Opaque:
 
 # -- framing -----------------------------------------------------------------
 
-def _read_exact(fd, n):
+def _read_exact(fd, n, deadline=None):
+    """n bytes from ``fd``; with a ``deadline`` (time.monotonic()), TimeoutError once it passes."""
     chunks = []
     while n:
+        if deadline is not None:
+            ready, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0.0))
+            if not ready:
+                raise TimeoutError("no whole answer before the deadline")
         chunk = os.read(fd, min(n, 1 << 20))
         if not chunk:
             raise EOFError("the other side closed the pipe")
@@ -83,24 +94,51 @@ def _read_exact(fd, n):
     return b"".join(chunks)
 
 
-def write_frame(fd, parts):
-    """Write one frame made of byte strings ``parts``."""
+def write_frame(fd, parts, deadline=None):
+    """Write one frame made of byte strings ``parts``.
+
+    With a ``deadline``, ``fd`` must be non-blocking: TimeoutError once the deadline
+    passes with the frame not all written (the other side stopped reading).
+    """
     head = _LEN.pack(len(parts)) + b"".join(_LEN.pack(len(p)) for p in parts)
     data = memoryview(head + b"".join(parts))
     while data:
-        written = os.write(fd, data)
+        if deadline is not None:
+            _, ready, _ = select.select([], [fd], [], max(deadline - time.monotonic(), 0.0))
+            if not ready:
+                raise TimeoutError("the other side did not read the request before the deadline")
+        try:
+            written = os.write(fd, data)
+        except BlockingIOError:
+            continue
         data = data[written:]
 
 
-def read_frame(fd, limit=MAX_FRAME_BYTES):
-    """Read one frame: a list of byte strings. Raises WireError past ``limit`` bytes."""
-    count = _LEN.unpack(_read_exact(fd, 8))[0]
-    if count > 100_000:
+def read_frame(fd, limit=MAX_FRAME_BYTES, deadline=None):
+    """Read one frame: a list of byte strings.
+
+    Raises WireError past ``limit`` bytes (before reading them), EOFError when the
+    pipe closes, and TimeoutError when the whole frame has not arrived by ``deadline``.
+    """
+    count = _LEN.unpack(_read_exact(fd, 8, deadline))[0]
+    if not 1 <= count <= MAX_PARTS:
         raise WireError(f"frame announces {count} parts")
-    lengths = [_LEN.unpack(_read_exact(fd, 8))[0] for _ in range(count)]
+    lengths = [_LEN.unpack(_read_exact(fd, 8, deadline))[0] for _ in range(count)]
     if sum(lengths) > limit:
         raise WireError(f"frame of {sum(lengths)} bytes is over the limit")
-    return [_read_exact(fd, n) for n in lengths]
+    return [_read_exact(fd, n, deadline) for n in lengths]
+
+
+def read_reply(fd, request_id, deadline, limit=MAX_FRAME_BYTES):
+    """(header, arrays) of the answer to request ``request_id``, read whole by ``deadline``.
+
+    Raises TimeoutError, EOFError, or WireError for a frame that is too large, not valid,
+    or the answer to another request (a frame the child sent unasked).
+    """
+    header, arrays = unpack(read_frame(fd, limit, deadline))
+    if header.get("id") != request_id:
+        raise WireError(f"an answer to request {header.get('id')!r} where {request_id} was asked")
+    return header, arrays
 
 
 # -- values --------------------------------------------------------------------
@@ -158,8 +196,19 @@ def encode(value, keep=None, arrays=None):
 
 
 def decode(tree, arrays, resolve=None):
-    """The value encoded by ``encode``; ``resolve(id)`` maps {"r": id} on the child."""
+    """The value encoded by ``encode``; ``resolve(id)`` maps {"r": id} on the child.
 
+    Raises WireError for anything that is not such an encoding (a forged or broken frame).
+    """
+    try:
+        return _decode(tree, arrays, resolve)
+    except WireError:
+        raise
+    except Exception as exc:  # whatever a malformed tree or .npy part raises
+        raise WireError(f"bad value: {type(exc).__name__}: {str(exc)[:200]}") from None
+
+
+def _decode(tree, arrays, resolve):
     def dec(t):
         if t is None or isinstance(t, (bool, int, float)):
             return t
@@ -169,7 +218,10 @@ def decode(tree, arrays, resolve=None):
             array = np.load(io.BytesIO(arrays[int(t["a"])]), allow_pickle=False)
             return array
         if "np" in t:
-            return np.dtype(t["np"]).type(t["v"])
+            dtype = np.dtype(t["np"])
+            if dtype.kind not in "fiub":
+                raise WireError(f"bad scalar dtype {dtype}")
+            return dtype.type(t["v"])
         if "s" in t:
             return str(t["s"])
         if "l" in t:
@@ -202,7 +254,7 @@ def unpack(parts):
     """(header dict, arrays) of a frame."""
     try:
         header = json.loads(parts[0])
-    except (ValueError, IndexError) as exc:
+    except (ValueError, IndexError, RecursionError) as exc:
         raise WireError(f"bad header: {exc}") from None
     if not isinstance(header, dict):
         raise WireError("header is not an object")
@@ -336,18 +388,21 @@ def serve(read_fd, write_fd):
                 reply = {"status": "error", "type": name, "message": text, "where": where}
                 fields = {}
         reply["warnings"] = sorted({f"{w.category.__name__}: {w.message}"[:300] for w in caught})
+        reply["id"] = header.get("id")
         try:
             parts = pack(reply, fields, keep=server.keep)
         except Exception as exc:  # a value whose encoding failed (e.g. a hostile subclass)
-            parts = pack({"status": "error", "type": "UnencodableResult", "message": str(exc)[:300], "where": [], "warnings": []}, {})
+            parts = pack({"status": "error", "type": "UnencodableResult", "message": str(exc)[:300], "where": [],
+                          "warnings": [], "id": header.get("id")}, {})
         write_frame(write_fd, parts)
 
 
 def zygote(argv):
-    """Zygote entry point: LIBDIR CONTROL_FD.
+    """Zygote entry point: LIBDIR CONTROL_FD GRADER_PID (it dies with that process).
 
-    Control messages (JSON on a Unix socket, one per datagram-sized send):
-    {"op": "spawn", "scratch", "env", "limits": {RLIMIT name: value}, "jail": enter()'s
+    Control messages (JSON on a Unix socket, one per datagram-sized send), after the
+    zygote's first message {"ready": true} (numpy imported, ready to fork):
+    {"op": "spawn", "scratch", "env", "limits": {RLIMIT name: [soft, hard]}, "jail": enter()'s
     keyword arguments} with three descriptors attached (the request pipe's read end, the
     answer pipe's write end, the log file), answered with {"pid"}; {"op": "wait", "pid"},
     answered with {"code"} (negative: the signal that killed it) once that child ended,
@@ -362,6 +417,9 @@ def zygote(argv):
 
     libdir = argv[1]
     control = socket.socket(fileno=int(argv[2]))
+    backprop_jail.die_with_parent(int(argv[3]))
+    zygote_pid = os.getpid()
+    control.sendall(b'{"ready": true}')
     running = {}  # pid: jail level of the children not yet waited for
     while True:
         try:
@@ -381,7 +439,7 @@ def zygote(argv):
             pid = os.fork()
             if pid == 0:
                 control.close()
-                _child(libdir, request, *fds)
+                _child(libdir, request, zygote_pid, *fds)
             for fd in fds:
                 os.close(fd)
             running[pid] = request["jail"]["level"]
@@ -393,8 +451,12 @@ def zygote(argv):
         control.sendall(json.dumps(answer).encode())
 
 
-def _child(libdir, request, read_fd, write_fd, log_fd):
-    """In a freshly forked child of the zygote: limits, jail, then ``serve``; never returns."""
+def _child(libdir, request, zygote_pid, read_fd, write_fd, log_fd):
+    """In a freshly forked child of the zygote: limits, jail, then ``serve``; never returns.
+
+    It dies with the zygote (which dies with the grader), so killing the grader leaves
+    no child running.
+    """
     import resource
 
     code = 0
@@ -406,11 +468,12 @@ def _child(libdir, request, read_fd, write_fd, log_fd):
         keep = sorted({0, 1, 2, read_fd, write_fd})
         for low, high in zip(keep, keep[1:] + [os.sysconf("SC_OPEN_MAX")]):
             os.closerange(low + 1, high)
-        for name, value in request["limits"].items():
-            resource.setrlimit(getattr(resource, name), (value, value))
+        for name, (soft, hard) in request["limits"].items():
+            resource.setrlimit(getattr(resource, name), (soft, hard))
         import backprop_jail
 
         backprop_jail.enter(scratch=request["scratch"], **request["jail"])
+        backprop_jail.die_with_parent(zygote_pid)
         os.umask(0o077)
         os.environ.clear()
         os.environ.update(request["env"])

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from autograder.config import load_course
-from autograder.grading import grade, hidden_checks, sandbox_limits
+from autograder.grading import grade, hidden_checks
 from autograder.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ def main():
     args = parser.parse_args()
     course = load_course(ROOT)
     print(f"{'assignment':16} {'checks':>6} {'parts':>5} {'median s':>9} {'max s':>7} {'score':>6}")
-    with Sandbox(sandbox_limits(course)) as sandbox:
+    with Sandbox(course.limits) as sandbox:
         for assignment in course.assignments:
             times = []
             for _ in range(args.repeat):

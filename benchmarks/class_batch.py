@@ -67,7 +67,7 @@ import numpy as np
 
 from autograder.batch import LIMIT_STATUSES, grade_batch, isolation_levels
 from autograder.config import load_course
-from autograder.grading import grade, sandbox_limits
+from autograder.grading import grade
 from autograder.nbgrader_course import run_nbgrader, write_nbgrader_course
 from autograder.sandbox import Sandbox
 from autograder.stubs import strip_markers
@@ -155,7 +155,7 @@ def one_by_one(course, class_dir, students):
     """{student: (seconds, score)} grading each submission alone, one after the other, in one sandbox."""
     assignment = course.assignment(AID)
     graded = {}
-    with Sandbox(sandbox_limits(course)) as sandbox:
+    with Sandbox(course.limits) as sandbox:
         for student in students:
             seconds, result = timed(grade, course, assignment, class_dir / student, student, sandbox=sandbox)
             graded[student] = seconds, result.score

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from autograder.config import load_course
-from autograder.grading import sandbox_limits
 from autograder.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,7 +20,7 @@ def course():
 
 @pytest.fixture(scope="session")
 def sandbox(course):
-    with Sandbox(sandbox_limits(course)) as box:
+    with Sandbox(course.limits) as box:
         yield box
 
 

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import time
 
 import numpy as np
 import pytest
@@ -120,3 +121,23 @@ def test_a_missing_file_fails_every_test_with_a_message(course, a1, sandbox, wri
     folder = write_submission({"other.txt": "nothing"})
     result = grade(course, a1, folder, "s", sandbox=sandbox, lang="en")
     assert result.score == 0 and all("has no gates.py" in t.message for t in result.tests)
+
+
+def test_a_part_never_runs_longer_than_its_budget(course, a1, write_submission, reference_text):
+    """Limits.check_seconds: each check gets timeout_s, cut to what is left of the part's
+    part_timeouts x timeout_s; checks after that are not run."""
+    looping = reference_text.replace('        """x: array of any shape. Returns out = 1 / (1 + exp(-x)), same shape."""',
+                                     '        """x: array of any shape."""\n        while True:\n            pass')
+    limits = dataclasses.replace(course.limits, timeout_s=0.6, part_timeouts=2)
+    assert limits.check_seconds(0) == 0.6 and abs(limits.check_seconds(1.0) - 0.2) < 1e-9
+    assert limits.check_seconds(1.2) <= 0
+    quick = dataclasses.replace(course, limits=limits)
+    start = time.monotonic()
+    result = grade(quick, a1, write_submission({"gates.py": looping}), "s", lang="en")
+    took = time.monotonic() - start
+    sigmoid = [t for t in result.tests if t.part == "sigmoid_gate"]
+    not_run = [t for t in sigmoid if t.message.startswith("Not run")]
+    assert len(sigmoid) >= 3 and all(t.status == "timeout" for t in sigmoid)
+    assert len(sigmoid) - len(not_run) <= 2 and not_run
+    looping_parts = {t.part for t in result.tests if t.status == "timeout"}
+    assert took < len(looping_parts) * limits.part_budget_s + 10

@@ -12,12 +12,14 @@ import dataclasses
 import json
 import os
 import socket
+import subprocess
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from autograder import isolation
 from autograder.grading import grade
 from autograder.sandbox import Sandbox
 from autograder.wire import MAX_FRAME_BYTES
@@ -152,9 +154,8 @@ def quick_course(course):
 
 @pytest.fixture(scope="module")
 def quick_sandbox(quick_course):
-    from autograder.grading import sandbox_limits
 
-    with Sandbox(sandbox_limits(quick_course)) as box:
+    with Sandbox(quick_course.limits) as box:
         yield box
 
 
@@ -299,3 +300,43 @@ def test_a_symbolic_link_to_the_reference_is_not_a_student_file(course, quick_co
     result = grade(quick_course, quick_course.assignment("a1_gates"), folder, "mallory", sandbox=quick_sandbox)
     assert result.score == 0 and not result.grader_errors
     assert all("gates.py" in t.message for t in result.tests)
+
+
+def ipc_objects_of_jailed_users():
+    """The SysV shared memory segments, semaphore sets and message queues on this machine created
+    by a jailed child's user id: [(kind, id)]."""
+    found = []
+    for kind in ("shm", "sem", "msg"):
+        lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()
+        columns = lines[0].split()
+        for line in lines[1:]:
+            row = dict(zip(columns, line.split()))
+            if int(row["cuid"]) >= isolation.UID_BASE:
+                found.append((kind, int(row[{"shm": "shmid", "sem": "semid", "msg": "msqid"}[kind]])))
+    return found
+
+
+def test_no_ipc_object_of_a_child_survives_it(quick_course, quick_sandbox, tmp_path):
+    needs_jail(quick_sandbox)
+    before = ipc_objects_of_jailed_users()
+    folder = submission(tmp_path, header(
+        "import ctypes\nlibc = ctypes.CDLL(None)\nfor _ in range(3):\n"
+        "    libc.shmget(0, 1 << 20, 0o1600)\n    libc.semget(0, 1, 0o1600)\n    libc.msgget(0, 0o1600)")(REFERENCE))
+    result = grade(quick_course, quick_course.assignment("a1_gates"), folder, "mallory", sandbox=quick_sandbox)
+    assert result.score == result.max_score
+    left = [o for o in ipc_objects_of_jailed_users() if o not in before]
+    for kind, ident in left:  # leave the machine clean even when the test fails
+        subprocess.run(["ipcrm", f"-{kind[0]}", str(ident)], check=False)
+    assert left == []
+
+
+def test_the_scratch_directory_holds_at_most_disk_mb(quick_course, tmp_path):
+    small = dataclasses.replace(quick_course, limits=dataclasses.replace(quick_course.limits, disk_mb=1))
+    with Sandbox(small.limits) as box:
+        needs_jail(box)
+        folder = submission(tmp_path, at(MAX_FORWARD, "for i in range(20):\n    with open(f'junk{i}', 'wb') as f:\n"
+                                                     "        f.write(b'x' * 200_000)\nreturn np.maximum(x, y)")(REFERENCE))
+        result = grade(small, small.assignment("a1_gates"), folder, "mallory", sandbox=box, lang="en")
+    failing = [t for t in result.tests if not t.passed]
+    assert failing and {t.part for t in failing} == {"max_gate"}
+    assert any("No space left on device" in t.message for t in failing), [t.message[:120] for t in failing]

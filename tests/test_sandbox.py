@@ -1,12 +1,18 @@
 """The child process: values cross as plain arrays; faults become StudentError statuses."""
 
+import contextlib
+import os
+import signal
+import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from autograder import wire
-from autograder.sandbox import Session, StudentError
+from autograder.config import Limits
+from autograder.sandbox import Sandbox, Session, StudentError, claim_tempdir, remove_abandoned_tempdirs
 from tests.conftest import settled
 
 CODE = '''
@@ -79,7 +85,7 @@ def test_an_ndarray_subclass_arrives_as_a_plain_array(session):
 
 @pytest.mark.parametrize("function, status", [
     ("loop", "timeout"), ("exit_hard", "crashed"), ("allocate", "memory"), ("flood", "crashed"),
-    ("not_yet", "not_implemented"), ("exit_soft", "error"),
+    ("not_yet", "not_implemented"), ("exit_soft", "fail"),
 ])
 def test_faults_become_statuses_and_the_next_call_works(session, function, status):
     with pytest.raises(StudentError) as info:
@@ -119,9 +125,11 @@ def alive(pid):
         return False
 
 
-def test_numpy_warnings_are_reported(session):
-    session.call("code.warn")
-    assert any("overflow" in w for w in session.warnings)
+def test_numpy_warnings_are_those_of_the_call_itself(session):
+    _, warned = session.call("code.warn", warned=True)
+    assert any("overflow" in w for w in warned)
+    _, after = session.call("code.echo", 1.0, warned=True)
+    assert after == []  # not the warnings the call before left behind
 
 
 def test_the_child_cannot_import_the_grader(sandbox, tmp_path):
@@ -138,3 +146,127 @@ def test_frames_reject_oversized_and_malformed_input():
         wire.unpack([b"not json"])
     tree, arrays = wire.encode({"x": np.arange(3.0)})
     assert np.array_equal(wire.decode(tree, arrays)["x"], np.arange(3.0))
+
+
+PIPES = '''
+import fcntl, os, stat, time
+import backprop_wire
+
+def _answer_pipe():
+    """The child's end of its answer pipe, as a hostile submission finds it."""
+    for fd in range(3, 1024):
+        try:
+            if stat.S_ISFIFO(os.fstat(fd).st_mode) and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY:
+                return fd
+        except OSError:
+            pass
+
+def half_frame():
+    os.write(_answer_pipe(), (1).to_bytes(8, "big") + (100).to_bytes(8, "big") + b"{")
+    time.sleep(60)
+
+def extra_frame(request_id):
+    backprop_wire.write_frame(_answer_pipe(), backprop_wire.pack({"status": "ok", "id": request_id}, {"result": 42.0}))
+    return 1.0
+
+def echo(x):
+    return x
+
+def loop():
+    while True:
+        pass
+
+def write_files(n, kb):
+    for i in range(n):
+        with open(f"junk{i}", "wb") as f:
+            f.write(b"x" * (kb * 1024))
+    return n
+
+def pid():
+    return os.getpid()
+'''
+
+
+@pytest.fixture
+def hostile(sandbox, tmp_path):
+    path = tmp_path / "pipes.py"
+    path.write_text(PIPES)
+    with Session(sandbox, {"pipes": path}) as s:
+        yield s
+
+
+class Alarm(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def within(seconds):
+    """Fail (instead of hanging the suite) when the block takes longer than ``seconds``."""
+    def ring(*_):
+        raise Alarm(f"still running after {seconds} s: the grader hangs")
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_half_a_frame_then_silence_times_out_instead_of_hanging(hostile):
+    hostile.start_budget(1.0)
+    with within(10), pytest.raises(StudentError) as info:
+        hostile.call("pipes.half_frame")
+    assert info.value.status == "timeout"
+    hostile.start_budget(3.0)
+    assert hostile.call("pipes.echo", 2.0) == 2.0
+
+
+def test_an_extra_frame_is_never_taken_for_the_next_answer(hostile):
+    hostile.start_budget(3.0)
+    # request 1 loads the file, request 2 is this call: the child may answer its own request as it likes
+    # (the parent checks every value), here with a forged 42 before its real answer...
+    assert hostile.call("pipes.extra_frame", 2) == 42.0
+    with pytest.raises(StudentError) as info:
+        hostile.call("pipes.echo", 5.0)  # ...but the real answer left in the pipe is not request 3's answer
+    assert info.value.status == "crashed" and "request" in info.value.detail
+    assert hostile.call("pipes.echo", 5.0) == 5.0
+
+
+def test_the_cpu_rlimit_stops_a_child_whose_wall_clock_budget_is_larger(tmp_path):
+    limits = Limits(timeout_s=0.5, part_timeouts=2)  # cpu_s = 2
+    path = tmp_path / "pipes.py"
+    path.write_text(PIPES)
+    with Sandbox(limits) as box, Session(box, {"pipes": path}) as s:
+        s.start_budget(30.0)
+        start = time.monotonic()
+        with within(40), pytest.raises(StudentError) as info:
+            s.call("pipes.loop")
+    assert info.value.status == "timeout" and info.value.detail == "CPU time limit"
+    assert time.monotonic() - start < 10
+
+
+def test_a_killed_zygote_takes_its_running_child_with_it(sandbox, hostile):
+    hostile.start_budget(3.0)
+    pid = hostile.call("pipes.pid")
+    zygote = sandbox.zygote()
+    zygote.process.kill()
+    zygote.process.wait()
+    assert not settled(lambda: alive(pid))
+    hostile.close()
+
+
+def test_abandoned_temp_folders_are_removed_and_live_ones_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    live, owner = claim_tempdir("backprop-lab-")
+    dead = tmp_path / "backprop-batch-dead"
+    dead.mkdir()
+    (dead / ".owner").write_text("")  # its run was killed: nobody holds the lock
+    stranger = tmp_path / "backprop-lab-no-owner"
+    stranger.mkdir()
+    old = time.time() - 60
+    for path in (live / ".owner", dead / ".owner"):
+        os.utime(path, (old, old))
+    assert remove_abandoned_tempdirs() == [dead]
+    assert live.is_dir() and stranger.is_dir() and not dead.exists()
+    owner.close()

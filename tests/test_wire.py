@@ -1,0 +1,106 @@
+"""The wire: any array crosses unchanged, and no frame a child can write hangs or fools the parent."""
+
+import os
+import threading
+import time
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from autograder import wire
+
+DTYPES = st.one_of(hnp.floating_dtypes(), hnp.integer_dtypes(), hnp.unsigned_integer_dtypes(), hnp.boolean_dtypes())
+
+
+@settings(max_examples=60, deadline=None)
+@given(hnp.arrays(DTYPES, hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=5)))
+def test_any_plain_array_round_trips_exactly(array):
+    tree, arrays = wire.encode({"x": array, "t": (array, [array])})
+    parts = wire.pack({"id": 1}, {"v": {"x": array}})
+    back = wire.decode(tree, arrays)
+    for got in (back["x"], back["t"][0], back["t"][1][0],
+                wire.decode(wire.unpack(parts)[0]["v"], wire.unpack(parts)[1])["x"]):
+        assert got.dtype == array.dtype and got.shape == array.shape
+        assert np.array_equal(got, array, equal_nan=True)
+
+
+def frame(header, **values):
+    """The bytes of one well-formed frame."""
+    parts = wire.pack(header, values)
+    return wire._LEN.pack(len(parts)) + b"".join(wire._LEN.pack(len(p)) for p in parts) + b"".join(parts)
+
+
+def read_with_deadline(data, request_id, close, seconds=0.3, limit=wire.MAX_FRAME_BYTES):
+    """What ``read_reply`` does with ``data`` in the pipe (closed after it when ``close``):
+    (outcome, seconds taken); the writer runs in a thread so data larger than the pipe fits."""
+    read_fd, write_fd = os.pipe()
+
+    def writer():
+        try:
+            os.write(write_fd, data) if data else None
+        except OSError:
+            pass
+        if close:
+            os.close(write_fd)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    start = time.monotonic()
+    try:
+        outcome = wire.read_reply(read_fd, request_id, start + seconds, limit)
+    except (TimeoutError, EOFError, wire.WireError) as exc:
+        outcome = type(exc)
+    took = time.monotonic() - start
+    os.close(read_fd)
+    thread.join(2)
+    if not close:
+        os.close(write_fd)
+    return outcome, took
+
+
+GOOD = frame({"status": "ok", "id": 7}, result=np.arange(3.0))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(
+    st.binary(max_size=200),                                                    # random bytes
+    st.integers(1, len(GOOD) - 1).map(lambda n: GOOD[:n]),                      # truncated
+    st.binary(max_size=40).map(lambda tail: GOOD + tail),                       # extra bytes after
+    st.integers(0, 2**64 - 1).map(lambda n: wire._LEN.pack(1) + wire._LEN.pack(n)),  # any announced size
+    st.integers(0, 2**64 - 1).map(lambda n: wire._LEN.pack(n)),                 # any announced count
+    st.sampled_from([frame({"status": "ok", "id": 6}), frame({"status": "ok"}), frame({"id": "7"})]),
+), st.booleans())
+def test_any_bytes_give_the_asked_answer_or_an_error_before_the_deadline(data, close):
+    outcome, took = read_with_deadline(data, 7, close)
+    assert took < 0.3 + 0.5  # never hangs past its deadline
+    if isinstance(outcome, tuple):  # only a whole frame answering request 7 is an answer
+        header, arrays = outcome
+        assert header["id"] == 7 and data.startswith(GOOD)
+        assert np.array_equal(wire.decode(header["result"], arrays), np.arange(3.0))
+    else:
+        assert outcome in (TimeoutError, EOFError, wire.WireError)
+
+
+def test_half_a_frame_times_out_at_the_deadline_instead_of_hanging():
+    outcome, took = read_with_deadline(GOOD[: len(GOOD) // 2], 7, close=False, seconds=0.2)
+    assert outcome is TimeoutError and took < 1.0
+
+
+def test_an_answer_to_another_request_is_refused():
+    outcome, _ = read_with_deadline(frame({"status": "ok", "id": 6}, result=1.0), 7, close=False)
+    assert outcome is wire.WireError
+
+
+def test_an_oversized_frame_is_refused_before_it_is_read():
+    announced = wire._LEN.pack(2) + wire._LEN.pack(10) + wire._LEN.pack(2000)
+    outcome, took = read_with_deadline(announced, 7, close=False, seconds=5.0, limit=1000)
+    assert outcome is wire.WireError and took < 1.0  # refused at once, not waited for
+
+
+@pytest.mark.parametrize("tree", [{"np": "O", "v": 1}, {"a": 5}, {"l": 3}, {"d": [1]}, {"zz": 1}, [1, 2]])
+def test_forged_values_are_wire_errors_not_grader_crashes(tree):
+    with pytest.raises(wire.WireError):
+        wire.decode(tree, [])
