@@ -117,17 +117,24 @@ def explain(error, lang, limits):
     return status, text
 
 
+def diagnose_error(error):
+    """The diagnosis code of a StudentError: what kind of failure, for the class report."""
+    if getattr(error, "during_load", False) and error.status == "error":
+        return "syntax_error" if "SyntaxError" in error.detail else "import_error"
+    return "raised" if error.status == "error" else error.status
+
+
 def run_check(check, ctx):
-    """(status, message) of one check."""
+    """(status, message, diagnosis, figure) of one check (see CheckFailure for the last two)."""
     try:
         check.run(ctx)
     except CheckFailure as failure:
-        return "fail", str(failure)
+        return "fail", str(failure), failure.diagnosis, failure.figure
     except StudentError as error:
-        return explain(error, ctx.lang, ctx.student.sandbox.limits)
+        return *explain(error, ctx.lang, ctx.student.sandbox.limits), diagnose_error(error), None
     except Exception as exc:  # a fault of the grader, never a silent zero
-        return "grader_error", f"grader error in {type(check).__name__}: {type(exc).__name__}: {exc}"
-    return "pass", ""
+        return "grader_error", f"grader error in {type(check).__name__}: {type(exc).__name__}: {exc}", "", None
+    return "pass", "", "", None
 
 
 def grade(course, assignment, submission_path, student_id, sandbox=None, secret=None, lang=None):
@@ -172,21 +179,22 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
         with session:
             for check in part_checks:
                 max_score = Fraction(part.points) * Fraction(check.weight) / total_weight
+                diagnosis, figure = "", None
                 if time.monotonic() > part_deadline:
-                    status = "timeout"
+                    status, diagnosis = "timeout", "timeout"
                     text = message("part_budget", lang, seconds=PART_BUDGET * sandbox.limits.timeout_s)
                 elif submission.missing:
-                    status = "fail"
+                    status, diagnosis = "fail", "missing_file"
                     text = " ".join(missing_file_message(submission, f, lang) for f in submission.missing)
                 else:
                     seed = derive_seed(secret, student_id, assignment.id, part.id, check.name)
                     ctx = Context(session, reference, np.random.default_rng(seed), course.tolerances.gradcheck,
                                   course.tolerances.reference, lang)
                     session.start_budget(sandbox.limits.timeout_s)
-                    status, text = run_check(check, ctx)
+                    status, text, diagnosis, figure = run_check(check, ctx)
                     load_error = load_error or session.load_error
                 got = max_score if status == "pass" else Fraction(0)
                 score += got
-                result.tests.append(TestResult(part.id, check.name, status, got, max_score, text))
+                result.tests.append(TestResult(part.id, check.name, status, got, max_score, text, diagnosis, figure))
         result.parts.append(PartResult(part.id, part.title, score, Fraction(part.points)))
     return result

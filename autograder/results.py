@@ -22,6 +22,8 @@ class TestResult:
     score: Fraction
     max_score: Fraction
     message: str = ""
+    diagnosis: str = ""      # the kind of mistake, when recognised ("transposed", "syntax_error", ...)
+    figure: dict = None      # data for the feedback page's picture of the failure (checks.CheckFailure)
 
     @property
     def passed(self):
@@ -64,6 +66,7 @@ class GradingResult:
         """Gradescope's results.json schema: top-level score and one entry per test."""
         tests = []
         for number, t in enumerate(self.tests, 1):
+            details = {k: v for k, v in (("diagnosis", t.diagnosis), ("figure", t.figure)) if v}
             tests.append({
                 "name": f"{t.part}: {t.name}",
                 "number": str(number),
@@ -73,6 +76,7 @@ class GradingResult:
                 "output": t.message if t.message else message("passed", self.language),
                 "tags": [t.part, t.status],
                 "visibility": "visible",
+                **({"extra_data": details} if details else {}),
             })
         return {
             "score": self.score,

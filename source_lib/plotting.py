@@ -145,3 +145,63 @@ def plot_activation(fn, dfn, lo=-5.0, hi=5.0, ax=None, name="f", points=400):
     ax.set_xlabel("x")
     ax.legend()
     return ax
+
+
+def plot_error_map(error, ax=None, title=None):
+    """Where a 2-D array is wrong: a heat map of the relative error of each element.
+
+    error: relative errors, shape (R, C), each in [0, 1] (0 right, 1 entirely wrong).
+    title: drawn above the map (say, the diagnosis).
+    Returns: the Axes.
+    """
+    error = np.asarray(error, dtype=np.float64)
+    ax = _axes(ax, (3.5, 3.0))
+    image = ax.imshow(error, cmap="Reds", vmin=0.0, vmax=1.0, aspect="auto", interpolation="nearest")
+    ax.figure.colorbar(image, ax=ax, fraction=0.05, pad=0.03)
+    ax.set_xlabel("column")
+    ax.set_ylabel("row")
+    rows, cols = error.shape
+    ax.set_xticks(range(cols) if cols <= 10 else np.linspace(0, cols - 1, 5).round().astype(int))
+    ax.set_yticks(range(rows) if rows <= 10 else np.linspace(0, rows - 1, 5).round().astype(int))
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_masks(masks, ax=None):
+    """Boolean masks (one row per label, one cell per unit), e.g. dead units found and expected.
+
+    masks: dict mapping a label (e.g. "yours", "expected") to a boolean sequence of length U;
+    True cells are dark. A unit where the rows differ is outlined in red.
+    Returns: the Axes.
+    """
+    labels = [str(k) for k in masks]
+    rows = np.array([np.asarray(v, dtype=bool).reshape(-1) for v in masks.values()])
+    ax = _axes(ax, (6, 0.5 + 0.45 * len(labels)))
+    ax.imshow(rows, cmap="Greys", vmin=0, vmax=1.4, aspect="auto", interpolation="nearest")
+    for unit in np.flatnonzero(np.any(rows != rows[0], axis=0)):
+        ax.add_patch(_pyplot().Rectangle((unit - 0.5, -0.5), 1, len(labels), fill=False, edgecolor="red",
+                                         linewidth=2))
+    ax.set_yticks(range(len(labels)))
+    ax.set_yticklabels(labels)
+    units = rows.shape[1]
+    ax.set_xticks(range(units) if units <= 20 else np.linspace(0, units - 1, 6).round().astype(int))
+    ax.set_xlabel("unit")
+    return ax
+
+
+def plot_score_distribution(scores, max_score, ax=None, bins=10):
+    """A histogram of scores from 0 to ``max_score``.
+
+    scores: a sequence of floats in [0, max_score]; bins: the number of equal bins.
+    Returns: the Axes.
+    """
+    scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+    ax = _axes(ax, (3.2, 2.2))
+    edges = np.linspace(0.0, max(float(max_score), 1e-12), bins + 1)
+    ax.hist(np.clip(scores, 0.0, max_score), bins=edges, color="#4c72b0", edgecolor="white")
+    ax.set_xlim(0.0, max_score)
+    ax.set_xlabel("score")
+    ax.set_ylabel("students")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    return ax
