@@ -15,6 +15,7 @@ Kinds (lists are JSON-ready; "student" is the submission's, "reference" the expe
 """
 
 import io
+import re
 import warnings
 
 SIZE = {"error_map": (3.6, 2.8), "loss_curves": (4.6, 2.6), "gradient_norms": (4.6, 2.6),
@@ -77,4 +78,5 @@ def svg(figure, text):
         finally:
             plt.close(fig)
     markup = out.getvalue()
-    return markup[markup.index("<svg"):]
+    markup = markup[markup.index("<svg"):]
+    return re.sub(r"\s*<metadata>.*?</metadata>", "", markup, count=1, flags=re.S)
