@@ -48,11 +48,11 @@ class CheckFailure(Exception):
 
 @contextmanager
 def figure_on_failure(figure):
-    """Attach ``figure()`` (called only on failure) to a CheckFailure raised inside."""
+    """Attach ``figure()`` (called only on failure; None keeps the failure's own) to a CheckFailure raised inside."""
     try:
         yield
     except CheckFailure as failure:
-        failure.figure = figure()
+        failure.figure = figure() or failure.figure
         raise
 
 

@@ -7,7 +7,7 @@ cause said once:
   only says "same cause as above";
 - within a part, checks that failed with the same message are one entry listing
   their names;
-- each entry carries the pictures of its checks' figure payloads (``figures.py``).
+- each entry carries the pictures of its checks' figure payloads (``figures.py``, inline SVG).
 
 ``feedback_html(result)`` renders the page from ``templates/feedback.html.j2`` with
 Jinja2's autoescape: the student's printed output, names and any message built from

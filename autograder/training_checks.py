@@ -135,7 +135,10 @@ class TrainStep(Check):
 
 
 def loss_curves(curves, x_label):
-    """The figure payload of a loss curve against the reference's: {"kind", "x", "student", "reference"}."""
+    """The figure payload of a loss curve against the reference's: {"kind", "x", "student", "reference"},
+    or None for a single point (no curve to see)."""
+    if len(curves["student"]) < 2:
+        return None
     return {"kind": "loss_curves", "x": x_label, **{side: rounded(values, 6) for side, values in curves.items()}}
 
 

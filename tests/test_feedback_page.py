@@ -100,15 +100,14 @@ def test_both_languages_have_every_word():
     assert DIAGNOSES["en"].keys() == DIAGNOSES["ko"].keys()
 
 
-def test_matplotlib_is_imported_only_to_draw_a_picture():
+def test_pages_never_load_matplotlib():
+    """Drawing a page with every kind of picture stays cheap: no matplotlib (150-300 ms a picture)."""
     code = ("import sys; from fractions import Fraction as F; from autograder.feedback_page import feedback_html;"
             "from autograder.results import GradingResult, PartResult, TestResult;"
             "r = GradingResult('a1_gates', 's'); r.parts = [PartResult('a', 'A', F(0), F(5))];"
-            "r.tests = [TestResult('a', 'x', 'fail', F(0), F(5), 'wrong')]; feedback_html(r);"
-            "assert 'matplotlib' not in sys.modules, 'imported without a picture';"
             "r.tests = [TestResult('a', 'x', 'fail', F(0), F(5), 'wrong', 'sign', "
             "{'kind': 'error_map', 'error': [[1.0]]})]; feedback_html(r);"
-            "assert 'matplotlib' in sys.modules")
+            "assert 'matplotlib' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
@@ -130,7 +129,9 @@ def test_training_checks_hand_over_their_pictures(course, sandbox, tmp_path):
     a5 = course.assignment("a5_training")
     first = grade(course, a5, a5_submission(tmp_path, "train_step_never_steps", "dead_units_single_row"), "s",
                   sandbox=sandbox, lang="en")
-    assert figure_kinds(first, "train_step") == {"loss_curves"} and figure_kinds(first, "fit") == {"loss_curves"}
+    # never stepping: the first step's loss is right and its weights wrong, so where W is wrong is shown;
+    # fit's history is wrong from the first epoch on, so the curves are
+    assert figure_kinds(first, "train_step") == {"error_map"} and figure_kinds(first, "fit") == {"loss_curves"}
     assert figure_kinds(first, "dead_relu") == {"masks"}
     # judged on one row only, units dead on that row but alive on others are reported dead
     assert {t.diagnosis for t in first.tests if t.part == "dead_relu" and not t.passed} == {"live_unit_called_dead"}
