@@ -3,9 +3,11 @@
 Input: a folder with one entry per student (a folder, a .py file or a notebook), an
 nbgrader tree (``submitted/<student>/<assignment>/``), or a .zip of either.
 
-Output, in ``--out``: ``<student>/results.json``, ``<student>/feedback.md`` and
-``<student>/key.txt`` for each student, and ``gradebook.csv``, appended row by row as
-each submission finishes. A student's files are written before the key that marks
+Output, in ``--out``: ``<student>/results.json``, ``<student>/feedback.md``,
+``<student>/feedback.html``, ``<student>/time.txt`` (seconds spent grading) and
+``<student>/key.txt`` for each student, ``gradebook.csv``, appended row by row as
+each submission finishes, and at the end the class report (``report.html``,
+``report.json``, see ``autograder/report.py``). A student's files are written before the key that marks
 them done, each atomically, so a batch interrupted at any point (Ctrl-C, kill -9)
 loses at most the submission in progress. Running it again grades only what is new or
 changed: the key is the hash of the submission's files, the grader's sources, the
@@ -17,6 +19,7 @@ import hashlib
 import os
 import statistics
 import tempfile
+import time
 import zipfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -86,8 +89,14 @@ def _init_worker(course):
 
 
 def _grade_one(assignment_id, student, path):
+    """(student, GradingResult, feedback.html, seconds spent grading); the page is drawn in the worker."""
+    from autograder.feedback_page import feedback_html
+
     course = _WORKER["course"]
-    return student, grade(course, course.assignment(assignment_id), path, student, sandbox=_WORKER["sandbox"])
+    start = time.monotonic()
+    result = grade(course, course.assignment(assignment_id), path, student, sandbox=_WORKER["sandbox"])
+    seconds = time.monotonic() - start
+    return student, result, feedback_html(result), seconds
 
 
 def _row(student, result):
@@ -141,11 +150,13 @@ def grade_batch(course, assignment, submissions, out, jobs=1, progress=True):
                                     total=len(todo))
                 futures = [pool.submit(_grade_one, assignment.id, s, str(p)) for s, p in todo]
                 for future in as_completed(futures):
-                    student, result = future.result()
+                    student, result, page, seconds = future.result()
                     folder = out / student
                     folder.mkdir(exist_ok=True)
                     _write_atomically(folder / "results.json", result.to_json())
                     _write_atomically(folder / "feedback.md", result.to_markdown())
+                    _write_atomically(folder / "feedback.html", page)
+                    _write_atomically(folder / "time.txt", f"{seconds:.3f}\n")
                     _write_atomically(folder / "key.txt", keys[student])
                     writer.writerow(_row(student, result))
                     book.flush()
@@ -153,6 +164,11 @@ def grade_batch(course, assignment, submissions, out, jobs=1, progress=True):
                     status = 2 if result.grader_errors else status
                     bar.advance(task)
     summary(console, assignment, done, gradebook)
+    if done:
+        from autograder.report import Batch, write_report
+
+        console.print(f"class report: {write_report(course, [Batch(assignment, out)], out)}", soft_wrap=True,
+                      markup=False)
     return status, done
 
 

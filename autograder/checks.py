@@ -26,6 +26,7 @@ inputs, and fail when it disagrees; code that returns zeros or a constant of the
 shape is consistent with itself, but computes nothing.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -37,7 +38,36 @@ from source_lib.messages import message
 
 
 class CheckFailure(Exception):
-    """The student's values are wrong; the message says how."""
+    """The student's values are wrong; the message says how.
+
+    diagnosis: a short code for the kind of mistake when it is recognisable
+    ("transposed", "divided_n", "sign", "mutated", ...), counted across a class by the
+    report. figure: data for the feedback page's picture of the failure, a dict with a
+    "kind" ("error_map", "loss_curves", "gradient_norms", "masks") and plain lists.
+    """
+
+    def __init__(self, text, diagnosis="", figure=None):
+        super().__init__(text)
+        self.diagnosis = diagnosis
+        self.figure = figure
+
+
+@contextmanager
+def figure_on_failure(figure):
+    """Attach ``figure()`` (called only on failure; None keeps the failure's own) to a CheckFailure raised inside."""
+    try:
+        yield
+    except CheckFailure as failure:
+        failure.figure = figure() or failure.figure
+        raise
+
+
+def rounded(array, digits=4):
+    """A float array as nested lists of numbers with ``digits`` significant digits (figure data)."""
+    return np.vectorize(lambda v: float(f"{v:.{digits}g}"), otypes=[float])(np.asarray(array, dtype=np.float64)).tolist()
+
+
+ERROR_MAP_MAX = 400  # a 2-D error map is drawn for arrays of at most this many elements
 
 
 @dataclass
@@ -81,9 +111,10 @@ def as_checked_array(ctx, value, what, expected_shape, like="the input"):
         raise CheckFailure(ctx.msg("wrong_dtype", what=what, got=value.dtype))
     if value.shape != expected_shape:
         text = ctx.msg("wrong_shape", what=what, got=value.shape, expected=expected_shape, like=like)
-        if value.ndim == 2 and value.shape == expected_shape[::-1]:
+        transposed = value.ndim == 2 and value.shape == expected_shape[::-1]
+        if transposed:
             text += " " + ctx.msg("pattern_transposed")
-        raise CheckFailure(text)
+        raise CheckFailure(text, diagnosis="transposed" if transposed else "wrong_shape")
     if not np.all(np.isfinite(value)):
         raise CheckFailure(ctx.msg("nonfinite", what=what))
     return value
@@ -109,12 +140,18 @@ def assert_close(ctx, got, expected, what, tol, key="mismatch", batch_size=None)
         return
     index, g, e, err = gradcheck.worst_element(got, expected)
     text = ctx.msg(key, what=what, index=index, got=g, expected=e, err=err, tol=tol)
+    pattern = None
     for n in batch_size if isinstance(batch_size, tuple) else (batch_size,):
         pattern = gradcheck.diagnose(got, expected, batch_size=n)
         if pattern:
             text += " " + ctx.msg(pattern[0], **pattern[1])
             break
-    raise CheckFailure(text)
+    diagnosis = pattern[0].removeprefix("pattern_") if pattern else "wrong_values"
+    figure = None
+    if np.ndim(got) == 2 and np.size(got) <= ERROR_MAP_MAX:
+        figure = {"kind": "error_map", "what": what, "diagnosis": diagnosis,
+                  "error": rounded(np.minimum(gradcheck.rel_error(got, expected), 1.0), 3)}
+    raise CheckFailure(text, diagnosis=diagnosis, figure=figure)
 
 
 def compare_values(ctx, got, expected, what, tol, names=()):
@@ -315,7 +352,9 @@ class Forward(UnitCheck):
                 assert_close(ctx, got, want, what, ctx.reference_tol)
             except CheckFailure as failure:
                 recognise, key = self.hints.get(name, (lambda inputs, got: False, ""))
-                raise CheckFailure(f"{failure} {ctx.msg(key)}" if recognise(inputs, got) else str(failure)) from None
+                if not recognise(inputs, got):
+                    raise
+                raise CheckFailure(f"{failure} {ctx.msg(key)}", key.removeprefix("pattern_"), failure.figure) from None
 
 
 def agrees_with_reference(ctx, got, expected, what):
@@ -323,7 +362,7 @@ def agrees_with_reference(ctx, got, expected, what):
     try:
         compare_values(ctx, got, expected, what, ctx.reference_tol)
     except CheckFailure as failure:
-        raise CheckFailure(ctx.msg("forward_first", detail=str(failure))) from None
+        raise CheckFailure(ctx.msg("forward_first", detail=str(failure)), "forward_first", failure.figure) from None
 
 
 def wrong_only_at_zero(grad, want, x, tol=1e-6):
@@ -362,7 +401,8 @@ class Backward(UnitCheck):
                 assert_close(ctx, g, w, f"{self.unit.name}.backward: d{name}", ctx.reference_tol, batch_size=n)
             except CheckFailure as failure:
                 if wrong_only_at_zero(g, w, x):
-                    raise CheckFailure(f"{failure} {ctx.msg('pattern_slope_at_zero')}") from None
+                    raise CheckFailure(f"{failure} {ctx.msg('pattern_slope_at_zero')}", "slope_at_zero",
+                                       failure.figure) from None
                 raise
         for p in self.unit.params:
             want_p = ctx.reference.get(ref_obj, "grads", p)
@@ -455,7 +495,7 @@ class InputsUnchanged(UnitCheck):
     def same(self, ctx, before, now, what, arg):
         if not (isinstance(now, type(before)) or np.isscalar(before)) or np.shape(now) != np.shape(before) \
                 or not np.array_equal(np.asarray(now), np.asarray(before)):
-            raise CheckFailure(ctx.msg("mutated", what=what, arg=arg))
+            raise CheckFailure(ctx.msg("mutated", what=what, arg=arg), diagnosis="mutated")
 
 
 @dataclass

@@ -2,8 +2,9 @@
 
     course release [ASSIGNMENT ...] [--check]
     course check ASSIGNMENT [PATH]
-    course grade ASSIGNMENT SUBMISSION --student ID [--json FILE] [--feedback FILE]
+    course grade ASSIGNMENT SUBMISSION --student ID [--json FILE] [--feedback FILE] [--feedback-html FILE]
     course grade-batch ASSIGNMENT SUBMISSIONS --out DIR [--jobs N]
+    course report ASSIGNMENT OUT_DIR [ASSIGNMENT OUT_DIR ...] [--out DIR]
     course validate [ASSIGNMENT ...] [--students N] [--jobs N]
     course gradescope ASSIGNMENT --out autograder.zip
     course release ASSIGNMENT --classroom DIR
@@ -137,12 +138,22 @@ def cmd_grade(course, args):
         Path(args.json).write_text(result.to_json(), encoding="utf-8")
     if args.feedback:
         Path(args.feedback).write_text(result.to_markdown(), encoding="utf-8")
+    if args.feedback_html:
+        from autograder.feedback_page import feedback_html
+
+        Path(args.feedback_html).write_text(feedback_html(result), encoding="utf-8")
     print_result(result)
     return 2 if result.grader_errors else 0
 
 
 def cmd_grade_batch(course, args):
     from autograder.batch import main
+
+    return main(course, args)
+
+
+def cmd_report(course, args):
+    from autograder.report import main
 
     return main(course, args)
 
@@ -198,6 +209,7 @@ def parser():
     s.add_argument("--student", required=True)
     s.add_argument("--json", help="write Gradescope's results.json here")
     s.add_argument("--feedback", help="write the student's Markdown feedback here")
+    s.add_argument("--feedback-html", metavar="FILE", help="write the student's feedback page (HTML, self-contained) here")
     s.set_defaults(run=cmd_grade)
     s = sub.add_parser("grade-batch", help="grade a class: a folder of submissions, an nbgrader tree or a zip")
     s.add_argument("assignment")
@@ -205,6 +217,11 @@ def parser():
     s.add_argument("--out", required=True)
     s.add_argument("--jobs", type=int, default=1)
     s.set_defaults(run=cmd_grade_batch)
+    s = sub.add_parser("report", help="the class report (report.html, report.json) of graded batches")
+    s.add_argument("pairs", nargs="+", metavar="ASSIGNMENT OUT_DIR", help="an assignment and its grade-batch --out, "
+                   "one pair or several")
+    s.add_argument("--out", help="where the report goes (default: the OUT_DIR, when there is one)")
+    s.set_defaults(run=cmd_report)
     s = sub.add_parser("gradescope", help="write a Gradescope autograder bundle")
     s.add_argument("assignment")
     s.add_argument("--out", required=True, help="the .zip to write")

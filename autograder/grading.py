@@ -146,17 +146,24 @@ def explain(error, lang, limits):
     return status, text
 
 
+def diagnose_error(error):
+    """The diagnosis code of a StudentError: what kind of failure, for the class report."""
+    if getattr(error, "during_load", False) and error.status == "error":
+        return "syntax_error" if "SyntaxError" in error.detail else "import_error"
+    return "raised" if error.status == "error" else error.status
+
+
 def run_check(check, ctx):
-    """(status, message) of one check."""
+    """(status, message, diagnosis, figure) of one check (see CheckFailure for the last two)."""
     try:
         check.run(ctx)
     except CheckFailure as failure:
-        return "fail", str(failure)
+        return "fail", str(failure), failure.diagnosis, failure.figure
     except StudentError as error:
-        return explain(error, ctx.lang, ctx.student.sandbox.limits)
+        return *explain(error, ctx.lang, ctx.student.sandbox.limits), diagnose_error(error), None
     except Exception as exc:  # a fault of the grader, never a silent zero
-        return "grader_error", f"grader error in {type(check).__name__}: {type(exc).__name__}: {exc}"
-    return "pass", ""
+        return "grader_error", f"grader error in {type(check).__name__}: {type(exc).__name__}: {exc}", "", None
+    return "pass", "", "", None
 
 
 def grade(course, assignment, submission_path, student_id, sandbox=None, secret=None, lang=None):
@@ -205,20 +212,22 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
         with Session(sandbox, {f[:-3]: p for f, p in submission.files.items()}, *components,
                      load_error=load_error, stand_ins=replaced.get(part.id)) as session:
             for check, max_score in zip(part_checks, shares):
+                diagnosis, figure = "", None
                 seconds = limits.check_seconds(time.monotonic() - started)
                 if seconds <= 0:
-                    status, text = "timeout", message("part_budget", lang, seconds=limits.part_budget_s)
+                    status, diagnosis = "timeout", "timeout"
+                    text = message("part_budget", lang, seconds=limits.part_budget_s)
                 elif submission.missing:
-                    status = "fail"
+                    status, diagnosis = "fail", "missing_file"
                     text = " ".join(missing_file_message(submission, f, lang) for f in submission.missing)
                 else:
                     seed = derive_seed(secret, student_id, assignment.id, part.id, check.name)
                     ctx = Context(session, reference, np.random.default_rng(seed), course.tolerances.gradcheck,
                                   course.tolerances.reference, lang)
                     session.start_budget(seconds)
-                    status, text = run_check(check, ctx)
+                    status, text, diagnosis, figure = run_check(check, ctx)
                 got = max_score if status == "pass" else Fraction(0)
-                result.tests.append(TestResult(part.id, check.name, status, got, max_score, text))
+                result.tests.append(TestResult(part.id, check.name, status, got, max_score, text, diagnosis, figure))
             load_error = session.load_error
         score = sum((t.score for t in result.tests if t.part == part.id), Fraction(0))
         result.parts.append(PartResult(part.id, part.title, score, exact(part.points)))

@@ -99,18 +99,20 @@ class OptimizerTrajectory(Check):
             _, after = ctx.student.method(opt, "step", list(handles), grads, echo=True)
             for i, (g, g_after) in enumerate(zip(grads, after[1])):
                 if not isinstance(g_after, np.ndarray) or not np.array_equal(g, g_after):
-                    raise CheckFailure(ctx.msg("mutated", what=f"{name}.step", arg=f"grads[{i}]"))
+                    raise CheckFailure(ctx.msg("mutated", what=f"{name}.step", arg=f"grads[{i}]"), diagnosis="mutated")
             got = ctx.student.get(together)
             for i, (p, want) in enumerate(zip(got, ref_params)):
                 what = f"{name}.step {step}: params[{i}] ({self.objective.name})"
                 p = as_checked_array(ctx, p, what, want.shape, f"params[{i}]")
                 if step == 1 and np.array_equal(p, start[i]) and not np.array_equal(want, start[i]):
-                    raise CheckFailure(ctx.msg("not_in_place", what=f"{name}.step", arg=f"params[{i}]"))
+                    raise CheckFailure(ctx.msg("not_in_place", what=f"{name}.step", arg=f"params[{i}]"),
+                                       diagnosis="not_in_place")
                 assert_close(ctx, p, want, what, ctx.reference_tol)
             params = [np.asarray(p, dtype=np.float64) for p in got]
         final, ref_final = self.objective.loss(params), self.objective.loss(ref_params)
         if not final <= self.threshold * ref_final + 1e-12:
-            raise CheckFailure(ctx.msg("final_loss", what=name, got=final, expected=ref_final, steps=self.steps))
+            raise CheckFailure(ctx.msg("final_loss", what=name, got=final, expected=ref_final, steps=self.steps),
+                               diagnosis="slower_than_reference")
 
 
 @dataclass

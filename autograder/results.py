@@ -60,6 +60,8 @@ class TestResult:
     score: Fraction
     max_score: Fraction
     message: str = ""
+    diagnosis: str = ""      # the kind of mistake, when recognised ("transposed", "syntax_error", ...)
+    figure: dict = None      # data for the feedback page's picture of the failure (checks.CheckFailure)
 
     @property
     def passed(self):
@@ -110,6 +112,7 @@ class GradingResult:
         the model (parts, statuses, secret) in ``extra_data``."""
         tests = []
         for number, t in enumerate(self.tests, 1):
+            details = {k: v for k, v in (("diagnosis", t.diagnosis), ("figure", t.figure)) if v}
             tests.append({
                 "name": f"{t.part}: {t.name}",
                 "number": str(number),
@@ -119,6 +122,7 @@ class GradingResult:
                 "output": t.message if t.message else message("passed", self.language),
                 "tags": [t.part, t.status],
                 "visibility": "visible",
+                **({"extra_data": details} if details else {}),
             })
         return {
             "score": float(self.score),

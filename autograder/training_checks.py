@@ -11,7 +11,8 @@ from typing import Callable
 
 import numpy as np
 
-from autograder.checks import Check, CheckFailure, as_checked_array, as_checked_float, assert_close, describe_type
+from autograder.checks import (Check, CheckFailure, as_checked_array, as_checked_float, assert_close, describe_type,
+                               figure_on_failure, rounded)
 from autograder.wire import RngSeed
 
 
@@ -122,11 +123,23 @@ class TrainStep(Check):
         X, y = classification_data(np.random.default_rng(seed), n=16, d=self.spec.sizes[0],
                                    classes=self.spec.sizes[-1])
         (model, loss, opt), (ref_model, ref_loss, ref_opt) = _setup(ctx, self.spec, seed, self.loss, self.optimizer)
+        curves = {"student": [], "reference": []}
         for step in range(1, self.steps + 1):
             want = ctx.reference.call("train.train_step", ref_model, ref_loss, ref_opt, X, y)
             got = as_checked_float(ctx, ctx.student.call("train.train_step", model, loss, opt, X, y), "train_step")
-            assert_close(ctx, got, float(want), f"train_step {step}: the loss returned", ctx.reference_tol)
-            compare_parameters(ctx, model, ref_model, self.spec, f"train_step {step}")
+            curves["student"].append(got)
+            curves["reference"].append(float(want))
+            with figure_on_failure(lambda: loss_curves(curves, "step")):
+                assert_close(ctx, got, float(want), f"train_step {step}: the loss returned", ctx.reference_tol)
+                compare_parameters(ctx, model, ref_model, self.spec, f"train_step {step}")
+
+
+def loss_curves(curves, x_label):
+    """The figure payload of a loss curve against the reference's: {"kind", "x", "student", "reference"},
+    or None for a single point (no curve to see)."""
+    if len(curves["student"]) < 2:
+        return None
+    return {"kind": "loss_curves", "x": x_label, **{side: rounded(values, 6) for side, values in curves.items()}}
 
 
 @dataclass
@@ -157,14 +170,15 @@ class Fit(Check):
                                        expected='a dict with a "loss" list'))
         history = as_checked_array(ctx, np.asarray(got["loss"], dtype=np.float64) if isinstance(got["loss"], list)
                                    else got["loss"], 'fit: history["loss"]', (self.epochs,), "one entry per epoch")
-        assert_close(ctx, history, np.asarray(want["loss"], dtype=np.float64), 'fit: history["loss"]',
-                     ctx.reference_tol)
-        compare_parameters(ctx, model, ref_model, self.spec, "fit")
-        expected = float(np.mean(np.argmax(ref_model.forward(X_test), axis=1) == y_test)) - self.accuracy_margin
-        copy_parameters(ctx.reference, ref_model, parameters(ctx.student, model, self.spec))
-        accuracy = float(np.mean(np.argmax(ref_model.forward(X_test), axis=1) == y_test))
-        if accuracy < expected:
-            raise CheckFailure(ctx.msg("accuracy", what="fit", got=accuracy, expected=expected))
+        ref_history = np.asarray(want["loss"], dtype=np.float64)
+        with figure_on_failure(lambda: loss_curves({"student": history, "reference": ref_history}, "epoch")):
+            assert_close(ctx, history, ref_history, 'fit: history["loss"]', ctx.reference_tol)
+            compare_parameters(ctx, model, ref_model, self.spec, "fit")
+            expected = float(np.mean(np.argmax(ref_model.forward(X_test), axis=1) == y_test)) - self.accuracy_margin
+            copy_parameters(ctx.reference, ref_model, parameters(ctx.student, model, self.spec))
+            accuracy = float(np.mean(np.argmax(ref_model.forward(X_test), axis=1) == y_test))
+            if accuracy < expected:
+                raise CheckFailure(ctx.msg("accuracy", what="fit", got=accuracy, expected=expected))
 
 
 @dataclass
@@ -203,8 +217,12 @@ class DeadUnits(Check):
             wrong = np.flatnonzero(mask != ref_mask)
             if wrong.size:
                 i = int(wrong[0])
+                missed = bool(np.any(ref_mask & ~mask))
                 raise CheckFailure(ctx.msg("mask_mismatch", what=what, count=wrong.size, total=mask.size, index=i,
-                                           got=bool(mask[i]), expected=bool(ref_mask[i])))
+                                           got=bool(mask[i]), expected=bool(ref_mask[i])),
+                                   diagnosis="dead_unit_missed" if missed else "live_unit_called_dead",
+                                   figure={"kind": "masks", "what": what, "student": mask.tolist(),
+                                           "reference": ref_mask.tolist()})
 
     def kill(self, ctx, ref_model, X, y):
         """Train the reference model at ``kill_lr``; then unit 0 of the first hidden layer is made
@@ -242,4 +260,6 @@ class GradientNorms(Check):
             raise CheckFailure(ctx.msg("wrong_type", what="gradient_norms", got=describe_type(got),
                                        expected=f"a list of {len(want)} floats (one per Linear layer)"))
         got = np.array([as_checked_float(ctx, g, f"gradient_norms[{i}]") for i, g in enumerate(got)])
-        assert_close(ctx, got, np.asarray(want, dtype=np.float64), "gradient_norms", ctx.reference_tol)
+        want = np.asarray(want, dtype=np.float64)
+        with figure_on_failure(lambda: {"kind": "gradient_norms", "student": rounded(got), "reference": rounded(want)}):
+            assert_close(ctx, got, want, "gradient_norms", ctx.reference_tol)

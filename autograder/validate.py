@@ -24,7 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.grading import grade, hidden_checks, sandbox_limits
+from autograder.grading import grade, hidden_checks
 from autograder.probes import PROBES, probe_files
 from autograder.sandbox import Sandbox
 from autograder.stubs import make_stub, strip_markers
@@ -154,7 +154,7 @@ def grade_all(course, assignment, impls, students=STUDENTS, jobs=1, sandbox=None
                            for task in tasks}
                 results = {task: future.result()[1] for task, future in futures.items()}
         else:
-            with contextlib.nullcontext(sandbox) if sandbox else Sandbox(sandbox_limits(course)) as box:
+            with contextlib.nullcontext(sandbox) if sandbox else Sandbox(course.limits) as box:
                 for i, student in tasks:
                     if progress and student == student_ids(1)[0]:
                         progress(impls[i].kind, impls[i].name)

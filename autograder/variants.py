@@ -132,3 +132,11 @@ def build(solution_folder, files, variant):
         except (ValueError, SyntaxError) as exc:
             raise VariantError(f"{where} to {name} no longer applies: {exc}") from None
     return texts
+
+
+def build_named(solution_folder, files, names):
+    """{file name: text} of the reference with the changes of the declared variants ``names``
+    applied in order (to combine bugs of different parts into one submission)."""
+    declared = {v.name: v for v in load_variants(solution_folder)}
+    changes = tuple(change for name in names for change in declared[name].changes)
+    return build(solution_folder, files, Variant("+".join(names), (), "", changes))

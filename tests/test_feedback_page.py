@@ -1,0 +1,152 @@
+"""The student's feedback page: root causes said once, student text escaped, pictures from the checks'
+payloads, matplotlib loaded only to draw one."""
+
+import json
+import re
+import subprocess
+import sys
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from autograder import figures
+from autograder.checks import CheckFailure, Context, assert_close
+from autograder.feedback_page import feedback_html, feedback_markdown, feedback_view
+from autograder.grading import grade
+from autograder.page_text import CATALOGUES, DIAGNOSES, page_text
+from autograder.results import GradingResult, PartResult
+from autograder.results import TestResult as Outcome
+from autograder.variants import build_named
+from tests.conftest import ROOT
+
+HOSTILE = "<script>document.title='pwned'</script>"
+
+
+def result_with(tests, parts, student="s1", lang="en"):
+    result = GradingResult("a1_gates", student, language=lang)
+    result.tests = tests
+    result.parts = [PartResult(p, p.upper(), sum((t.score for t in tests if t.part == p), Fraction(0)),
+                               Fraction(10)) for p in parts]
+    return result
+
+
+def failed(part, name, message, diagnosis="", figure=None):
+    return Outcome(part, name, "fail", Fraction(0), Fraction(5), message, diagnosis, figure)
+
+
+def test_a_cause_shared_by_several_parts_is_said_once():
+    load = "Your file gates.py could not be imported: SyntaxError: '(' was never closed (gates.py, line 88)"
+    tests = [failed(p, f"check {i}", load, "syntax_error") for p in ("a", "b", "c") for i in range(4)]
+    page = feedback_html(result_with(tests, ["a", "b", "c"]))
+    assert page.count("was never closed") == 1
+    roots, parts = feedback_view(result_with(tests, ["a", "b", "c"]))
+    assert len(roots) == 1 and all(not p.failures and len(p.root_checks) == 4 for p in parts)
+
+
+def test_checks_failing_with_one_message_are_one_entry():
+    tests = [failed("a", f"check {i}", "MaxGate.forward crashed") for i in range(3)]
+    tests.append(failed("a", "other", "dx differs"))
+    _, [part] = feedback_view(result_with(tests, ["a"]))
+    assert [f.checks for f in part.failures] == [["check 0", "check 1", "check 2"], ["other"]]
+    assert feedback_html(result_with(tests, ["a"])).count("MaxGate.forward crashed") == 1
+
+
+def test_student_text_is_escaped_in_html_and_markdown():
+    result = result_with([failed("a", "forward", f"AddGate.forward raised ValueError: {HOSTILE}")], ["a"],
+                         student='<img src=x onerror="alert(1)">')
+    page = feedback_html(result)
+    assert "<script" not in page and "<img" not in page
+    assert "&lt;script&gt;" in page and "&lt;img src=x" in page
+    markdown = feedback_markdown(result)
+    assert "<script" not in markdown and "&lt;script&gt;" in markdown
+
+
+def test_the_page_needs_nothing_from_elsewhere():
+    figure = {"kind": "loss_curves", "x": "epoch", "student": [1.0, 0.8], "reference": [1.0, 0.5]}
+    page = feedback_html(result_with([failed("a", "fit", "history differs", figure=figure)], ["a"]))
+    assert "<script" not in page and "<link" not in page and "@import" not in page
+    assert re.findall(r"url\((?!#)", page) == []
+    assert re.findall(r'(?:src|href)\s*=\s*"(?!data:|#)', page) == []
+
+
+def test_assert_close_names_the_pattern_and_maps_a_2d_error():
+    ctx = Context(None, None, np.random.default_rng(0), 1e-6, 1e-6, "en")
+    expected = np.random.default_rng(1).standard_normal((4, 4))
+    with pytest.raises(CheckFailure) as caught:
+        assert_close(ctx, expected.T.copy(), expected, "dW", 1e-6)
+    assert caught.value.diagnosis == "transposed"
+    assert caught.value.figure["kind"] == "error_map" and np.shape(caught.value.figure["error"]) == (4, 4)
+    with pytest.raises(CheckFailure) as caught:
+        assert_close(ctx, expected / 4, expected, "db", 1e-6, batch_size=4)
+    assert caught.value.diagnosis == "divided_n"
+
+
+@pytest.mark.parametrize("figure", [
+    {"kind": "error_map", "error": [[0.0, 1.0], [0.5, 0.0]], "diagnosis": "sign"},
+    {"kind": "loss_curves", "x": "step", "student": [1.0, 0.9, 0.95], "reference": [1.0, 0.7, 0.5]},
+    {"kind": "gradient_norms", "student": [0.1, 0.0, 2.0], "reference": [0.1, 0.5, 2.0]},
+    {"kind": "masks", "student": [True, False, False], "reference": [True, True, False]},
+    {"kind": "scores", "scores": [0.0, 10.0, 20.0], "max_score": 20.0},
+], ids=lambda f: f["kind"])
+def test_every_figure_kind_draws_the_same_svg_twice(figure):
+    text = page_text("ko")
+    first = figures.svg(figure, text)
+    assert first.startswith("<svg") and first == figures.svg(figure, text)
+
+
+def test_both_languages_have_every_word():
+    assert CATALOGUES["en"].keys() == CATALOGUES["ko"].keys()
+    assert DIAGNOSES["en"].keys() == DIAGNOSES["ko"].keys()
+
+
+def test_pages_never_load_matplotlib():
+    """Drawing a page with every kind of picture stays cheap: no matplotlib (150-300 ms a picture)."""
+    code = ("import sys; from fractions import Fraction as F; from autograder.feedback_page import feedback_html;"
+            "from autograder.results import GradingResult, PartResult, TestResult;"
+            "r = GradingResult('a1_gates', 's'); r.parts = [PartResult('a', 'A', F(0), F(5))];"
+            "r.tests = [TestResult('a', 'x', 'fail', F(0), F(5), 'wrong', 'sign', "
+            "{'kind': 'error_map', 'error': [[1.0]]})]; feedback_html(r);"
+            "assert 'matplotlib' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def variant_submission(course, folder, assignment_id, *names):
+    """A folder holding the reference of ``assignment_id`` with the declared variants ``names`` applied."""
+    texts = build_named(course.solutions / assignment_id, course.assignment(assignment_id).files, names)
+    folder.mkdir(parents=True)
+    for name, text in texts.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def figure_kinds(result, part):
+    return {t.figure["kind"] for t in result.tests if t.part == part and t.figure}
+
+
+def test_training_checks_hand_over_their_pictures(course, sandbox, tmp_path):
+    a5 = course.assignment("a5_training")
+    first = grade(course, a5, variant_submission(course, tmp_path / "first", "a5_training", "train_step_never_steps",
+                                                 "fit_unweighted_mean", "dead_units_single_row"), "s",
+                  sandbox=sandbox, lang="en")
+    # never stepping: the first step's loss is right and its weights wrong, so where W is wrong is shown;
+    # an unweighted mean makes fit's history wrong from the first epoch on, so the curves are
+    assert figure_kinds(first, "train_step") == {"error_map"} and figure_kinds(first, "fit") == {"loss_curves"}
+    assert figure_kinds(first, "dead_relu") == {"masks"}
+    # judged on one row only, units dead on that row but alive on others are reported dead
+    assert {t.diagnosis for t in first.tests if t.part == "dead_relu" and not t.passed} == {"live_unit_called_dead"}
+    second = grade(course, a5, variant_submission(course, tmp_path / "second", "a5_training", "gradient_norms_reversed"),
+                   "s", sandbox=sandbox, lang="en")
+    assert figure_kinds(second, "gradient_norms") == {"gradient_norms"}
+    data = json.loads(second.to_json())
+    assert any(t.get("extra_data", {}).get("figure", {}).get("kind") == "gradient_norms" for t in data["tests"])
+    page = feedback_html(first)
+    assert page.count("<svg") >= 3
+
+
+def test_a_transposed_weight_gradient_is_diagnosed_and_mapped(course, sandbox, tmp_path):
+    a2 = course.assignment("a2_layers")
+    folder = variant_submission(course, tmp_path / "a2", "a2_layers", "w_grad_transposed")
+    result = grade(course, a2, folder, "s", sandbox=sandbox, lang="en")
+    linear = [t for t in result.tests if t.part == "linear" and not t.passed]
+    assert linear and {t.diagnosis for t in linear} == {"transposed"}

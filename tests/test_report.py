@@ -1,0 +1,103 @@
+"""`course report`: the class's common mistakes counted per student, examples anonymised, limits named;
+grade-batch writes each page and the report and says where the report is."""
+
+import json
+from fractions import Fraction
+
+from autograder.batch import grade_batch
+from autograder.cli import main
+from autograder.page_text import diagnosis_name
+from autograder.report import Batch, build_report, write_report
+from autograder.results import GradingResult, PartResult
+from autograder.results import TestResult as Outcome
+from tests.conftest import ROOT
+
+SYNTAX = "Your file gates.py could not be imported: SyntaxError: invalid syntax (gates.py, line 3)"
+
+
+def write_class(course, out, students):
+    """students: {id: [(part, status, message, diagnosis)] failures}; every other check passes."""
+    a1 = course.assignment("a1_gates")
+    for student, failures in students.items():
+        result = GradingResult("a1_gates", student, language="en")
+        for part in a1.parts:
+            mine = [f for f in failures if f[0] in (part.id, "*")]
+            checks = mine or [(part.id, "pass", "", "")]
+            for i, (_, status, text, code) in enumerate(checks):
+                share = Fraction(part.points, len(checks))
+                result.tests.append(Outcome(part.id, f"check {i}", status, share if status == "pass" else Fraction(0),
+                                            share, text, code))
+            result.parts.append(PartResult(part.id, part.title, sum((t.score for t in result.tests
+                                                                     if t.part == part.id), Fraction(0)),
+                                           Fraction(part.points)))
+        (out / student).mkdir(parents=True)
+        (out / student / "results.json").write_text(result.to_json(), encoding="utf-8")
+        (out / student / "time.txt").write_text("0.5\n")
+    return Batch(a1, out)
+
+
+def demo_class(course, out):
+    transposed = lambda who: ("multiply_gate", "fail", f"{who}: dx looks transposed", "transposed")  # noqa: E731
+    return write_class(course, out, {
+        "ann": [transposed("ann"), ("max_gate", "fail", "ann: dx differs", "wrong_values")],
+        "bob": [transposed("bob"), ("multiply_gate", "fail", "bob: again", "transposed")],
+        "cy": [("*", "fail", SYNTAX, "syntax_error")],
+        "dee": [("max_gate", "timeout", "MaxGate.forward did not finish", "timeout")],
+        "eve": [],
+    })
+
+
+def test_mistakes_are_counted_per_student_most_common_first(course, tmp_path):
+    report = build_report([demo_class(course, tmp_path)], "en")["assignments"][0]
+    counts = [(m["part"], m["diagnosis"], m["count"]) for m in report["mistakes"]]
+    assert counts[0] == ("multiply_gate", "transposed", 2)
+    assert ("", "syntax_error", 1) in counts       # one student, once, not once per part or check
+    assert not any(code == "timeout" for _, code, _ in counts)
+    assert report["submissions"] == 5 and report["grading_time"]["n"] == 5
+
+
+def test_examples_name_no_student(course, tmp_path):
+    report = build_report([demo_class(course, tmp_path)], "en")["assignments"][0]
+    examples = " ".join(m["example"] for m in report["mistakes"])
+    assert "ann" not in examples and "bob" not in examples and "<student>: dx looks transposed" in examples
+
+
+def test_limits_and_invalid_submissions_are_named(course, tmp_path):
+    report = build_report([demo_class(course, tmp_path)], "en")["assignments"][0]
+    assert {row["student"] for row in report["problems"]} == {"cy", "dee"}
+
+
+def test_the_page_shows_the_mistakes_and_escapes_messages(course, tmp_path):
+    batch = write_class(course, tmp_path / "out", {"x": [("add_gate", "fail", "<script>alert(1)</script>", "sign")]})
+    page = write_report(course, [batch], tmp_path / "out").read_text(encoding="utf-8")
+    assert diagnosis_name("sign", course.language) in page and "&lt;script&gt;" in page and "<script" not in page
+    assert page.count("<svg") == 1 + len(course.assignment("a1_gates").parts)
+
+
+def test_several_assignments_in_one_report(course, tmp_path, capsys):
+    demo_class(course, tmp_path / "a")
+    write_class(course, tmp_path / "b", {"zed": []})
+    assert main(["--course", str(ROOT), "report", "a1_gates", str(tmp_path / "a"), "a1_gates", str(tmp_path / "b"),
+                 "--out", str(tmp_path / "both")]) == 0
+    report = json.loads((tmp_path / "both" / "report.json").read_text())
+    assert [a["submissions"] for a in report["assignments"]] == [5, 1]
+    assert f"class report: {tmp_path / 'both' / 'report.html'}" in capsys.readouterr().out
+
+
+def test_bad_arguments_get_one_line(course, tmp_path, capsys):
+    assert main(["--course", str(ROOT), "report", "a1_gates"]) == 2
+    assert main(["--course", str(ROOT), "report", "a1_gates", str(tmp_path)]) == 2
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and all(line.startswith("course report:") for line in lines)
+
+
+def test_grade_batch_writes_pages_and_says_where_the_report_is(course, tmp_path, capsys):
+    samples = ROOT / "examples" / "submissions" / "a1_gates"
+    status, _ = grade_batch(course, course.assignment("a1_gates"), samples, tmp_path / "out", progress=False)
+    assert status == 0
+    assert f"class report: {tmp_path / 'out' / 'report.html'}" in capsys.readouterr().out.replace("\n", "")
+    for student in ("kim_minji", "lee_jun", "choi_hyun"):
+        assert (tmp_path / "out" / student / "feedback.html").is_file()
+    report = json.loads((tmp_path / "out" / "report.json").read_text())["assignments"][0]
+    found = {(m["part"], m["diagnosis"]) for m in report["mistakes"]}
+    assert ("", "syntax_error") in found and ("max_gate", "not_implemented") in found
