@@ -10,6 +10,7 @@ budget of ``part_timeouts`` x ``timeout_s``; once that is spent, the part's rema
 checks are not run and get ``timeout``.
 """
 
+import errno
 import hashlib
 import importlib
 import importlib.util
@@ -146,6 +147,10 @@ def run_check(check, ctx):
         return "fail", str(failure)
     except StudentError as error:
         return explain(error, ctx.lang, ctx.student.sandbox.limits)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # temp space ran out: no result is recorded at all
+            raise
+        return "grader_error", f"grader error in {type(check).__name__}: {type(exc).__name__}: {exc}"
     except Exception as exc:  # a fault of the grader, never a silent zero
         return "grader_error", f"grader error in {type(check).__name__}: {type(exc).__name__}: {exc}"
     return "pass", ""
