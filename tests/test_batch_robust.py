@@ -5,7 +5,10 @@ import errno
 import os
 import subprocess
 import sys
+import tempfile
+import time
 import zipfile
+from pathlib import Path
 
 import pytest
 from filelock import FileLock
@@ -15,7 +18,7 @@ from autograder.batch import grade_batch, in_shard
 from autograder.cli import main as course_main
 from autograder.config import UsageError
 from autograder.results import GradingResult
-from tests.conftest import ROOT
+from tests.conftest import ROOT, settled
 from tests.test_batch import REFERENCE, make_class
 
 A1 = "a1_gates"
@@ -192,3 +195,45 @@ def test_results_json_reads_back_as_the_same_model_and_totals_are_exact(course, 
         assert sum(t.max_score for t in tests) == part.max_score and sum(t.score for t in tests) == part.score
         assert all((t.max_score * 100).denominator == 1 for t in tests)
     assert result.score == sum(p.score for p in result.parts)
+
+
+def descendants(pid):
+    """The pids of the live (not zombie) processes below ``pid``."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def owned_tempdirs():
+    return {p for p in Path(tempfile.gettempdir()).glob("backprop-*") if (p / ".owner").exists()}
+
+
+def test_a_killed_batch_leaves_no_process_and_the_next_run_removes_its_temp_folders(course, tmp_path):
+    folder = make_class(tmp_path / "class", 6, slow=range(6))
+    before = owned_tempdirs()
+    command = [sys.executable, "-m", "autograder.cli", "--course", str(ROOT), "grade-batch", A1, str(folder),
+               "--out", str(tmp_path / "out"), "--jobs", "2"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list((tmp_path / "out").glob("*/key.txt")):
+        time.sleep(0.05)
+    below = descendants(process.pid)
+    assert len(below) >= 4  # two workers, their zygotes
+    process.kill()  # kill -9 of the main process only: its workers are not told
+    process.wait()
+    assert not settled(lambda: below & descendants(1), seconds=10)  # still alive anywhere on the machine
+    left = owned_tempdirs() - before
+    assert left  # what kill -9 leaves behind...
+    time.sleep(1.1)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert not [p for p in left if p.exists()]  # ...the next run removes
