@@ -1,38 +1,62 @@
-"""`course grade-batch`: grade a whole class, resumably.
+"""`course grade-batch`: grade a whole class, resumably, in shards if asked.
 
 Input: a folder with one entry per student (a folder, a .py file or a notebook), an
-nbgrader tree (``submitted/<student>/<assignment>/``), or a .zip of either.
+nbgrader tree (``submitted/<student>/<assignment>/``), or a .zip of either. A zip and
+every entry are read with caps (course.toml's ``[limits]``: ``class_mb``,
+``class_files``, ``class_depth``, and names of at most ``MAX_NAME`` characters): a
+zip over them is refused whole before anything large is written; an entry over them,
+or one whose name is not UTF-8, too long, reserved, or shared with another entry
+(``x/`` and ``x.py``), gets a gradebook row with status ``invalid`` and everyone else
+is graded. An entry that is ``--out`` itself, or holds it, is skipped.
 
-Output, in ``--out``: ``<student>/results.json``, ``<student>/feedback.md``,
-``<student>/feedback.html``, ``<student>/time.txt`` (seconds spent grading) and
-``<student>/key.txt`` for each student, ``gradebook.csv``, appended row by row as
-each submission finishes, and at the end the class report (``report.html``,
-``report.json``, see ``autograder/report.py``). A student's files are written before the key that marks
-them done, each atomically, so a batch interrupted at any point (Ctrl-C, kill -9)
-loses at most the submission in progress. Running it again grades only what is new or
-changed: the key is the hash of the submission's files, the grader's sources, the
-assignment's solution and course.toml, and the course secret.
+Output, in ``--out`` (locked for the run: a second run on it is refused):
+``<student>/results.json``, ``<student>/feedback.md``, ``<student>/feedback.html``,
+``<student>/time.txt`` (seconds spent grading) and ``<student>/key.txt`` for each
+student, ``gradebook.csv`` (autograder/gradebook.py), appended row by row as each
+submission finishes and rewritten sorted at the end, and the class report
+(``report.html``, ``report.json``: autograder/report.py). A student's files are
+written before the key that marks them done, each atomically, so a batch interrupted
+at any point (Ctrl-C, kill -9) loses at most the submissions in progress. Running it
+again grades only what is new or changed: the key is the hash of the submission's
+files, the grader's sources, the assignment's solution and course.toml, and the
+course secret. A result with a grader error gets no key: it is recorded, counted in
+the exit status and the summary, and regraded by the next run. Running out of temp
+space stops the batch with one line; nothing is recorded for the submissions cut short.
+
+``--shard K/N`` grades only the students whose id hashes to shard K of N (1 <= K <= N),
+so N machines grade a class together; ``course gradebook merge`` joins their outputs.
 """
 
-import csv
+import errno
 import hashlib
 import os
+import shutil
 import statistics
-import tempfile
 import time
 import zipfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from autograder.grading import course_secret, grade
-from autograder.sandbox import Sandbox
+from autograder import gradebook
+from autograder.config import UsageError
+from autograder.grading import course_secret, development_secret_warning, grade
+from autograder.isolation import die_with_parent
+from autograder.results import LIMIT_STATUSES
+from autograder.sandbox import Sandbox, claim_tempdir, remove_abandoned_tempdirs
 from autograder.submission import find_submission
 
-LIMIT_STATUSES = ("timeout", "memory", "crashed")
+MAX_NAME = 100  # characters of a student id (an entry's name)
+RESERVED = {gradebook.FILE, gradebook.LOCK}
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+SHOWN_STUDENTS = 50  # a larger class's scores are only in the gradebook
+
+
+class NoSpace(Exception):
+    """Temp space ran out: the batch stops (the message is the one line to print)."""
 
 
 def student_entries(assignment, submissions):
-    """[(student id, path)] of a class folder or an nbgrader tree, sorted by student id.
+    """[(name, path)] of a class folder or an nbgrader tree, sorted by name.
 
     Symbolic links are not followed: a student's entry, or its nbgrader assignment
     folder, that is a link (to solutions/, say) is not that student's submission.
@@ -47,6 +71,127 @@ def student_entries(assignment, submissions):
         own_nested = nested.is_dir() and not nested.is_symlink()
         entries.append((path.stem if path.is_file() else path.name, nested if own_nested else path))
     return entries
+
+
+def label(name):
+    """A printable, UTF-8 form of an entry's name (undecodable bytes as \\xNN), at most MAX_NAME + 1 characters."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text if len(text) <= MAX_NAME else text[:MAX_NAME] + "…"
+
+
+def tree_problem(path, limits):
+    """Why the files under ``path`` exceed the class caps, or None. Links are not followed."""
+    count, total = 0, 0
+    for folder, dirs, files in os.walk(path):
+        depth = len(Path(folder).relative_to(path).parts)
+        if depth > limits.class_depth:
+            return f"folders nested deeper than {limits.class_depth} (class_depth)"
+        for name in [*dirs, *files]:
+            if len(name) > 255:
+                return "a file name longer than 255 characters"
+        count += len(files) + len(dirs)
+        total += sum(os.lstat(os.path.join(folder, f)).st_size for f in files)
+        if count > limits.class_files:
+            return f"more than {limits.class_files} files (class_files)"
+        if total > limits.class_mb << 20:
+            return f"more than {limits.class_mb} MB (class_mb)"
+    return None
+
+
+def entry_problem(name, path, limits):
+    """Why the entry ``name`` cannot be graded, or None."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "its name is not valid UTF-8"
+    if len(name) > MAX_NAME:
+        return f"its name is longer than {MAX_NAME} characters"
+    if name in RESERVED:
+        return f"its name {name!r} is reserved in the output folder"
+    return tree_problem(path, limits) if path.is_dir() else None
+
+
+def scan_class(assignment, submissions, out, limits):
+    """({student: path} to grade, {label: message} of invalid entries, [skipped paths])."""
+    out = out.resolve()
+    by_name, skipped = {}, []
+    for name, path in student_entries(assignment, submissions):
+        top = path if path.parent.resolve() == submissions.resolve() else path.parent
+        if out == top.resolve() or out.is_relative_to(top.resolve()):
+            skipped.append(top)
+            continue
+        by_name.setdefault(name, []).append(path)
+    valid, invalid = {}, {}
+    for name, paths in by_name.items():
+        if len(paths) > 1:
+            invalid[label(name)] = f"{len(paths)} entries for this student ({', '.join(label(p.name) for p in paths)}); none graded"
+        elif problem := entry_problem(name, paths[0], limits):
+            invalid[label(name)] = problem
+        else:
+            valid[name] = paths[0]
+    return valid, invalid, skipped
+
+
+def in_shard(student, shard):
+    """Whether ``student`` belongs to ``shard`` = (K, N), 1 <= K <= N: sha256 of the id, mod N."""
+    k, n = shard
+    return int.from_bytes(hashlib.sha256(student.encode()).digest()[:8], "big") % n == k - 1
+
+
+def parse_shard(text):
+    """(K, N) of "K/N"; UsageError unless 1 <= K <= N."""
+    try:
+        k, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise UsageError(f"--shard {text}: expected K/N, for example 2/4") from None
+    if not 1 <= k <= n:
+        raise UsageError(f"--shard {text}: expected 1 <= K <= N")
+    return k, n
+
+
+def read_zip(archive, dest, limits):
+    """Extract the class zip ``archive`` into ``dest`` within the class caps, or refuse it whole.
+
+    The declared sizes, entry count, depth and name lengths are checked before anything
+    is written; zipfile stops each member at its declared size (a CRC error past it).
+    """
+    try:
+        zf = zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UsageError(f"{archive}: not a readable zip file ({exc})") from None
+    cap = limits.class_mb << 20
+    refuse = f"{archive}: refused, a zip of submissions must hold"
+    with zf:
+        members = zf.infolist()
+        if len(members) > limits.class_files:
+            raise UsageError(f"{refuse} at most {limits.class_files} entries (class_files), it holds {len(members)}")
+        if sum(m.file_size for m in members) > cap:
+            raise UsageError(f"{refuse} at most {limits.class_mb} MB (class_mb) once expanded")
+        for member in members:
+            parts = member.filename.split("/")
+            if len(parts) > limits.class_depth + 2 or any(len(p) > 255 for p in parts):
+                raise UsageError(f"{refuse} no path deeper than {limits.class_depth} folders (class_depth) "
+                                 "or name longer than 255 characters")
+        try:
+            zf.extractall(dest)  # names made safe by zipfile; no member can write past its declared size
+        except (zipfile.BadZipFile, EOFError) as exc:
+            raise UsageError(f"{archive}: a damaged zip file ({exc})") from None
+    return dest
+
+
+def class_folder(submissions, tmp, assignment, limits):
+    """The folder of the class: ``submissions`` itself, or the zip's contents extracted into ``tmp``."""
+    if not submissions.exists():
+        raise UsageError(f"{submissions}: no such file or folder")
+    if submissions.is_file():
+        if submissions.suffix != ".zip":
+            raise UsageError(f"{submissions}: expected a folder of submissions or a .zip of one")
+        folder = read_zip(submissions, tmp / "class", limits)
+        inner = [p for p in folder.iterdir() if not p.name.startswith(("__MACOSX", "."))] if folder.is_dir() else []
+        if len(inner) == 1 and inner[0].is_dir() and not (inner[0] / assignment.files[0]).exists():
+            return inner[0]
+        return folder
+    return submissions
 
 
 def grader_version(course, assignment):
@@ -68,20 +213,13 @@ def submission_key(assignment, path, version, workdir):
     return hashlib.sha256((found.content_hash() + version + ",".join(found.missing)).encode()).hexdigest()
 
 
-def _write_atomically(path, text):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-
-
 _WORKER = {}
-SHOWN_STUDENTS = 50  # a larger class's scores are only in the gradebook
 
 
-def _init_worker(course):
+def _init_worker(course, parent):
     from multiprocessing.util import Finalize
 
+    die_with_parent(parent)  # a killed grade-batch takes its workers (and their zygotes) with it
     sandbox = Sandbox(course.limits)
     Finalize(sandbox, sandbox.close, exitpriority=10)  # workers end with os._exit: atexit would not run
     _WORKER["sandbox"] = sandbox
@@ -99,77 +237,120 @@ def _grade_one(assignment_id, student, path):
     return student, result, feedback_html(result), seconds
 
 
-def _row(student, result):
-    return [student, *(f"{float(p.score):g}" for p in result.parts), f"{result.score:g}", f"{result.max_score:g}"]
+def no_space(exc):
+    return isinstance(exc, OSError) and exc.errno in NO_SPACE
 
 
-def grade_batch(course, assignment, submissions, out, jobs=1, progress=True):
-    """Grade every new or changed submission; returns (exit status, {student: results dict})."""
-    import json
+def _keys(assignment, valid, version, tmp):
+    """({student: key}, {label: message}): the keys, and the entries whose files cannot be read."""
+    keys, invalid = {}, {}
+    for i, (student, path) in enumerate(sorted(valid.items())):
+        try:
+            keys[student] = submission_key(assignment, path, version, tmp / f"key-{i}")
+        except Exception as exc:  # a broken notebook, unreadable files: this entry only
+            if no_space(exc):
+                raise NoSpace(f"temp space ran out reading {label(student)}'s submission: {exc}") from None
+            invalid[label(student)] = f"unreadable submission: {type(exc).__name__}: {str(exc)[:200]}"
+    return keys, invalid
 
+
+def grade_batch(course, assignment, submissions, out, jobs=1, progress=True, shard=None):
+    """Grade every new or changed submission (of ``shard`` = (K, N) only, if given).
+
+    Returns (exit status, {student: GradingResult}, {label: message} of invalid entries):
+    the status is 2 when a result holds a grader error, else 0.
+    """
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    console = Console(highlight=False, width=None if console_is_tty() else 160)
+    console = Console(highlight=False, width=None if console_is_tty() else 160, stderr=False)
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="backprop-batch-") as tmp:
-        if submissions.is_file() and submissions.suffix == ".zip":
-            with zipfile.ZipFile(submissions) as archive:
-                archive.extractall(Path(tmp) / "class")
-            submissions = Path(tmp) / "class"
-            inner = [p for p in submissions.iterdir() if not p.name.startswith(("__MACOSX", "."))]
-            if len(inner) == 1 and inner[0].is_dir() and not (inner[0] / f"{assignment.files[0]}").exists():
-                submissions = inner[0]
-        entries = student_entries(assignment, submissions)
-        version = grader_version(course, assignment)
-        keys = {s: submission_key(assignment, p, version, Path(tmp) / f"key-{i}") for i, (s, p) in enumerate(entries)}
-        done, todo = {}, []
-        for student, path in entries:
-            folder = out / student
-            key_file, results_file = folder / "key.txt", folder / "results.json"
-            if key_file.is_file() and results_file.is_file() and key_file.read_text() == keys[student]:
-                done[student] = json.loads(results_file.read_text(encoding="utf-8"))
-            else:
-                todo.append((student, path))
-        part_ids = [p.id for p in assignment.parts]
-        gradebook = out / "gradebook.csv"
-        with open(gradebook, "w", newline="", encoding="utf-8") as book:
-            writer = csv.writer(book)
-            writer.writerow(["student", *part_ids, "score", "max_score"])
-            for student, data in sorted(done.items()):
-                parts = data["extra_data"]["parts"]
-                writer.writerow([student, *(f"{parts[p]:g}" for p in part_ids), f"{data['score']:g}",
-                                 f"{assignment.points:g}"])
-            book.flush()
-            status = 0
-            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-            with Progress(*columns, console=console, disable=not progress) as bar, \
-                    ProcessPoolExecutor(max_workers=max(1, jobs), initializer=_init_worker,
-                                        initargs=(course,)) as pool:
-                task = bar.add_task(f"{assignment.id}: grading {len(todo)} (skipping {len(done)} unchanged)",
-                                    total=len(todo))
-                futures = [pool.submit(_grade_one, assignment.id, s, str(p)) for s, p in todo]
-                for future in as_completed(futures):
-                    student, result, page, seconds = future.result()
-                    folder = out / student
-                    folder.mkdir(exist_ok=True)
-                    _write_atomically(folder / "results.json", result.to_json())
-                    _write_atomically(folder / "feedback.md", result.to_markdown())
-                    _write_atomically(folder / "feedback.html", page)
-                    _write_atomically(folder / "time.txt", f"{seconds:.3f}\n")
-                    _write_atomically(folder / "key.txt", keys[student])
-                    writer.writerow(_row(student, result))
-                    book.flush()
-                    done[student] = result.to_gradescope()
-                    status = 2 if result.grader_errors else status
-                    bar.advance(task)
-    summary(console, assignment, done, gradebook)
+    remove_abandoned_tempdirs()
+    tmp, owner = claim_tempdir("backprop-batch-")
+    try:
+        with gradebook.locked(out):
+            return _grade_batch(course, assignment, class_folder(submissions, tmp, assignment, course.limits),
+                                out, jobs, progress, shard, tmp, console)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        owner.close()
+
+
+def _grade_batch(course, assignment, submissions, out, jobs, progress, shard, tmp, console):
+    valid, invalid, skipped = scan_class(assignment, submissions, out, course.limits)
+    if shard:
+        valid = {s: p for s, p in valid.items() if in_shard(s, shard)}
+        invalid = {s: m for s, m in invalid.items() if in_shard(s, shard)}
+    keys, unreadable = _keys(assignment, valid, grader_version(course, assignment), tmp)
+    invalid.update(unreadable)
+    done, todo = {}, []
+    for student in sorted(keys):
+        result = gradebook.load_result(out / student)
+        key_file = out / student / "key.txt"
+        if result is not None and key_file.is_file() and key_file.read_text() == keys[student]:
+            done[student] = result
+        else:
+            todo.append(student)
+    rows = [gradebook.graded_row(r) for r in done.values()]
+    rows += [gradebook.invalid_row(assignment, s, m) for s, m in invalid.items()]
+    book = out / gradebook.FILE
+    gradebook.write_atomically(book, gradebook.render(assignment, rows))
+    failed = {}
+    try:
+        _run(course, assignment, valid, keys, todo, out, jobs, progress, console, done, rows, failed)
+    finally:
+        gradebook.write_atomically(book, gradebook.render(assignment, rows))
+    errors = sorted([s for s, r in done.items() if r.grader_errors] + list(failed))
+    summary(console, assignment, done, invalid, errors, skipped, book)
     if done:
         from autograder.report import Batch, write_report
 
         console.print(f"class report: {write_report(course, [Batch(assignment, out)], out)}", soft_wrap=True,
                       markup=False)
-    return status, done
+    return (2 if errors else 0), done, invalid
+
+
+def _run(course, assignment, valid, keys, todo, out, jobs, progress, console, done, rows, failed):
+    """Grade ``todo`` in a pool; record each result as it comes (into ``done`` and ``rows``; a
+    grading that raised into ``failed``: {student: message})."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, disable=not progress) as bar, \
+            ProcessPoolExecutor(max_workers=max(1, jobs), initializer=_init_worker,
+                                initargs=(course, os.getpid())) as pool:
+        task = bar.add_task(f"{assignment.id}: grading {len(todo)} (skipping {len(done)} unchanged)", total=len(todo))
+        futures = {pool.submit(_grade_one, assignment.id, s, str(valid[s])): s for s in todo}
+        with open(out / gradebook.FILE, "a", encoding="utf-8", newline="") as book:
+            for future in as_completed(futures):
+                student = futures[future]
+                try:
+                    _, result, page, seconds = future.result()
+                    _record(out, student, result, keys[student], page, seconds)
+                    done[student] = result
+                    rows.append(gradebook.graded_row(result))
+                except Exception as exc:
+                    if no_space(exc):
+                        pool.shutdown(wait=False, cancel_futures=True)
+                        raise NoSpace(f"temp space ran out while grading {label(student)}: {exc}; nothing was "
+                                      "recorded for the submissions in progress: free space and run again") from None
+                    failed[student] = f"grader error: {type(exc).__name__}: {str(exc)[:300]}"
+                    rows.append(gradebook.failed_row(assignment, student, failed[student]))
+                book.write(gradebook.render(assignment, [rows[-1]]).split("\n", 1)[1])
+                book.flush()
+                bar.advance(task)
+
+
+def _record(out, student, result, key, page, seconds):
+    """Write one student's files; the key (which makes the result final) only without a grader error."""
+    folder = out / student
+    folder.mkdir(exist_ok=True)
+    (folder / "key.txt").unlink(missing_ok=True)
+    gradebook.write_atomically(folder / "results.json", result.to_json())
+    gradebook.write_atomically(folder / "feedback.md", result.to_markdown())
+    gradebook.write_atomically(folder / "feedback.html", page)
+    gradebook.write_atomically(folder / "time.txt", f"{seconds:.3f}\n")
+    if not result.grader_errors:
+        gradebook.write_atomically(folder / "key.txt", key)
 
 
 def console_is_tty():
@@ -179,46 +360,63 @@ def console_is_tty():
 
 
 def isolation_levels(results):
-    """The sorted isolation levels ("jail", "netns", "process") reached for {student: results.json dict}."""
-    return sorted({r["extra_data"].get("isolation", "").split(":")[0] for r in results.values()})
+    """The sorted isolation levels ("jail", "netns", "process") reached for {student: GradingResult}."""
+    return sorted({r.isolation.split(":")[0] for r in results.values()})
 
 
-def summary(console, assignment, results, gradebook):
-    """Mean, median and per-part distribution, each student's scores (for a small class), and the
-    submissions that hit limits."""
+def summary(console, assignment, results, invalid, errors, skipped, book):
+    """Mean, median and per-part distribution, each student's scores (for a small class), the
+    submissions that hit limits, and what was not graded (invalid, grader errors, skipped)."""
+    from rich.markup import escape
     from rich.table import Table
 
-    if not results:
-        console.print("no submissions")
-        return
-    totals = [r["score"] for r in results.values()]
-    table = Table(title=f"{assignment.id}: {len(results)} submissions, mean {statistics.mean(totals):.1f}, "
-                        f"median {statistics.median(totals):g} of {assignment.points:g}")
-    for column in ("part", "max", "mean", "full marks", "zero"):
-        table.add_column(column)
-    for part in assignment.parts:
-        scores = [r["extra_data"]["parts"][part.id] for r in results.values()]
-        table.add_row(part.id, f"{part.points:g}", f"{statistics.mean(scores):.1f}",
-                      str(sum(s == part.points for s in scores)), str(sum(s == 0 for s in scores)))
-    console.print(table)
-    if len(results) <= SHOWN_STUDENTS:
-        scores = Table(title="scores")
-        for column in ("student", *(p.id for p in assignment.parts), "score"):
-            scores.add_column(column, justify="left" if column == "student" else "right")
-        for student, r in sorted(results.items()):
-            scores.add_row(student, *(f"{r['extra_data']['parts'][p.id]:g}" for p in assignment.parts),
-                           f"{r['score']:g}")
-        console.print(scores)
+    from autograder.results import points
+
+    if results:
+        totals = [float(r.score) for r in results.values()]
+        table = Table(title=f"{assignment.id}: {len(results)} submissions, mean {statistics.mean(totals):.1f}, "
+                            f"median {statistics.median(totals):g} of {points(assignment.points)}")
+        for column in ("part", "max", "mean", "full marks", "zero"):
+            table.add_column(column)
+        for part in assignment.parts:
+            scores = [r.part_scores()[part.id] for r in results.values()]
+            table.add_row(part.id, points(part.points), f"{statistics.mean(map(float, scores)):.1f}",
+                          str(sum(s == part.points for s in scores)), str(sum(s == 0 for s in scores)))
+        console.print(table)
+        if len(results) <= SHOWN_STUDENTS:
+            scores = Table(title="scores")
+            for column in ("student", *(p.id for p in assignment.parts), "score"):
+                scores.add_column(column, justify="left" if column == "student" else "right")
+            for student, r in sorted(results.items()):
+                scores.add_row(escape(student), *(points(p.score) for p in r.parts), points(r.score))
+            console.print(scores)
+        else:
+            console.print(f"scores of the {len(results)} submissions: see the gradebook")
+        limited = sorted(s for s, r in results.items() if any(t.status in LIMIT_STATUSES for t in r.tests))
+        console.print("hit a limit (timeout, memory, crash): " + escape(", ".join(limited) or "none"))
+        console.print(f"isolation: {', '.join(isolation_levels(results))} (README, What the sandbox protects)")
     else:
-        console.print(f"scores of the {len(results)} submissions: see the gradebook")
-    limited = sorted(s for s, r in results.items() if any(t["tags"][1] in LIMIT_STATUSES for t in r["tests"]))
-    console.print("hit a limit (timeout, memory, crash): " + (", ".join(limited) or "none"))
-    console.print(f"isolation: {', '.join(isolation_levels(results))} (README, What the sandbox protects)")
-    console.print(f"gradebook: {gradebook}")
+        console.print("no submissions graded")
+    for name, message in sorted(invalid.items()):
+        console.print(escape(f"invalid: {name}: {message}"), soft_wrap=True)
+    for path in skipped:
+        console.print(escape(f"skipped: {path} (it is, or holds, --out)"), soft_wrap=True)
+    console.print(f"grader errors (not final, regraded by the next run): {len(errors)}"
+                  + (escape(": " + ", ".join(errors)) if errors else ""))
+    console.print(f"gradebook: {escape(str(book))}")
 
 
 def main(course, args):
     """`course grade-batch`."""
-    status, _ = grade_batch(course, course.assignment(args.assignment), Path(args.submissions), Path(args.out),
-                            jobs=args.jobs)
+    import sys
+
+    warning = development_secret_warning(course)
+    if warning:
+        print(warning, file=sys.stderr)
+    shard = parse_shard(args.shard) if args.shard else None
+    try:
+        status, _, _ = grade_batch(course, course.assignment(args.assignment), Path(args.submissions),
+                                   Path(args.out), jobs=args.jobs, shard=shard)
+    except NoSpace as exc:
+        raise UsageError(str(exc)) from None
     return status

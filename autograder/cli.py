@@ -3,14 +3,17 @@
     course release [ASSIGNMENT ...] [--check]
     course check ASSIGNMENT [PATH]
     course grade ASSIGNMENT SUBMISSION --student ID [--json FILE] [--feedback FILE] [--feedback-html FILE]
-    course grade-batch ASSIGNMENT SUBMISSIONS --out DIR [--jobs N]
+    course grade-batch ASSIGNMENT SUBMISSIONS --out DIR [--jobs N] [--shard K/N]
+    course gradebook merge ASSIGNMENT OUT_DIR... --out DIR
     course report ASSIGNMENT OUT_DIR [ASSIGNMENT OUT_DIR ...] [--out DIR]
     course validate [ASSIGNMENT ...] [--students N] [--jobs N]
     course gradescope ASSIGNMENT --out autograder.zip
     course release ASSIGNMENT --classroom DIR
 
 Exit status: 0 when the command did its job (whatever a student scored), 1 when a
-check it runs failed (validate, release --check, check), 2 when it could not run.
+check it runs failed (validate, release --check, check), 2 when it could not run or
+a grader error was recorded. Every usage or environment error (a bad course.toml, a
+missing path, a folder in use, a full disk) is one line on stderr, never a traceback.
 """
 
 import argparse
@@ -21,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.config import ConfigError, load_course
+from autograder.config import ConfigError, UsageError, load_course
 from autograder.validate import STUDENTS
 
 
@@ -130,18 +133,39 @@ def print_result(result):
     out.print(f"isolation: {escape(result.isolation)}", style="dim", soft_wrap=True)
 
 
-def cmd_grade(course, args):
-    from autograder.grading import grade
+def student_id(text):
+    """The --student argument: a non-empty UTF-8 string (its hidden inputs are seeded from it)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError("--student: not valid UTF-8") from None
+    if not text.strip():
+        raise UsageError("--student: an empty student id would give every such student the same hidden inputs")
+    return text
 
-    result = grade(course, course.assignment(args.assignment), args.submission, args.student)
+
+def cmd_grade(course, args):
+    from autograder.gradebook import write_atomically
+    from autograder.grading import development_secret_warning, grade
+
+    student = student_id(args.student)
+    if not Path(args.submission).exists():
+        raise UsageError(f"{args.submission}: no such file or folder")
+    for option in (args.json, args.feedback):
+        if option and not Path(option).parent.is_dir():
+            raise UsageError(f"{option}: its folder does not exist")
+    warning = development_secret_warning(course)
+    if warning:
+        print(warning, file=sys.stderr)
+    result = grade(course, course.assignment(args.assignment), args.submission, student)
     if args.json:
-        Path(args.json).write_text(result.to_json(), encoding="utf-8")
+        write_atomically(args.json, result.to_json())
     if args.feedback:
-        Path(args.feedback).write_text(result.to_markdown(), encoding="utf-8")
+        write_atomically(args.feedback, result.to_markdown())
     if args.feedback_html:
         from autograder.feedback_page import feedback_html
 
-        Path(args.feedback_html).write_text(feedback_html(result), encoding="utf-8")
+        write_atomically(args.feedback_html, feedback_html(result))
     print_result(result)
     return 2 if result.grader_errors else 0
 
@@ -156,6 +180,14 @@ def cmd_report(course, args):
     from autograder.report import main
 
     return main(course, args)
+
+
+def cmd_gradebook_merge(course, args):
+    from autograder.gradebook import merge
+
+    rows = merge(course.assignment(args.assignment), args.sources, Path(args.out))
+    print(f"{args.out}: gradebook of {len(rows)} students merged from {len(args.sources)} folders")
+    return 0
 
 
 def cmd_gradescope(course, args):
@@ -216,12 +248,20 @@ def parser():
     s.add_argument("submissions")
     s.add_argument("--out", required=True)
     s.add_argument("--jobs", type=int, default=1)
+    s.add_argument("--shard", metavar="K/N", help="grade only shard K of N (1 <= K <= N); see `course gradebook merge`")
     s.set_defaults(run=cmd_grade_batch)
     s = sub.add_parser("report", help="the class report (report.html, report.json) of graded batches")
     s.add_argument("pairs", nargs="+", metavar="ASSIGNMENT OUT_DIR", help="an assignment and its grade-batch --out, "
                    "one pair or several")
     s.add_argument("--out", help="where the report goes (default: the OUT_DIR, when there is one)")
     s.set_defaults(run=cmd_report)
+    s = sub.add_parser("gradebook", help="work on the outputs of grade-batch")
+    books = s.add_subparsers(dest="gradebook_command", required=True)
+    s = books.add_parser("merge", help="merge the --out folders of grade-batch shards into one gradebook")
+    s.add_argument("assignment")
+    s.add_argument("sources", nargs="+", metavar="OUT_DIR")
+    s.add_argument("--out", required=True)
+    s.set_defaults(run=cmd_gradebook_merge)
     s = sub.add_parser("gradescope", help="write a Gradescope autograder bundle")
     s.add_argument("assignment")
     s.add_argument("--out", required=True, help="the .zip to write")
@@ -240,9 +280,16 @@ def main(argv=None):
     try:
         course = load_course(args.course or find_root(Path.cwd()))
         return args.run(course, args)
-    except ConfigError as exc:
+    except (ConfigError, UsageError) as exc:
         print(f"course: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the environment: a full disk, a folder we may not write, ...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"course: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("course: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

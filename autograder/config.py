@@ -19,6 +19,10 @@ class ConfigError(Exception):
     """course.toml is not valid; the message says where and what was expected."""
 
 
+class UsageError(Exception):
+    """A command cannot run as asked (a missing path, a folder in use, a refused zip): one line."""
+
+
 @dataclass(frozen=True)
 class Part:
     id: str

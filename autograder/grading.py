@@ -10,6 +10,7 @@ budget of ``part_timeouts`` x ``timeout_s``; once that is spent, the part's rema
 checks are not run and get ``timeout``.
 """
 
+import errno
 import hashlib
 import importlib
 import importlib.util
@@ -148,9 +149,9 @@ def explain(error, lang, limits):
 
 def diagnose_error(error):
     """The diagnosis code of a StudentError: what kind of failure, for the class report."""
-    if getattr(error, "during_load", False) and error.status == "error":
+    if error.at_load and error.status == "fail":
         return "syntax_error" if "SyntaxError" in error.detail else "import_error"
-    return "raised" if error.status == "error" else error.status
+    return "raised" if error.status == "fail" else error.status
 
 
 def run_check(check, ctx):
@@ -162,6 +163,8 @@ def run_check(check, ctx):
     except StudentError as error:
         return *explain(error, ctx.lang, ctx.student.sandbox.limits), diagnose_error(error), None
     except Exception as exc:  # a fault of the grader, never a silent zero
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise  # temp space ran out: no result is recorded at all
         return "grader_error", f"grader error in {type(check).__name__}: {type(exc).__name__}: {exc}", "", None
     return "pass", "", "", None
 

@@ -73,7 +73,7 @@ def claim_tempdir(prefix):
     return path, owner
 
 
-def remove_abandoned_tempdirs(older_than_s=5.0):
+def remove_abandoned_tempdirs(older_than_s=1.0):
     """Remove the temp folders of runs that ended without cleaning up (kill -9): those whose
     owner lock nobody holds any more. Returns the folders removed."""
     removed = []

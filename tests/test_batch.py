@@ -34,8 +34,8 @@ def rows(out):
 
 def test_results_and_gradebook_for_every_student(course, tmp_path):
     make_class(tmp_path / "class", 4)
-    status, results = grade_batch(course, course.assignment("a1_gates"), tmp_path / "class", tmp_path / "out",
-                                  progress=False)
+    status, results, _ = grade_batch(course, course.assignment("a1_gates"), tmp_path / "class", tmp_path / "out",
+                                     progress=False)
     assert status == 0 and sorted(results) == [f"student{i:02d}" for i in range(4)]
     book = rows(tmp_path / "out")
     assert float(book["student00"]["score"]) < 100 and float(book["student01"]["score"]) == 100
@@ -92,9 +92,9 @@ def test_an_nbgrader_tree_and_a_zip_are_accepted(course, tmp_path):
     with zipfile.ZipFile(archive, "w") as zf:
         for path in tree.rglob("*.py"):
             zf.write(path, path.relative_to(tmp_path / "course"))
-    status, results = grade_batch(course, a1, archive, tmp_path / "out", progress=False)
+    status, results, _ = grade_batch(course, a1, archive, tmp_path / "out", progress=False)
     assert status == 0 and sorted(results) == ["ana", "bo"]
-    assert all(r["score"] == 100 for r in results.values())
+    assert all(r.score == 100 for r in results.values())
 
 
 def test_two_jobs_give_the_same_gradebook_as_one(course, tmp_path):
@@ -113,5 +113,5 @@ def test_links_in_a_class_tree_are_not_followed(course, tmp_path):
     (tmp_path / "class" / "eve" / "a1_gates").symlink_to(ROOT / "solutions" / "a1_gates", target_is_directory=True)
     entries = dict(student_entries(a1, tmp_path / "class"))
     assert set(entries) == {"student00", "eve"} and entries["eve"] == tmp_path / "class" / "eve"
-    status, results = grade_batch(course, a1, tmp_path / "class", tmp_path / "out", progress=False)
-    assert status == 0 and results["eve"]["score"] == 0
+    status, results, _ = grade_batch(course, a1, tmp_path / "class", tmp_path / "out", progress=False)
+    assert status == 0 and results["eve"].score == 0

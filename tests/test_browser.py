@@ -23,7 +23,7 @@ HOSTILE_ID = '<img src=x onerror="document.title=1">eve'
 @pytest.fixture(scope="module")
 def demo(course, tmp_path_factory):
     out = tmp_path_factory.mktemp("demo") / "a1_gates"
-    status, _ = grade_batch(course, course.assignment("a1_gates"), ROOT / "examples" / "submissions" / "a1_gates",
+    status, _, _ = grade_batch(course, course.assignment("a1_gates"), ROOT / "examples" / "submissions" / "a1_gates",
                             out, progress=False)
     assert status == 0
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -42,6 +42,15 @@ def edit(folder, old, new):
      "assignments[a1_gates].parts[4].hidden: expected one of"),
     ('uses = ["a2_layers", "a3_losses", "a4_optimizers"]', 'uses = ["a2_layer"]',
      "assignments[a5_training].uses: expected ids of other assignments"),
+    ('gradcheck = 1e-5', 'gradcheck = inf', "tolerances.gradcheck: expected a finite number from"),
+    ('reference = 1e-6', 'reference = nan', "tolerances.reference: expected a finite number from"),
+    ('reference = 1e-6', 'reference = 0.5', "tolerances.reference: expected a finite number from 1e-15 to 0.1"),
+    ('timeout_s = 5.0', 'timeout_s = 1e9', "limits.timeout_s: expected a finite number from 0.05 to 3600"),
+    ('memory_mb = 1024', 'memory_mb = 0', "limits.memory_mb: expected a finite number from 64"),
+    ('{ id = "add_gate", title = "AddGate (and unbroadcast)", points = 15 }',
+     '{ id = "add_gate", title = "AddGate (and unbroadcast)" }', "assignments[a1_gates].parts[0].points: expected a number (missing)"),
+    ('{ id = "add_gate", title = "AddGate (and unbroadcast)", points = 15 }',
+     '{ id = "add_gate", title = "AddGate (and unbroadcast)", points = 14.995 }', "points in whole hundredths"),
 ])
 def test_bad_course_toml_is_rejected_with_file_key_and_expectation(course_copy, old, new, expected):
     edit(course_copy, old, new)
@@ -63,3 +72,35 @@ def test_not_toml_at_all(course_copy):
     (course_copy / "course.toml").write_text("[course\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_course(course_copy)
+
+
+def test_a_part_without_hidden_checks_is_refused_not_given_away(course_copy, course):
+    from autograder.grading import checks_by_part, hidden_checks
+
+    edit(course_copy, '{ id = "neuron", title = "The sigmoid neuron by chaining gates", points = 25 }',
+         '{ id = "neuron", title = "The sigmoid neuron by chaining gates", points = 20 },\n'
+         '  { id = "tanh_gate", title = "TanhGate", points = 5 }')
+    assignment = load_course(course_copy).assignment("a1_gates")
+    with pytest.raises(ConfigError, match="part 'tanh_gate' has no hidden check"):
+        checks_by_part(assignment, hidden_checks(assignment))
+    assert set(checks_by_part(course.assignment("a1_gates"), hidden_checks(course.assignment("a1_gates")))) == \
+        {p.id for p in course.assignment("a1_gates").parts}
+
+
+def test_without_a_course_secret_grading_warns_loudly_and_results_say_so(course, tmp_path, monkeypatch, capsys):
+    from autograder.cli import main
+    from autograder.results import GradingResult
+    from autograder.stubs import strip_markers
+
+    (tmp_path / "gates.py").write_text(strip_markers((ROOT / "solutions" / "a1_gates" / "gates.py").read_text()))
+    for secret, warned, recorded in ((None, True, "development"), ("s3cret", False, "course")):
+        if secret:
+            monkeypatch.setenv(course.secret_env, secret)
+        else:
+            monkeypatch.delenv(course.secret_env, raising=False)
+        out = tmp_path / f"{recorded}.json"
+        assert main(["--course", str(ROOT), "grade", "a1_gates", str(tmp_path / "gates.py"), "--student", "kim",
+                     "--json", str(out)]) == 0
+        err = capsys.readouterr().err
+        assert ("WARNING" in err and course.secret_env in err) == warned
+        assert GradingResult.from_json(out.read_text()).secret == recorded

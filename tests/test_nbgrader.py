@@ -92,7 +92,7 @@ def test_nbgrader_and_course_grade_agree_part_by_part(course, sandbox, round_tri
 def test_course_grade_batch_grades_nbgraders_submitted_folder(course, round_trip, tmp_path):
     folder, _ = round_trip
     assignment = course.assignment(AID)
-    status, _ = grade_batch(course, assignment, folder / "submitted", tmp_path, progress=False)
+    status, _, _ = grade_batch(course, assignment, folder / "submitted", tmp_path, progress=False)
     assert status == 0
     with open(tmp_path / "gradebook.csv", newline="", encoding="utf-8") as book:
         totals = {row["student"]: float(row["score"]) for row in csv.DictReader(book)}

@@ -93,7 +93,7 @@ def test_bad_arguments_get_one_line(course, tmp_path, capsys):
 
 def test_grade_batch_writes_pages_and_says_where_the_report_is(course, tmp_path, capsys):
     samples = ROOT / "examples" / "submissions" / "a1_gates"
-    status, _ = grade_batch(course, course.assignment("a1_gates"), samples, tmp_path / "out", progress=False)
+    status, _, _ = grade_batch(course, course.assignment("a1_gates"), samples, tmp_path / "out", progress=False)
     assert status == 0
     assert f"class report: {tmp_path / 'out' / 'report.html'}" in capsys.readouterr().out.replace("\n", "")
     for student in ("kim_minji", "lee_jun", "choi_hyun"):

@@ -1,0 +1,166 @@
+"""gradebook.csv: one row per student, built from the results model, safe to open in a spreadsheet.
+
+Columns: ``student``, one per part, ``score``, ``max_score``, ``status`` (``graded``,
+``grader_error``: graded but not final, regraded by the next run, or ``invalid``: the
+entry could not be graded, see ``message``) and ``message``. Scores are shown at 2
+decimals at most (``results.points``), so a row's parts add up exactly to its score.
+Rows are sorted by student, so the same results give the same file byte for byte,
+whether they come from one run, a resumed run or merged shards.
+
+Spreadsheet safety (OWASP, CSV injection): a cell that starts with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return gets a single quote in front, so no spreadsheet runs
+it as a formula. A program reading the CSV takes the quote off again (``unescape``):
+a cell that starts with ``'`` followed by one of those characters had it added.
+"""
+
+import csv
+import io
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from autograder.config import UsageError
+from autograder.results import GradingResult, points
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+STATUSES = ("graded", "grader_error", "invalid")
+FILE = "gradebook.csv"
+LOCK = ".lock"
+
+
+def escape(cell):
+    """``cell`` made safe for a spreadsheet: a leading ' before a formula's first character."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def unescape(cell):
+    """The value ``escape`` was given."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+
+
+def header(assignment):
+    return ["student", *(p.id for p in assignment.parts), "score", "max_score", "status", "message"]
+
+
+def graded_row(result):
+    """The row of one GradingResult."""
+    status = "grader_error" if result.grader_errors else "graded"
+    message = f"{len(result.grader_errors)} grader error(s): regraded by the next run" if result.grader_errors else ""
+    return [result.student, *(points(p.score) for p in result.parts), points(result.score),
+            points(result.max_score), status, message]
+
+
+def invalid_row(assignment, label, message):
+    """The row of an entry that could not be graded: no scores, the reason."""
+    return [label, *("" for _ in assignment.parts), "", points(assignment.points), "invalid", message]
+
+
+def failed_row(assignment, student, message):
+    """The row of a submission whose grading itself failed (not final: the next run regrades it)."""
+    return [student, *("" for _ in assignment.parts), "", points(assignment.points), "grader_error", message]
+
+
+def render(assignment, rows):
+    """The CSV text of ``rows`` (sorted by student, every cell escaped)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header(assignment))
+    for row in sorted(rows, key=lambda r: r[0]):
+        writer.writerow([escape(str(cell)) for cell in row])
+    return buffer.getvalue()
+
+
+def read(path):
+    """[{column: value}] of a gradebook.csv, every cell unescaped."""
+    with open(path, newline="", encoding="utf-8") as book:
+        return [{k: unescape(v) for k, v in row.items()} for row in csv.DictReader(book)]
+
+
+def write_atomically(path, text):
+    """Write ``text`` to ``path`` so that a reader sees the old file or the new one, never a part."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def locked(out):
+    """The lock of an output folder: held for a whole run; a second run on it is refused."""
+    lock = FileLock(str(Path(out) / LOCK), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise UsageError(f"{out} is in use by another grade-batch or merge (lock {Path(out) / LOCK}); "
+                         "wait for it to finish or use another --out") from None
+    return lock
+
+
+def load_result(folder):
+    """The GradingResult in ``folder``/results.json, or None if there is none or it is unreadable."""
+    try:
+        return GradingResult.from_json((folder / "results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def merge(assignment, sources, out):
+    """Merge the outputs of shards (or of any grade-batch runs) into ``out``; returns the rows.
+
+    Each source's gradebook.csv says which students it holds; their folders are copied
+    into ``out`` and ``out``/gradebook.csv is written from their results. Merging again,
+    or merging ``out`` itself among the sources, gives the same folder. A student found
+    in two sources with different results is an error (nothing is overwritten).
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows, origin = {}, {}
+    with locked(out):
+        for source in map(Path, sources):
+            book = source / FILE
+            if not book.is_file():
+                raise UsageError(f"{source}: no {FILE} (not the --out of a grade-batch run)")
+            if [c for c in read_columns(book)] != header(assignment):
+                raise UsageError(f"{book}: its columns are not those of {assignment.id}'s gradebook")
+            for entry in read(book):
+                row = _source_row(assignment, source, entry)
+                student = row[0]
+                if student in rows and rows[student] != row:
+                    raise UsageError(f"{student}: different results in {origin[student]} and {source}; "
+                                     "merge refused (regrade one of them)")
+                rows[student], origin[student] = row, source
+        for student, source in origin.items():
+            target = out / student
+            if (source / student).is_dir() and source.resolve() != out.resolve():
+                staging = out / f".{student}.merging"
+                shutil.rmtree(staging, ignore_errors=True)
+                shutil.copytree(source / student, staging)
+                shutil.rmtree(target, ignore_errors=True)
+                os.replace(staging, target)
+        write_atomically(out / FILE, render(assignment, rows.values()))
+    return list(rows.values())
+
+
+def read_columns(book):
+    with open(book, newline="", encoding="utf-8") as handle:
+        return next(csv.reader(handle), [])
+
+
+def _source_row(assignment, source, entry):
+    """A gradebook row of ``source``: rebuilt from the student's results model unless invalid."""
+    student = entry["student"]
+    if entry["status"] == "invalid":
+        return invalid_row(assignment, student, entry["message"])
+    if entry["score"] == "":
+        return failed_row(assignment, student, entry["message"])
+    result = load_result(source / student)
+    if result is None:
+        raise UsageError(f"{source / student}: no readable results.json for a row of {source / FILE}")
+    return graded_row(result)
