@@ -149,7 +149,8 @@ class GradingResult:
             extra = data["extra_data"]
             model = extra["model"]
             tests = [TestResult(m["part"], m["check"], m["status"], exact(t["score"]), exact(t["max_score"]),
-                                "" if m["status"] == "pass" else t["output"])
+                                "" if m["status"] == "pass" else t["output"],
+                                t.get("extra_data", {}).get("diagnosis", ""), t.get("extra_data", {}).get("figure"))
                      for m, t in zip(model["tests"], data["tests"], strict=True)]
             parts = [PartResult(p["id"], p["title"], exact(extra["parts"][p["id"]]), exact(p["max_score"]))
                      for p in model["parts"]]

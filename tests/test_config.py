@@ -80,10 +80,11 @@ def test_a_part_without_hidden_checks_is_refused_not_given_away(course_copy, cou
     edit(course_copy, '{ id = "neuron", title = "The sigmoid neuron by chaining gates", points = 25 }',
          '{ id = "neuron", title = "The sigmoid neuron by chaining gates", points = 20 },\n'
          '  { id = "tanh_gate", title = "TanhGate", points = 5 }')
-    assignment = load_course(course_copy).assignment("a1_gates")
+    copy = load_course(course_copy)
+    assignment = copy.assignment("a1_gates")
     with pytest.raises(ConfigError, match="part 'tanh_gate' has no hidden check"):
-        checks_by_part(assignment, hidden_checks(assignment))
-    assert set(checks_by_part(course.assignment("a1_gates"), hidden_checks(course.assignment("a1_gates")))) == \
+        checks_by_part(assignment, hidden_checks(copy, assignment))
+    assert set(checks_by_part(course.assignment("a1_gates"), hidden_checks(course, course.assignment("a1_gates")))) == \
         {p.id for p in course.assignment("a1_gates").parts}
 
 

@@ -59,7 +59,7 @@ def test_the_bundle_holds_what_grading_needs_and_nothing_of_other_assignments(co
             f"{PROJECT}/source_lib/gradcheck.py", f"{PROJECT}/solutions/{AID}/gates.py"} <= names
     assert modes["run_autograder"] & stat.S_IXUSR and modes["setup.sh"] & stat.S_IXUSR
     solutions = {n for n in names if "/solutions/" in n}
-    assert solutions == {f"{PROJECT}/solutions/{AID}/{name}" for name in ("gates.py", "hidden_checks.py")}
+    assert solutions == {f"{PROJECT}/solutions/{AID}/{name}" for name in ("gates.py", "hidden_checks.py", "doubles.py")}
     assert not [n for n in names if "__pycache__" in n]
 
 

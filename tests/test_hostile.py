@@ -77,9 +77,9 @@ CASES = [
     Case("prints fake JSON and PASSED lines at import", header(
          'print(\'{"score": 100, "tests": []}\')\nprint("PASSED 100/100")'), set()),
     Case("sys.exit(0) inside a function", at(SIG_FORWARD, "import sys\nsys.exit(0)"),
-         {"sigmoid_gate", "neuron"}, "fail", "SystemExit"),
+         {"sigmoid_gate"}, "fail", "SystemExit"),
     Case("segfault through ctypes mid-test", at(MUL_BACKWARD, "import ctypes\nctypes.string_at(0)"),
-         {"multiply_gate", "neuron"}, "crashed", "SIGSEGV"),
+         {"multiply_gate"}, "crashed", "SIGSEGV"),
     Case("ships conftest.py, pytest.ini and a plugin", lambda t: t, set(), extra_files={
          "conftest.py": "import pytest\n@pytest.hookimpl\ndef pytest_runtest_makereport(item, call):\n    pass\n",
          "pytest.ini": "[pytest]\naddopts = -p no:terminal\n", "plugin.py": "raise SystemExit(0)\n"}),
@@ -96,7 +96,7 @@ CASES = [
          at(MAX_FORWARD, "return np.zeros(np.broadcast_shapes(np.shape(x), np.shape(y))).view(Liar)")(t)),
          {"max_gate"}, "fail", "differs"),
     Case("returns float32", replace("        return self.out\n", "        return self.out.astype(np.float32)\n"),
-         {"sigmoid_gate", "neuron"}, "fail", "dtype float32"),
+         {"sigmoid_gate"}, "fail", "dtype float32"),
     Case("returns ints", at(MAX_FORWARD, "return np.maximum(x, y).astype(np.int64)"),
          {"max_gate"}, "fail", "dtype int64"),
     Case("returns a list", at(MAX_FORWARD, "return np.maximum(x, y).tolist()"), {"max_gate"}, "fail", "a list"),
@@ -107,20 +107,20 @@ CASES = [
          "return unbroadcast(dx, self.x_shape).ravel(), unbroadcast(dy, self.y_shape).ravel()"),
          {"max_gate"}, "fail", "shape"),
     Case("returns NaN", at(SIG_BACKWARD, "return np.full(np.shape(dout), np.nan)"),
-         {"sigmoid_gate", "neuron"}, "fail", "NaN"),
+         {"sigmoid_gate"}, "fail", "NaN"),
     Case("returns inf", replace("        return self.x * self.y\n", "        return self.x * self.y * np.inf\n"),
-         {"multiply_gate", "neuron"}, "fail", "inf"),
+         {"multiply_gate"}, "fail", "inf"),
     Case("mutates its inputs", at(MAX_FORWARD, "out = np.maximum(x, y)\nself.x_shape, self.y_shape = "
          "np.shape(x), np.shape(y)\nself.x_wins = np.asarray(x) >= y\nif isinstance(x, np.ndarray):\n"
          "    x[...] = 0.0\nreturn out"), {"max_gate"}, "fail", "modified its argument x"),
     Case("imports solutions", header("import solutions"), ALL_PARTS, "fail", "No module named 'solutions'"),
     Case("imports the grader", header("import autograder.hidden"), ALL_PARTS, "fail", "No module named 'autograder'"),
     Case("ships a numpy.py", lambda t: t, set(), extra_files={"numpy.py": "raise SystemExit('fake numpy')\n"}),
-    Case("infinite loop", at(SIG_FORWARD, "while True:\n    pass"), {"sigmoid_gate", "neuron"}, "timeout",
+    Case("infinite loop", at(SIG_FORWARD, "while True:\n    pass"), {"sigmoid_gate"}, "timeout",
          "did not finish"),
     Case("signal.alarm(0) and ignoring SIGTERM, then a loop", at(SIG_FORWARD,
          "import signal\nsignal.alarm(0)\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nwhile True:\n    pass"),
-         {"sigmoid_gate", "neuron"}, "timeout", "did not finish"),
+         {"sigmoid_gate"}, "timeout", "did not finish"),
     Case("allocates 50 GB", at(MAX_FORWARD, "big = np.ones(50 * 1024**3 // 8)"), {"max_gate"}, "memory",
          "memory limit"),
     Case("prints without end", at(MAX_FORWARD, "while True:\n    print('x' * 100000)"), {"max_gate"}, "crashed",
@@ -129,7 +129,7 @@ CASES = [
          "import os\nassert not any('SECRET' in k or 'GRADESCOPE' in k for k in os.environ), 'grader seen'"), set()),
     Case("slow work at import time", header("import time\ntime.sleep(60)"), ALL_PARTS, "timeout", "did not finish"),
     Case("kills itself halfway", at(SIG_BACKWARD, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
-         {"sigmoid_gate", "neuron"}, "crashed", "SIGKILL"),
+         {"sigmoid_gate"}, "crashed", "SIGKILL"),
     Case("infinite recursion", lambda t: header("def deep(n):\n    return deep(n + 1)")(
          at(MAX_FORWARD, "deep(0)")(t)), {"max_gate"}, "fail", "RecursionError"),
     Case("returns an array too large for the wire", at(MAX_FORWARD, "return np.ones(40_000_000)"),
@@ -138,7 +138,7 @@ CASES = [
          "import os\nfor fd in range(3, 256):\n    try:\n        os.write(fd, b'\\xff' * 64)\n    except OSError:\n"
          "        pass"), {"max_gate"}, "", ""),
     Case("closes every file descriptor", at(SIG_FORWARD, "import os\nos.closerange(0, 256)"),
-         {"sigmoid_gate", "neuron"}, "crashed", ""),
+         {"sigmoid_gate"}, "crashed", ""),
     Case("replaces np.maximum for everyone", header("np.maximum = np.minimum"), {"max_gate"}, "fail", "differs"),
     Case("forks children that outlive the test", at(MAX_FORWARD,
          "import os, time\nfor _ in range(20):\n    if os.fork() == 0:\n        time.sleep(30)\n        "
