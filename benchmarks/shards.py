@@ -9,8 +9,11 @@ run's, and the merged gradebook itself.
 
     python benchmarks/shards.py [--students 40] [--jobs 2] [--shards 4]
 
-Measured on the 2-core machine (2026-12-01), shared with other jobs, ``--students 40``:
-see the report of the change that added it (branch rel) for the figures.
+Measured on the 2-core machine (2026-12-01), shared with four other jobs (load
+average 15, so a bare ``python -I -S -c "import numpy"`` took 0.8 s instead of 0.18 s),
+``python benchmarks/shards.py``: single run 52.3 s; shards 1/4 to 4/4 of 10, 12, 12 and
+6 students in 13.1, 31.3, 15.0 and 9.0 s; merge 0.49 s; the merged gradebook.csv
+byte-identical to the single run's (True), then printed.
 """
 
 import argparse
