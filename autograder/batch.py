@@ -370,7 +370,7 @@ def summary(console, assignment, results, invalid, errors, skipped, book):
     from rich.markup import escape
     from rich.table import Table
 
-    from autograder.results import points
+    from autograder.results import exact, points
 
     if results:
         totals = [float(r.score) for r in results.values()]
@@ -381,7 +381,7 @@ def summary(console, assignment, results, invalid, errors, skipped, book):
         for part in assignment.parts:
             scores = [r.part_scores()[part.id] for r in results.values()]
             table.add_row(part.id, points(part.points), f"{statistics.mean(map(float, scores)):.1f}",
-                          str(sum(s == part.points for s in scores)), str(sum(s == 0 for s in scores)))
+                          str(sum(s == exact(part.points) for s in scores)), str(sum(s == 0 for s in scores)))
         console.print(table)
         if len(results) <= SHOWN_STUDENTS:
             scores = Table(title="scores")

@@ -34,6 +34,7 @@ import tempfile
 from pathlib import Path
 
 from autograder.config import ConfigError, load_course
+from autograder.results import GradingResult
 
 KEY_ENV = "BACKPROP_LAB_GRADER_KEY"
 RUNNER = "grader"
@@ -203,18 +204,19 @@ def runner_result(results, assignment):
 
     A part passes when it has all its points; its message lists the checks it failed.
     A grader failure (``extra_data.grader_error``) is one "error" test worth nothing.
+    Everything else is read as the results model (``GradingResult``).
     """
     if results.get("extra_data", {}).get("grader_error"):
         tests = [{"name": "grader", "status": "error", "score": 0, "message": results.get("output", "")}]
         status = "error"
     else:
-        scores = results["extra_data"]["parts"]
+        result = GradingResult.from_gradescope(results)
+        scores = result.part_scores()
         tests = []
         for part in assignment.parts:
-            failed = [f"{t['name']}: {t['output']}" for t in results["tests"]
-                      if t["tags"][0] == part.id and t["status"] != "passed"]
+            failed = [f"{t.part}: {t.name}: {t.message}" for t in result.tests if t.part == part.id and not t.passed]
             tests.append({"name": f"{part.id}: {part.title}", "status": "fail" if failed else "pass",
-                          "score": scores[part.id], "message": "\n".join(failed)})
+                          "score": float(scores[part.id]), "message": "\n".join(failed)})
         status = "pass" if all(t["status"] == "pass" for t in tests) else "fail"
     for test in tests:
         test.update(test_code="", filename="", line_no=0, duration=0)

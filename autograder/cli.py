@@ -114,11 +114,13 @@ def print_result(result):
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=result.summary_line())
+    from autograder.results import points
+
+    table = Table(title=escape(result.summary_line()))
     for column in ("part", "score", "max"):
         table.add_column(column)
     for part in result.parts:
-        table.add_row(part.id, f"{float(part.score):g}", f"{float(part.max_score):g}")
+        table.add_row(part.id, points(part.score), points(part.max_score))
     out = console()
     out.print(table)
     shown = set()

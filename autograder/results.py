@@ -91,13 +91,22 @@ class GradingResult:
     secret: str = "course"
 
     @property
-    def score(self):
-        """The exact total (a Fraction of hundredths)."""
+    def exact_score(self):
+        """The total, a Fraction of whole hundredths."""
         return sum((t.score for t in self.tests), Fraction(0))
 
     @property
-    def max_score(self):
+    def exact_max_score(self):
         return sum((p.max_score for p in self.parts), Fraction(0))
+
+    @property
+    def score(self):
+        """The total as a float (the nearest to its exact hundredths)."""
+        return float(self.exact_score)
+
+    @property
+    def max_score(self):
+        return float(self.exact_max_score)
 
     @property
     def grader_errors(self):

@@ -65,7 +65,8 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.batch import LIMIT_STATUSES, grade_batch, isolation_levels
+from autograder.batch import grade_batch, isolation_levels
+from autograder.results import LIMIT_STATUSES
 from autograder.config import load_course
 from autograder.grading import grade
 from autograder.nbgrader_course import run_nbgrader, write_nbgrader_course
@@ -163,16 +164,16 @@ def one_by_one(course, class_dir, students):
 
 
 def batch(course, class_dir, out, jobs):
-    """(seconds, exit status, {student: results.json dict}) of one grade_batch run; its summary is swallowed."""
+    """(seconds, exit status, {student: GradingResult}) of one grade_batch run; its summary is swallowed."""
     with contextlib.redirect_stdout(io.StringIO()):
-        seconds, (status, results) = timed(grade_batch, course, course.assignment(AID), class_dir, out, jobs=jobs,
+        seconds, (status, results, _) = timed(grade_batch, course, course.assignment(AID), class_dir, out, jobs=jobs,
                                            progress=False)
     return seconds, status, results
 
 
 def limit_hits(results):
     """{student: sorted limit statuses} of the submissions whose tests hit a limit."""
-    hits = {s: sorted({t["tags"][1] for t in r["tests"]} & set(LIMIT_STATUSES)) for s, r in results.items()}
+    hits = {s: sorted({t.status for t in r.tests} & set(LIMIT_STATUSES)) for s, r in results.items()}
     return {s: statuses for s, statuses in hits.items() if statuses}
 
 
@@ -289,10 +290,10 @@ def print_mix(all_kinds, students, ours, theirs, failed, points):
         graded = [sum(theirs[s].values()) for s in members if s in theirs]
         nb = span(graded) if graded else "-"
         nb += f" ({len(failed & set(members))} failed)" if failed & set(members) else ""
-        wrong = {frozenset(lost_parts(ours[s]["extra_data"]["parts"], points)) for s in members} - {
+        wrong = {frozenset(lost_parts(ours[s].part_scores(), points)) for s in members} - {
             frozenset(expected)}
         verdict = "ok" if not wrong else "UNEXPECTED: lost " + "; ".join(", ".join(sorted(w)) or "none" for w in wrong)
-        print(f"{kind:48} {len(members):3d} {span(ours[s]['score'] for s in members):>9} {nb:>18}  {verdict}")
+        print(f"{kind:48} {len(members):3d} {span(float(ours[s].score) for s in members):>9} {nb:>18}  {verdict}")
     print(f"(scores out of {sum(points.values()):g})")
 
 
@@ -354,7 +355,7 @@ def main():
     print_mix(all_kinds, students, results, nb["scores"] if nb else {}, nb["failed"] if nb else set(),
               {p.id: p.points for p in course.assignment(AID).parts})
     isolation = isolation_levels(results)
-    differ = sorted(s for s, (_, score) in alone.items() if score != results[s]["score"])
+    differ = sorted(s for s, (_, score) in alone.items() if score != results[s].score)
     print(f"\nours: isolation level {', '.join(isolation)}; limits {course.limits.timeout_s:g} s per check, "
           f"{course.limits.memory_mb} MB; a shared sandbox for the one-by-one run, as in each batch worker; "
           f"grade_batch exit status {status}; one-by-one and batch scores differ for: {', '.join(differ) or 'none'}")

@@ -77,6 +77,7 @@ def test_kill_minus_nine_loses_nothing_and_the_rerun_finishes(course, tmp_path):
     clean = tmp_path / "clean"
     subprocess.run(command[:-1] + [str(clean)], check=True, stdout=subprocess.DEVNULL)
     assert final == rows(clean)
+    assert (tmp_path / "out" / "gradebook.csv").read_bytes() == (clean / "gradebook.csv").read_bytes()
     for student in final:
         assert (tmp_path / "out" / student / "results.json").read_text() == (clean / student / "results.json").read_text()
 

@@ -194,7 +194,7 @@ def test_results_json_reads_back_as_the_same_model_and_totals_are_exact(course, 
         tests = [t for t in result.tests if t.part == part.id]
         assert sum(t.max_score for t in tests) == part.max_score and sum(t.score for t in tests) == part.score
         assert all((t.max_score * 100).denominator == 1 for t in tests)
-    assert result.score == sum(p.score for p in result.parts)
+    assert result.exact_score == sum(p.score for p in result.parts)
 
 
 def descendants(pid):
