@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from autograder.page_text import page_text
+from autograder.page_text import diagnosis_name, page_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -93,14 +93,16 @@ def render(template, autoescape=True, **context):
     return _environment(autoescape).get_template(template).render(**context)
 
 
-def figure_markup(figure, text):
+def figure_markup(figure, text, lang):
     """(caption, SVG markup) of a figure payload; the SVG is ours, the caption escaped by the template."""
     from markupsafe import Markup
 
     from autograder.figures import svg
 
-    fields = {"what": figure.get("what", "")}
-    return text(f"figure_{figure['kind']}", **fields), Markup(svg(figure, text))
+    caption = text(f"figure_{figure['kind']}", what=figure.get("what", ""))
+    if figure.get("diagnosis", "wrong_values") != "wrong_values":
+        caption += f": {diagnosis_name(figure['diagnosis'], lang)}"
+    return caption, Markup(svg(figure, text))
 
 
 def feedback_html(result):
@@ -108,7 +110,7 @@ def feedback_html(result):
     text = page_text(result.language)
     roots, parts = feedback_view(result)
     return render("feedback.html.j2", result=result, roots=roots, parts=parts, text=text,
-                  draw=lambda figure: figure_markup(figure, text), score=_number(result.score),
+                  draw=lambda figure: figure_markup(figure, text, result.language), score=_number(result.score),
                   max_score=_number(result.max_score))
 
 

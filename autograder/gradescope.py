@@ -225,9 +225,14 @@ def run(assignment_id, root):
     metadata = json.loads(metadata_path.read_text(encoding="utf-8")) if metadata_path.is_file() else {}
     result = grade(course, course.assignment(assignment_id), root / "submission", student_id(metadata),
                    secret=secret)
+    from autograder.feedback_page import feedback_markdown
+
     results = root / "results"
     results.mkdir(parents=True, exist_ok=True)
-    (results / "results.json").write_text(result.to_json(), encoding="utf-8")
+    data = result.to_gradescope()
+    data.update(output=feedback_markdown(result), output_format="md")  # the feedback page's content, root cause once
+    (results / "results.json").write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+                                          encoding="utf-8")
     return (2 if result.grader_errors else 0), result
 
 

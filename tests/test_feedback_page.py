@@ -150,3 +150,17 @@ def test_a_transposed_weight_gradient_is_diagnosed_and_mapped(course, sandbox, t
     result = grade(course, a2, folder, "s", sandbox=sandbox, lang="en")
     linear = [t for t in result.tests if t.part == "linear" and not t.passed]
     assert linear and {t.diagnosis for t in linear} == {"transposed"}
+
+
+def test_a_regrade_gives_the_same_page(course, sandbox):
+    lee_jun = ROOT / "examples" / "submissions" / "a1_gates" / "lee_jun"
+    first, second = (grade(course, course.assignment("a1_gates"), lee_jun, "lee", sandbox=sandbox) for _ in range(2))
+    assert any(t.figure for t in first.tests)
+    assert first.to_json() == second.to_json() and feedback_html(first) == feedback_html(second)
+
+
+def test_a_diagnosed_heat_map_says_its_diagnosis():
+    figure = {"kind": "error_map", "what": "dW", "diagnosis": "sign", "error": [[1.0, 1.0], [1.0, 1.0]]}
+    page = feedback_html(result_with([failed("a", "backward", "dW differs. It has the wrong sign.", "sign", figure)],
+                                     ["a"]))
+    assert f"Where the error sits in dW: {DIAGNOSES['en']['sign']}" in page

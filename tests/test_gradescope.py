@@ -11,6 +11,7 @@ import pytest
 
 from autograder.cli import main as course_main
 from autograder.config import load_course
+from autograder.feedback_page import feedback_markdown
 from autograder.gradescope import PROJECT, course_toml_for, student_id, write_bundle
 from autograder.grading import grade
 from source_lib.messages import message
@@ -78,7 +79,10 @@ def test_the_reference_gets_full_marks_and_the_same_results_as_course_grade(cour
     assert done.returncode == 0, done.stderr
     assert results["score"] == 100 and results["extra_data"]["student"] == "2026001"
     local = grade(course, course.assignment(AID), tmp_path / "autograder" / "submission", "2026001", secret=SECRET)
-    assert json.loads(local.to_json()) == results
+    assert results.pop("output_format") == "md" and results.pop("output") == feedback_markdown(local)
+    expected = json.loads(local.to_json())
+    del expected["output"]
+    assert expected == results
 
 
 def test_a_buggy_submission_loses_the_points_of_its_part_only(course, bundle, tmp_path):

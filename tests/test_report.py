@@ -87,8 +87,11 @@ def test_several_assignments_in_one_report(course, tmp_path, capsys):
 def test_bad_arguments_get_one_line(course, tmp_path, capsys):
     assert main(["--course", str(ROOT), "report", "a1_gates"]) == 2
     assert main(["--course", str(ROOT), "report", "a1_gates", str(tmp_path)]) == 2
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "results.json").write_text("{not json")
+    assert main(["--course", str(ROOT), "report", "a1_gates", str(tmp_path)]) == 2
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 2 and all(line.startswith("course report:") for line in lines)
+    assert len(lines) == 3 and all(line.startswith("course report:") for line in lines)
 
 
 def test_grade_batch_writes_pages_and_says_where_the_report_is(course, tmp_path, capsys):
