@@ -45,3 +45,10 @@ def test_hostile_sample_loses_only_the_part_it_crashes(results):
     assert lost(result) == {"max_gate"}
     assert all(t.status == "crashed" for t in result.tests if t.part == "max_gate")
     assert not (SAMPLES / "jung_woo" / "results.json").exists()
+
+
+@pytest.mark.parametrize("student", ["han_sora", "oh_jisu"])
+def test_a_mean_where_a_sum_is_due_costs_the_broadcasting_gates_and_is_named(results, student):
+    result = results[student]
+    assert lost(result) == {"add_gate", "multiply_gate", "max_gate"}
+    assert any("a mean where a sum is due" in t.message for t in result.tests if not t.passed)

@@ -104,3 +104,6 @@ def test_grade_batch_writes_pages_and_says_where_the_report_is(course, tmp_path,
     report = json.loads((tmp_path / "out" / "report.json").read_text())["assignments"][0]
     found = {(m["part"], m["diagnosis"]) for m in report["mistakes"]}
     assert ("", "syntax_error") in found and ("max_gate", "not_implemented") in found
+    # the demo class's common mistake: two students take a mean where the sum is due
+    assert {"part": "add_gate", "diagnosis": "divided_n", "count": 2}.items() <= next(
+        m for m in report["mistakes"] if (m["part"], m["diagnosis"]) == ("add_gate", "divided_n")).items()
