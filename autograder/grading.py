@@ -24,7 +24,7 @@ from autograder.checks import CheckFailure, Context
 from autograder.results import GradingResult, PartResult, TestResult
 from autograder.runners import Reference
 from autograder.sandbox import Limits, Sandbox, Session, StudentError
-from autograder.submission import find_submission
+from autograder.submission import choice_notes, find_submission, released_stubs
 from source_lib.messages import message
 
 DEVELOPMENT_SECRET = "backprop-lab-development-secret"
@@ -155,11 +155,12 @@ def missing_file_message(submission, file, lang):
 
 
 def _grade(course, assignment, submission_path, student_id, sandbox, secret, lang):
-    submission = find_submission(assignment, submission_path, sandbox.workdir())
+    submission = find_submission(assignment, submission_path, sandbox.workdir(), released_stubs(course, assignment))
     checks = hidden_checks(assignment)
     reference = Reference(load_reference(course, assignment))
     components = component_files(course, assignment)
-    result = GradingResult(assignment.id, student_id, language=lang, isolation=sandbox.isolation)
+    result = GradingResult(assignment.id, student_id, language=lang, isolation=sandbox.isolation,
+                           notes=choice_notes(submission, lang))
     sandbox.zygote()  # started here, so no student's time budget pays for it
     load_error = None
     for part in assignment.parts:

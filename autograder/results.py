@@ -76,7 +76,7 @@ class GradingResult:
             })
         return {
             "score": self.score,
-            "output": self.summary_line(),
+            "output": "\n".join([self.summary_line(), *self.notes]),
             "visibility": "visible",
             "stdout_visibility": "hidden",
             "tests": tests,
