@@ -3,8 +3,8 @@
 The template holds what a student needs and nothing of the hidden tests:
 
 - the released assignment (stubs, notebooks, public checks, ``test_public.py``) at the
-  top level, ``source_lib/`` (so the public checks run with numpy alone) and a
-  ``requirements.txt``;
+  top level, with the release's student kit (``source_lib/``, ``check.py``,
+  ``requirements.txt``);
 - ``README.md``: the release's README and how grading works, in the course's language;
 - ``.github/workflows/classroom.yml``: on each push, decrypts the grader, installs it,
   grades the repository and hands the points to GitHub Classroom's reporter action
@@ -38,7 +38,6 @@ from autograder.config import ConfigError, load_course
 KEY_ENV = "BACKPROP_LAB_GRADER_KEY"
 RUNNER = "grader"
 ENCRYPTED = ".github/classroom/grader.zip.enc"
-REQUIREMENTS = "numpy>=1.26\nmatplotlib>=3.8\npytest>=8\n"
 GITIGNORE = "__pycache__/\n.pytest_cache/\n.ipynb_checkpoints/\n"
 
 WORKFLOW = """# GitHub Classroom autograding of {aid}, written by `course release {aid} --classroom`.
@@ -152,9 +151,6 @@ def template_files(course, assignment):
 
     files = release_files(course, assignment)
     files["README.md"] += README[course.language].format(files=", ".join(assignment.files))
-    for path in sorted((Path(course.root) / "source_lib").glob("*.py")):
-        files[f"source_lib/{path.name}"] = path.read_text(encoding="utf-8")
-    files["requirements.txt"] = REQUIREMENTS
     files[".gitignore"] = GITIGNORE
     files[".github/workflows/classroom.yml"] = WORKFLOW.format(
         aid=assignment.id, encrypted=ENCRYPTED, key_env=KEY_ENV, runner=RUNNER, runner_env=RUNNER.upper())

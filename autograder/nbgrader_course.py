@@ -7,6 +7,8 @@
                                          ### BEGIN SOLUTION / ### END SOLUTION
     target/source/<id>/public_checks.py  what the notebook's check cells import
     target/source/<id>/components/...    earlier assignments' reference files, if it uses them
+    target/source/<id>/source_lib/...    the student kit (with check.py and requirements.txt), so
+                                         the released notebook runs outside the course
 
 In ``target``, ``nbgrader generate_assignment <id>`` then writes ``release/<id>/``, the
 student notebook (the same stubs as ``course release``, except that nbgrader's stub
@@ -43,7 +45,7 @@ def nbgrader_files(course, assignment, lang=None):
     files[f"{source}/{assignment.id}.ipynb"] = notebook_text(build_notebook(course, assignment, lang,
                                                                             solutions=True))
     for rel, text in release_files(course, assignment).items():
-        if rel == "public_checks.py" or rel.startswith("components/"):
+        if rel in ("public_checks.py", "check.py", "requirements.txt") or rel.startswith(("components/", "source_lib/")):
             files[f"{source}/{rel}"] = text
     return files
 
