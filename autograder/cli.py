@@ -9,11 +9,17 @@
     course release ASSIGNMENT --classroom DIR
 
 Exit status: 0 when the command did its job (whatever a student scored), 1 when a
-check it runs failed (validate, release --check, check), 2 when it could not run.
+check it runs failed (validate, release --check, check), 2 when it could not run
+(one line on stderr: a usage error, an unknown assignment, a bad course.toml). Output
+piped into ``head`` ends quietly; a console that cannot print ✓ and ✗ (cp949,
+cp1252) gets ASCII marks.
 """
 
 import argparse
+import dataclasses
+import difflib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,6 +42,22 @@ def console():
     from rich.console import Console
 
     return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+
+
+def with_language(course, lang):
+    """``course`` speaking ``lang`` (``--lang``) to students, or as it is when ``lang`` is None."""
+    return dataclasses.replace(course, language=lang) if lang else course
+
+
+def known_assignment(course, assignment_id):
+    """ConfigError, with the nearest known ids, unless ``assignment_id`` is an assignment of the course."""
+    known = [a.id for a in course.assignments]
+    if assignment_id in known:
+        return
+    near = difflib.get_close_matches(assignment_id, known, n=2, cutoff=0.5)
+    near += [aid for aid in known if aid.startswith(assignment_id) and aid not in near]
+    hint = f"did you mean {' or '.join(near)}?" if near else f"known: {', '.join(known)}"
+    raise ConfigError(f"no assignment {assignment_id!r} in {course.root / 'course.toml'}: {hint}")
 
 
 def cmd_release(course, args):
@@ -66,22 +88,33 @@ def cmd_release(course, args):
 
 
 def cmd_check(course, args):
+    """The public checks on the student files found at PATH, chosen as the grader chooses them."""
     from autograder.release import release_dir
+    from autograder.submission import choice_notes, find_submission, released_stubs
+    from source_lib.cells import notebook_language
 
     assignment = course.assignment(args.assignment)
     folder = release_dir(course, assignment)
     path = Path(args.path or folder).resolve()
+    if not path.exists():
+        raise ConfigError(f"{path}: no such file or folder")
+    lang = args.lang or (notebook_language(path) if path.suffix == ".ipynb" else None) or os.environ.get(
+        "BACKPROP_LAB_LANG") or course.language
     with tempfile.TemporaryDirectory() as tmp:
-        if path.suffix == ".ipynb":
-            from autograder.notebook import extract_files
+        found = find_submission(assignment, path, Path(tmp, "extracted"), released_stubs(course, assignment))
+        for note in choice_notes(found, lang):
+            print(note)
+        if found.missing:
+            from autograder.grading import missing_file_message
 
-            for name, text in extract_files(path, assignment).items():
-                Path(tmp, name).write_text(text, encoding="utf-8")
-            path = Path(tmp)
-        elif path.is_file():
-            path = path.parent
-        env = dict(os.environ, BACKPROP_LAB_LANG=os.environ.get("BACKPROP_LAB_LANG", course.language))
-        command = [sys.executable, "-m", "source_lib.public", str(folder), str(path), *assignment.files]
+            print(" ".join(missing_file_message(found, name, lang) for name in found.missing))
+            return 1
+        files = Path(tmp, "files")
+        files.mkdir()
+        for name, source in found.files.items():
+            shutil.copyfile(source, files / name)
+        env = dict(os.environ, BACKPROP_LAB_LANG=lang)
+        command = [sys.executable, "-m", "source_lib.public", str(folder), str(files), *assignment.files]
         try:
             return subprocess.run(command, env=env, timeout=args.timeout, cwd=folder).returncode
         except subprocess.TimeoutExpired:
@@ -92,6 +125,10 @@ def cmd_check(course, args):
 def print_result(result):
     from rich.markup import escape
     from rich.table import Table
+
+    from source_lib.public import marks
+
+    cross = marks()[1]
 
     table = Table(title=result.summary_line())
     for column in ("part", "score", "max"):
@@ -105,9 +142,10 @@ def print_result(result):
         if t.passed:
             continue
         if (t.part, t.message) in shown:
-            out.print(f"[red]✗[/red] {escape(f'{t.part}: {t.name} [{t.status}]')}: (same as above)", soft_wrap=True)
+            out.print(f"[red]{cross}[/red] {escape(f'{t.part}: {t.name} [{t.status}]')}: (same as above)",
+                      soft_wrap=True)
         else:
-            out.print(f"[red]✗[/red] {escape(f'{t.part}: {t.name} [{t.status}]: {t.message}')}", soft_wrap=True)
+            out.print(f"[red]{cross}[/red] {escape(f'{t.part}: {t.name} [{t.status}]: {t.message}')}", soft_wrap=True)
         shown.add((t.part, t.message))
     out.print(f"isolation: {escape(result.isolation)}", style="dim", soft_wrap=True)
 
@@ -158,51 +196,115 @@ def cmd_validate(course, args):
     return 0 if all_ok else 1
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with usage errors said in one line (and exit status 2)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def version():
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("backprop-lab")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+ASSIGNMENT_HELP = "an assignment id of course.toml, e.g. a1_gates"
+LANG_HELP = "the language of the messages: en or ko (default: course.toml's language"
+
+
 def parser():
-    p = argparse.ArgumentParser(prog="course", description="Backprop Lab: release, check, grade and validate.")
-    p.add_argument("--course", help="the course folder (default: the nearest with course.toml)")
-    sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("release", help="write assignments/ from solutions/")
-    s.add_argument("assignments", nargs="*")
-    s.add_argument("--check", action="store_true", help="fail if assignments/ is out of date")
-    s.add_argument("--classroom", metavar="DIR", help="write a GitHub Classroom template repository to DIR")
+    examples = argparse.RawDescriptionHelpFormatter
+    p = Parser(prog="course", formatter_class=examples,
+               description="Backprop Lab: release, check, grade and validate.",
+               epilog="examples:\n  course release\n  course check a1_gates a1_gates.ko.ipynb\n"
+                      "  course grade a1_gates submission/ --student kim --json results.json\n"
+                      "`course COMMAND --help` explains each command.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    p.add_argument("--course", metavar="DIR",
+                   help="the course folder (default: the nearest folder at or above this one with course.toml); "
+                        "e.g. --course ~/backprop-lab")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND",
+                           help="what to do, e.g. check; `course COMMAND --help` shows its arguments")
+
+    def command(name, text, *example_lines):
+        return sub.add_parser(name, help=text, description=text, formatter_class=examples,
+                              epilog="examples:\n" + "\n".join(f"  {line}" for line in example_lines))
+
+    s = command("release", "write assignments/ from solutions/", "course release", "course release a1_gates --check",
+                "course release a1_gates --classroom ../a1_gates-template")
+    s.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                   help="assignment ids to release, e.g. a1_gates a2_layers (default: every releasable one)")
+    s.add_argument("--check", action="store_true", help="write nothing; fail if assignments/ is out of date")
+    s.add_argument("--classroom", metavar="DIR",
+                   help="write a GitHub Classroom template repository to DIR, e.g. --classroom ../a1_gates-template")
     s.set_defaults(run=cmd_release)
-    s = sub.add_parser("check", help="run the public checks on your files")
-    s.add_argument("assignment")
-    s.add_argument("path", nargs="?", help="a folder, a .py file or a notebook (default: the release folder)")
-    s.add_argument("--timeout", type=float, default=120.0)
+    s = command("check", "run the public checks on your files", "course check a1_gates",
+                "course check a1_gates my_folder/", "course check a1_gates a1_gates.ko.ipynb --lang en")
+    s.add_argument("assignment", metavar="ASSIGNMENT", help=ASSIGNMENT_HELP)
+    s.add_argument("path", nargs="?", metavar="PATH",
+                   help="a folder, a .py file or a notebook, e.g. gates.py (default: the release folder)")
+    s.add_argument("--lang", choices=("en", "ko"), help=LANG_HELP + ", or the notebook's), e.g. --lang en")
+    s.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
+                   help="stop the checks after this many seconds (default: 120), e.g. --timeout 30")
     s.set_defaults(run=cmd_check)
-    s = sub.add_parser("grade", help="grade one submission with the hidden tests")
-    s.add_argument("assignment")
-    s.add_argument("submission", help="a folder, a .py file or a notebook")
-    s.add_argument("--student", required=True)
-    s.add_argument("--json", help="write Gradescope's results.json here")
-    s.add_argument("--feedback", help="write the student's Markdown feedback here")
+    s = command("grade", "grade one submission with the hidden tests",
+                "course grade a1_gates gates.py --student kim",
+                "course grade a1_gates submission/ --student kim --json results.json --feedback feedback.md")
+    s.add_argument("assignment", metavar="ASSIGNMENT", help=ASSIGNMENT_HELP)
+    s.add_argument("submission", metavar="SUBMISSION",
+                   help="a folder, a .py file or a notebook, e.g. submissions/kim/")
+    s.add_argument("--student", required=True, metavar="ID",
+                   help="the student id the hidden inputs are seeded from, e.g. --student kim")
+    s.add_argument("--json", metavar="FILE", help="write Gradescope's results.json here, e.g. --json results.json")
+    s.add_argument("--feedback", metavar="FILE",
+                   help="write the student's Markdown feedback here, e.g. --feedback feedback.md")
+    s.add_argument("--lang", choices=("en", "ko"), help=LANG_HELP + "), e.g. --lang ko")
     s.set_defaults(run=cmd_grade)
-    s = sub.add_parser("grade-batch", help="grade a class: a folder of submissions, an nbgrader tree or a zip")
-    s.add_argument("assignment")
-    s.add_argument("submissions")
-    s.add_argument("--out", required=True)
-    s.add_argument("--jobs", type=int, default=1)
+    s = command("grade-batch", "grade a class: a folder of submissions, an nbgrader tree or a zip",
+                "course grade-batch a1_gates examples/submissions/a1_gates --out build/a1_gates",
+                "course grade-batch a1_gates nbgrader-course/submitted --out build/a1 --jobs 2 --lang en")
+    s.add_argument("assignment", metavar="ASSIGNMENT", help=ASSIGNMENT_HELP)
+    s.add_argument("submissions", metavar="SUBMISSIONS",
+                   help="a folder with one entry per student, nbgrader's submitted/ or a zip, e.g. submissions/")
+    s.add_argument("--out", required=True, metavar="DIR",
+                   help="where results, feedback and gradebook.csv go, e.g. --out build/a1_gates")
+    s.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="submissions graded at once (default: 1), e.g. --jobs 2")
+    s.add_argument("--lang", choices=("en", "ko"), help=LANG_HELP + "), e.g. --lang ko")
     s.set_defaults(run=cmd_grade_batch)
-    s = sub.add_parser("gradescope", help="write a Gradescope autograder bundle")
-    s.add_argument("assignment")
-    s.add_argument("--out", required=True, help="the .zip to write")
+    s = command("gradescope", "write a Gradescope autograder bundle",
+                "course gradescope a1_gates --out autograder.zip")
+    s.add_argument("assignment", metavar="ASSIGNMENT", help=ASSIGNMENT_HELP)
+    s.add_argument("--out", required=True, metavar="ZIP", help="the .zip to write, e.g. --out autograder.zip")
     s.set_defaults(run=cmd_gradescope)
-    s = sub.add_parser("validate", help="prove the grader right on reference, stubs and known bugs")
-    s.add_argument("assignments", nargs="*")
+    s = command("validate", "prove the grader right on reference, stubs and known bugs", "course validate",
+                "course validate a1_gates")
+    s.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                   help="assignment ids to validate, e.g. a1_gates (default: all)")
     s.set_defaults(run=cmd_validate)
     return p
 
 
 def main(argv=None):
-    args = parser().parse_args(argv)
     try:
+        args = parser().parse_args(argv)
         course = load_course(args.course or find_root(Path.cwd()))
-        return args.run(course, args)
+        for aid in getattr(args, "assignments", None) or [getattr(args, "assignment", None)]:
+            if aid is not None:
+                known_assignment(course, aid)
+        return args.run(with_language(course, getattr(args, "lang", None)), args)
     except ConfigError as exc:
         print(f"course: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`course check ... | head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ notebook whose cells hold it. The rule that picks one, stated once here and in t
 student's feedback:
 
 1. a candidate identical to the released stub (line endings and trailing blanks aside)
-   is untouched and is graded only when every candidate is;
+   is untouched and is graded only when every candidate is (then the first, the .py
+   file if there is one, and no choice is reported);
 2. of the rest, the one with the fewest ``raise NotImplementedError`` left is graded
    (the most complete);
 3. on a tie the ``.py`` file wins, then the notebooks in path order.
@@ -37,7 +38,8 @@ NOT_IMPLEMENTED = re.compile(r"^\s*raise\s+NotImplementedError\b", re.MULTILINE)
 class Submission:
     """The student files found ({file name: path}), those missing, the notebook read, if any,
     and the choices made between copies: [(file name, graded path, rule)], rule one of
-    "untouched_stub" (the others are the released stub), "most_complete", "py_on_tie"."""
+    "untouched_stub" (the others are the released stub), "most_complete", "py_on_tie"
+    (``choose``)."""
 
     path: Path
     files: dict = field(default_factory=dict)
@@ -80,10 +82,12 @@ def choose(candidates, stub):
     """
     touched = [i for i, (_, text) in enumerate(candidates)
                if stub is None or normalised(text) != normalised(stub)]
-    pool = touched or list(range(len(candidates)))
+    if not touched:
+        return 0, "all_untouched"
+    pool = touched
     left = {i: len(NOT_IMPLEMENTED.findall(candidates[i][1])) for i in pool}
     best = min(pool, key=lambda i: (left[i], i))
-    if len(touched) < len(candidates) and len(touched) == 1:
+    if len(touched) == 1:
         return best, "untouched_stub"
     if sum(1 for i in pool if left[i] == left[best]) > 1:
         return best, "py_on_tie"
@@ -158,6 +162,6 @@ def find_submission(assignment, path, workdir, stubs=None):
             found.files[name] = workdir / name
         else:
             found.files[name] = graded
-        if len(candidates) > 1:
+        if len(candidates) > 1 and rule != "all_untouched":
             found.choices.append((name, graded, rule))
     return found

@@ -80,4 +80,5 @@ def test_the_rule_compares_ignoring_line_endings_and_trailing_blanks():
     stub = 'def f():\n    raise NotImplementedError("f")\n'
     assert choose([("f.py", stub.replace("\n", "  \r\n")), ("n.ipynb", stub + "\n# mine\n")], stub) == \
         (1, "untouched_stub")
-    assert choose([("f.py", stub), ("n.ipynb", stub)], stub) == (0, "py_on_tie")
+    assert choose([("f.py", stub), ("n.ipynb", stub)], stub) == (0, "all_untouched")
+    assert choose([("f.py", stub + "#"), ("n.ipynb", stub + "# mine")], stub) == (0, "py_on_tie")

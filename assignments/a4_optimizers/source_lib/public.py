@@ -137,8 +137,12 @@ def run_all(checks_path, folder, files, lang):
     except Exception as exc:  # the student's file does not import: say why, check nothing
         print(message("import_failed", lang, file=", ".join(files), error=f"{type(exc).__name__}: {exc}"))
         return 1
-    passed = [part for part in checks.CHECKS if run_part(checks.CHECKS, part, student, lang)]
-    print(f"{len(passed)} / {len(checks.CHECKS)}: " + ", ".join(passed))
+    try:
+        passed = [part for part in checks.CHECKS if run_part(checks.CHECKS, part, student, lang)]
+        print(f"{len(passed)} / {len(checks.CHECKS)}: " + ", ".join(passed))
+    except BrokenPipeError:  # piped into `head`, which has gone: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0 if len(passed) == len(checks.CHECKS) else 1
 
 
