@@ -59,6 +59,20 @@ class Tolerances:
     reference: float = 1e-6
 
 
+VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
+
+
+@dataclass(frozen=True)
+class GradescopeSettings:
+    """When Gradescope shows a result to the student (its visibility values, ``VISIBILITIES``).
+
+    summary: the total and the per-part summary; checks: each hidden check's result.
+    """
+
+    summary: str = "visible"
+    checks: str = "visible"
+
+
 @dataclass(frozen=True)
 class Course:
     root: Path
@@ -68,6 +82,7 @@ class Course:
     limits: Limits
     tolerances: Tolerances
     assignments: tuple[Assignment, ...] = field(default=())
+    gradescope: GradescopeSettings = GradescopeSettings()
 
     def assignment(self, assignment_id):
         for assignment in self.assignments:
@@ -172,7 +187,14 @@ def load_course(root="."):
     limits = _Table(path, "limits", top.get("limits", (dict,), "a [limits] table", {}, required=False))
     tols = _Table(path, "tolerances", top.get("tolerances", (dict,), "a [tolerances] table", {}, required=False))
     raw_assignments = top.get("assignments", (list,), "an array of [[assignments]] tables")
+    gs = _Table(path, "gradescope", top.get("gradescope", (dict,), "a [gradescope] table", {}, required=False))
     top.done()
+    visibility = {key: gs.get(key, (str,), f"one of {VISIBILITIES}", "visible", required=False)
+                  for key in ("summary", "checks")}
+    for key, value in visibility.items():
+        if value not in VISIBILITIES:
+            gs.fail(key, f"one of {VISIBILITIES}", value)
+    gs.done()
     language = course.get("language", (str,), "a language", "en", required=False)
     if language not in LANGUAGES:
         course.fail("language", f"one of {LANGUAGES}", language)
@@ -192,4 +214,4 @@ def load_course(root="."):
         for used in a.uses:
             if used not in ids:
                 top.fail(f"assignments[{a.id}].uses", f"ids of other assignments {ids}", used)
-    return Course(root, name, language, secret_env, lim, tol, assignments)
+    return Course(root, name, language, secret_env, lim, tol, assignments, GradescopeSettings(**visibility))
