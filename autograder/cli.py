@@ -66,12 +66,14 @@ def cmd_release(course, args):
     ids = args.assignments or released_ids(course)
     out = console()
     if args.classroom:
-        from autograder.classroom import write_template
+        from autograder.classroom import KEY_ENV, assignment_key, secret_name, write_template
 
         for aid in ids:
             target = Path(args.classroom) / aid if len(ids) > 1 else Path(args.classroom)
             write_template(course, course.assignment(aid), target)
-            out.print(f"{aid}: wrote a GitHub Classroom template repository to {target}/")
+            out.print(f"{aid}: wrote a GitHub Classroom template repository to {target}/; store its key as the "
+                      f"organisation secret {secret_name(course.assignment(aid))}: "
+                      f"{assignment_key(os.environ[KEY_ENV], course.assignment(aid))}", soft_wrap=True)
         return 0
     bad = 0
     for aid in ids:
