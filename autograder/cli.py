@@ -7,6 +7,7 @@
     course validate [ASSIGNMENT ...]
     course gradescope ASSIGNMENT --out autograder.zip
     course release ASSIGNMENT --classroom DIR
+    course nbgrader ASSIGNMENT DIR [--grades]
 
 Exit status: 0 when the command did its job (whatever a student scored), 1 when a
 check it runs failed (validate, release --check, check), 2 when it could not run
@@ -176,6 +177,22 @@ def cmd_gradescope(course, args):
     return main(course, args)
 
 
+def cmd_nbgrader(course, args):
+    from autograder.nbgrader_course import write_grades, write_nbgrader_course
+
+    assignment = course.assignment(args.assignment)
+    if not args.grades:
+        write_nbgrader_course(course, assignment, args.dir)
+        print(f"{assignment.id}: wrote the nbgrader course {args.dir}/ (due {assignment.due or '-'} in its gradebook); "
+              f"in it: nbgrader generate_assignment {assignment.id}, later nbgrader autograde {assignment.id}, then "
+              f"course nbgrader {assignment.id} {args.dir} --grades")
+        return 0
+    results = write_grades(course, assignment, args.dir)
+    for student, result in results.items():
+        print(f"{student}: {result.score:g} / {result.max_score:g} written to nbgrader's gradebook")
+    return 2 if any(r.grader_errors for r in results.values()) else 0
+
+
 def cmd_validate(course, args):
     from rich.table import Table
 
@@ -284,6 +301,14 @@ def parser():
     s.add_argument("assignment", metavar="ASSIGNMENT", help=ASSIGNMENT_HELP)
     s.add_argument("--out", required=True, metavar="ZIP", help="the .zip to write, e.g. --out autograder.zip")
     s.set_defaults(run=cmd_gradescope)
+    s = command("nbgrader", "write an nbgrader course, or write our grades into its gradebook",
+                "course nbgrader a1_gates nbgrader-course", "course nbgrader a1_gates nbgrader-course --grades")
+    s.add_argument("assignment", metavar="ASSIGNMENT", help=ASSIGNMENT_HELP)
+    s.add_argument("dir", metavar="DIR", help="the nbgrader course folder, e.g. nbgrader-course")
+    s.add_argument("--grades", action="store_true",
+                   help="after `nbgrader autograde`: grade submitted/ with the hidden checks and write each part's "
+                        "score into nbgrader's gradebook (formgrader, nbgrader export)")
+    s.set_defaults(run=cmd_nbgrader)
     s = command("validate", "prove the grader right on reference, stubs and known bugs", "course validate",
                 "course validate a1_gates")
     s.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
