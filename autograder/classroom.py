@@ -217,10 +217,11 @@ def write_template(course, assignment, target, passphrase=None):
     return written
 
 
-def runner_result(results, assignment):
+def runner_result(results, assignment, language="en"):
     """The reporter's runner result for a Gradescope results.json (a dict): one test per part.
 
-    A part passes when it has all its points; its message lists the checks it failed.
+    A part passes when it has all its points; its message lists the checks it failed. Parts
+    are named in ``language``.
     A grader failure (``extra_data.grader_error``) is one "error" test worth nothing.
     """
     if results.get("extra_data", {}).get("grader_error"):
@@ -232,7 +233,7 @@ def runner_result(results, assignment):
         for part in assignment.parts:
             failed = [f"{t['name']}: {t['output']}" for t in results["tests"]
                       if t["tags"][0] == part.id and t["status"] != "passed"]
-            tests.append({"name": f"{part.id}: {part.title}", "status": "fail" if failed else "pass",
+            tests.append({"name": f"{part.id}: {part.title_in(language)}", "status": "fail" if failed else "pass",
                           "score": scores[part.id], "message": "\n".join(failed)})
         status = "pass" if all(t["status"] == "pass" for t in tests) else "fail"
     for test in tests:
@@ -244,7 +245,7 @@ def output_line(course_root, results_path):
     """``result=<base64 JSON>``: the grade step's output for the reporter."""
     results = json.loads(Path(results_path).read_text(encoding="utf-8"))
     course = load_course(course_root)
-    result = runner_result(results, course.assignment(results["extra_data"]["assignment"]))
+    result = runner_result(results, course.assignment(results["extra_data"]["assignment"]), course.language)
     encoded = base64.b64encode(json.dumps(result, sort_keys=True, ensure_ascii=False).encode()).decode()
     return f"result={encoded}\n"
 

@@ -129,6 +129,7 @@ def print_result(result):
     from rich.markup import escape
     from rich.table import Table
 
+    from source_lib.messages import message
     from source_lib.public import marks
 
     cross = marks()[1]
@@ -145,7 +146,7 @@ def print_result(result):
         if t.passed:
             continue
         if (t.part, t.message) in shown:
-            out.print(f"[red]{cross}[/red] {escape(f'{t.part}: {t.name} [{t.status}]')}: (same as above)",
+            out.print(f"[red]{cross}[/red] {escape(f'{t.part}: {t.name} [{t.status}]')}': {message('same_as_above', result.language)}",
                       soft_wrap=True)
         else:
             out.print(f"[red]{cross}[/red] {escape(f'{t.part}: {t.name} [{t.status}]: {t.message}')}", soft_wrap=True)

@@ -22,6 +22,11 @@ class Part:
     id: str
     title: str
     points: float
+    title_ko: str = ""
+
+    def title_in(self, lang):
+        """The part's title in ``lang``: ``title_ko`` in Korean when given, else ``title``."""
+        return self.title_ko if lang == "ko" and self.title_ko else self.title
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,11 @@ class Assignment:
     due: datetime.datetime | None
     parts: tuple[Part, ...]
     uses: tuple[str, ...] = ()
+    title_ko: str = ""
+
+    def title_in(self, lang):
+        """The assignment's title in ``lang``: ``title_ko`` in Korean when given, else ``title``."""
+        return self.title_ko if lang == "ko" and self.title_ko else self.title
 
     def part(self, part_id):
         for part in self.parts:
@@ -146,6 +156,7 @@ def _assignment(path, index, data, root):
     aid = table.get("id", (str,), "a string")
     table.where = f"assignments[{aid}]"
     title = table.get("title", (str,), "a string")
+    title_ko = table.get("title_ko", (str,), "a string", "", required=False)
     points = _number(table, "points", 100)
     files = _strings(table, "files")
     if not files:
@@ -158,7 +169,7 @@ def _assignment(path, index, data, root):
     for i, raw in enumerate(raw_parts):
         pt = _Table(path, f"assignments[{aid}].parts[{i}]", raw)
         parts.append(Part(pt.get("id", (str,), "a string"), pt.get("title", (str,), "a string"),
-                          _number(pt, "points", None)))
+                          _number(pt, "points", None), pt.get("title_ko", (str,), "a string", "", required=False)))
         pt.done()
     ids = [p.id for p in parts]
     if len(set(ids)) != len(ids):
@@ -169,7 +180,7 @@ def _assignment(path, index, data, root):
     for name in files:
         if not (root / "solutions" / aid / name).is_file():
             table.fail("files", f"a file solutions/{aid}/{name}", name)
-    return Assignment(aid, title, points, files, due, tuple(parts), uses)
+    return Assignment(aid, title, points, files, due, tuple(parts), uses, title_ko)
 
 
 def load_course(root="."):

@@ -215,7 +215,7 @@ def gradescope_results(course, result, seconds):
     ``[gradescope]``, Markdown output, ``execution_time`` (whole seconds, so only this file,
     not ``course grade``'s, changes from one run to the next) and a summary per part."""
     data = result.to_gradescope()
-    titles = {p.id: p.title for p in course.assignment(result.assignment).parts}
+    titles = {p.id: p.title_in(result.language) for p in course.assignment(result.assignment).parts}
     lines = [f"**{result.summary_line()}**", ""]
     lines += [f"- {titles.get(p.id, p.id)}: {float(round(p.score, 4)):g} / {float(p.max_score):g}"
               for p in result.parts]

@@ -25,7 +25,7 @@ from autograder.results import GradingResult, PartResult, TestResult
 from autograder.runners import Reference
 from autograder.sandbox import Limits, Sandbox, Session, StudentError
 from autograder.submission import choice_notes, find_submission, released_stubs
-from source_lib.messages import message
+from source_lib.messages import load_titles, message
 
 DEVELOPMENT_SECRET = "backprop-lab-development-secret"
 PART_BUDGET = 2  # a part's checks share this many per-check time limits; the rest then time out
@@ -159,6 +159,7 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
     checks = hidden_checks(assignment)
     reference = Reference(load_reference(course, assignment))
     components = component_files(course, assignment)
+    titles = load_titles(course.solutions / assignment.id, lang)
     result = GradingResult(assignment.id, student_id, language=lang, isolation=sandbox.isolation,
                            notes=choice_notes(submission, lang))
     sandbox.zygote()  # started here, so no student's time budget pays for it
@@ -188,6 +189,7 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
                     load_error = load_error or session.load_error
                 got = max_score if status == "pass" else Fraction(0)
                 score += got
-                result.tests.append(TestResult(part.id, check.name, status, got, max_score, text))
-        result.parts.append(PartResult(part.id, part.title, score, Fraction(part.points)))
+                result.tests.append(TestResult(part.id, titles.get(check.name, check.name), status, got, max_score,
+                                               text))
+        result.parts.append(PartResult(part.id, part.title_in(lang), score, Fraction(part.points)))
     return result

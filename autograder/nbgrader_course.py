@@ -48,7 +48,8 @@ def nbgrader_files(course, assignment, lang=None):
     files[f"{source}/{assignment.id}.ipynb"] = notebook_text(build_notebook(course, assignment, lang,
                                                                             solutions=True))
     for rel, text in release_files(course, assignment).items():
-        if rel in ("public_checks.py", "check.py", "requirements.txt") or rel.startswith(("components/", "source_lib/")):
+        if rel in ("public_checks.py", "check.py", "requirements.txt") or rel.startswith(
+                ("components/", "source_lib/", "titles.")):
             files[f"{source}/{rel}"] = text
     return files
 

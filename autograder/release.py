@@ -8,6 +8,7 @@
 - ``<id>.<lang>.ipynb``, the lesson notebook in each language that has a lesson,
 - ``components/``: for an assignment that ``uses`` earlier ones, their reference files
   (released only with an assignment due after them),
+- ``titles.<lang>.toml``: the checks' titles in other languages (from solutions/),
 - ``check.py``, ``requirements.txt`` and a copy of ``source_lib/``: the student kit, so
   the folder works on its own after ``pip install -r requirements.txt`` (``python
   check.py``, ``python -m pytest``, the notebook's first cell),
@@ -130,6 +131,8 @@ def release_files(course, assignment):
     files["public_checks.py"] = checks_text
     files["test_public.py"] = TEST_PUBLIC.format(aid=assignment.id, files=list(assignment.files))
     files["pytest.ini"] = PYTEST_INI
+    for path in sorted(folder.glob("titles.*.toml")):
+        files[path.name] = path.read_text(encoding="utf-8")
     files["check.py"] = CHECK_PY.format(aid=assignment.id, files=list(assignment.files),
                                         files_text=", ".join(assignment.files))
     files["requirements.txt"] = REQUIREMENTS
@@ -152,7 +155,7 @@ def release_files(course, assignment):
                 cell["id"] = f"cell-{i}"
             files[f"{assignment.id}.{lang}.ipynb"] = nbformat.writes(notebook) + "\n"
     files["README.md"] = README[course.language].format(
-        title=assignment.title, aid=assignment.id, files=", ".join(assignment.files),
+        title=assignment.title_in(course.language), aid=assignment.id, files=", ".join(assignment.files),
         plural="s" if len(assignment.files) > 1 else "", due=assignment.due or "-", points=assignment.points)
     return files
 

@@ -91,7 +91,7 @@ def test_results_say_when_gradescope_shows_them_in_markdown_with_a_summary_per_p
     assert results["output_format"] == results["test_output_format"] == "md"
     assert isinstance(results["execution_time"], int) and results["execution_time"] >= 1
     for part in course.assignment(AID).parts:
-        assert f"- {part.title}: {part.points:g} / {part.points:g}" in results["output"]
+        assert f"- {part.title_in(course.language)}: {part.points:g} / {part.points:g}" in results["output"]
 
 
 def test_a_buggy_submission_loses_the_points_of_its_part_only(course, bundle, tmp_path):

@@ -51,7 +51,8 @@ def test_check_py_runs_the_public_checks_outside_the_course(course, kit):
 
 def test_check_py_checks_a_notebook_in_its_own_language(course, kit):
     ko = run_kit(kit, "check.py", f"{AID}.ko.ipynb")
-    assert ko.returncode == 1 and "구현되지 않았습니다" in ko.stdout, ko.stdout + ko.stderr
+    assert ko.returncode == 1 and "AddGate.forward가 아직 구현되지 않았습니다" in ko.stdout, ko.stdout + ko.stderr
+    assert "브로드캐스트에서 shape와 기울기 검사" in ko.stdout  # the check titles of titles.ko.toml
     en = run_kit(kit, "check.py", f"{AID}.en.ipynb")
     assert "is not implemented yet" in en.stdout, en.stdout + en.stderr
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from source_lib import gradcheck
-from source_lib.messages import default_language, message
+from source_lib.messages import default_language, load_titles, message
 
 
 def namespace(ns):
@@ -42,6 +42,9 @@ def run_part(checks, part, ns, lang=None, report=print):
     good, bad = marks()
     for check in checks[part]:
         title = (check.__doc__ or check.__name__).strip().splitlines()[0]
+        checks_file = check.__globals__.get("__file__")
+        if checks_file:
+            title = load_titles(Path(checks_file).parent, lang).get(title, title)
         try:
             check(ns)
         except NotImplementedError as exc:

@@ -3,9 +3,14 @@
 ``message(key, lang, **fields)`` formats one message. Both catalogues hold the same
 keys (a test checks it). The language comes from course.toml's ``language`` for the
 grader and from the BACKPROP_LAB_LANG environment variable for the public checks.
+
+A Korean message writes a particle in both forms after a field, ``{what}이(가)``;
+``with_particles`` then keeps the one the word before it takes (``AddGate.forward가``,
+``neuron이``, ``x를``), by the rule of ``takes_final_consonant``.
 """
 
 import os
+import re
 
 EN = {
     "not_implemented": "{what} is not implemented yet (it still raises NotImplementedError).",
@@ -46,6 +51,7 @@ EN = {
     "pattern_leak": "It is right where the expected gradient is non-zero but not zero elsewhere.",
     "grader_failed": "The grader failed while grading this submission, so it has no score yet. This is a fault of the grader, not of your code: please tell your instructor.",
     "passed": "passed",
+    "same_as_above": "(same as above)",
     "part_summary": "{part}: {score:g} / {max_score:g}",
 }
 
@@ -88,6 +94,7 @@ KO = {
     "pattern_leak": "기대한 기울기가 0이 아닌 곳은 맞지만, 나머지 위치가 0이 아닙니다.",
     "grader_failed": "채점기가 이 제출물을 채점하다가 실패하여 아직 점수가 없습니다. 여러분 코드의 문제가 아니라 채점기의 문제이니 담당 교수자에게 알려 주세요.",
     "passed": "통과",
+    "same_as_above": "(위와 같음)",
     "part_summary": "{part}: {score:g} / {max_score:g}",
 }
 
@@ -100,6 +107,77 @@ def default_language():
     return lang if lang in CATALOGUES else "en"
 
 
+def load_titles(folder, lang):
+    """{English title: title in ``lang``} of an assignment's checks, from ``folder/titles.<lang>.toml``
+    (the solution folder, or the released one that ships a copy); empty in English."""
+    import tomllib
+    from pathlib import Path
+
+    path = Path(folder) / f"titles.{lang}.toml"
+    if lang == "en" or not path.is_file():
+        return {}
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
 def message(key, lang="en", **fields):
     """The message ``key`` in ``lang`` ("en" or "ko"), formatted with ``fields``."""
-    return CATALOGUES[lang][key].format(**fields)
+    text = CATALOGUES[lang][key].format(**fields)
+    return with_particles(text) if lang == "ko" else text
+
+
+# (form after a final consonant, form after a vowel) of each particle written in both forms
+PARTICLES = {"이(가)": ("이", "가"), "을(를)": ("을", "를"), "은(는)": ("은", "는"), "과(와)": ("과", "와"),
+             "(으)로": ("으로", "로")}
+_PARTICLE = re.compile("|".join(re.escape(p) for p in PARTICLES))
+# how a digit ends when read in Korean: 영 일 이 삼 사 오 육 칠 팔 구 (0 ends 십, 백, 천 too); "l" = ㄹ
+_DIGIT_ENDS = dict(zip("0123456789", ["ng", "l", "", "m", "", "", "k", "l", "l", ""]))
+# how a Latin letter's name ends when read alone: 엘, 엠, 엔, 알
+_LETTER_ENDS = {"l": "l", "m": "m", "n": "n", "r": "l"}
+
+
+def final_sound(word):
+    """The final consonant the Korean reading of ``word`` ends with: "" (none), "l" (ㄹ) or another.
+
+    Hangul: its last syllable's final consonant. A digit: its Korean reading (7 칠: "l").
+    Latin: a name of up to two letters or an all-capital acronym is read letter by letter
+    (dx 디엑스: "", lr 엘알: "l"); a word is read as English is in Korean: it ends in a
+    consonant after m, n, ng (neuron 뉴런), l (kernel 커널: "l") and p, t, k, b after a
+    vowel (step 스텝, fit 핏); else in a vowel (forward 포워드, gate 게이트, max 맥스).
+    """
+    word = word.rstrip(")]}'\"`.,:;")
+    if not word:
+        return ""
+    last = word[-1]
+    if "\uac00" <= last <= "\ud7a3":
+        final = (ord(last) - 0xAC00) % 28
+        return "" if final == 0 else ("l" if final == 8 else "c")
+    if last.isdigit():
+        return _DIGIT_ENDS[last]
+    letters = re.search(r"[A-Za-z]+$", word)
+    if not letters:
+        return ""
+    run = letters.group()
+    if len(run) <= 2 or (run.isupper() and len(run) <= 5):
+        return _LETTER_ENDS.get(run[-1].lower(), "")
+    run = run.lower()
+    if run.endswith(("m", "n")):
+        return "n"
+    if run.endswith(("l", "le")):
+        return "l"
+    if run[-1] in "ptkb" and run[-2] in "aeiou" and not run.endswith("ck"):
+        return "c"
+    return ""
+
+
+def with_particles(text):
+    """``text`` with each particle written in both forms reduced to the one its word takes."""
+
+    def choose(match):
+        before = text[:match.start()].split()
+        sound = final_sound(before[-1]) if before else ""
+        after_consonant, after_vowel = PARTICLES[match.group()]
+        if match.group() == "(으)로" and sound == "l":
+            return after_vowel  # ㄹ takes 로: 레일로
+        return after_consonant if sound else after_vowel
+
+    return _PARTICLE.sub(choose, text)
