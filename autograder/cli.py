@@ -318,9 +318,25 @@ def parser():
     return p
 
 
+def kit_check(args):
+    """`course check` where there is no course.toml: in a released folder, run its kit's check.py."""
+    path = Path(args.path or ".").resolve()
+    folder = path if path.is_dir() else path.parent
+    if not (folder / "check.py").is_file() or not (folder / "public_checks.py").is_file():
+        return None
+    command = [sys.executable, "check.py", *([str(path)] if path.is_file() else []),
+               *(["--lang", args.lang] if args.lang else [])]
+    return subprocess.run(command, cwd=folder, timeout=args.timeout).returncode
+
+
 def main(argv=None):
     try:
         args = parser().parse_args(argv)
+        if args.command == "check" and not args.course and not any(
+                (folder / "course.toml").is_file() for folder in (Path.cwd().resolve(), *Path.cwd().resolve().parents)):
+            status = kit_check(args)
+            if status is not None:
+                return status
         course = load_course(args.course or find_root(Path.cwd()))
         for aid in getattr(args, "assignments", None) or [getattr(args, "assignment", None)]:
             if aid is not None:

@@ -90,3 +90,13 @@ def test_grade_lang_sets_the_language_of_the_results(tmp_path):
     run("grade", "a1_gates", "assignments/a1_gates/gates.py", "--student", "kim", "--lang", "en", "--json", str(out))
     results = json.loads(out.read_text(encoding="utf-8"))
     assert "is not implemented yet" in results["tests"][0]["output"]
+
+
+def test_grade_batch_lang_sets_the_language_of_the_feedback(tmp_path):
+    class_dir = tmp_path / "class"
+    (class_dir / "kim").mkdir(parents=True)
+    (class_dir / "kim" / "gates.py").write_text((ROOT / "assignments" / "a1_gates" / "gates.py").read_text())
+    done = run("grade-batch", "a1_gates", str(class_dir), "--out", str(tmp_path / "out"), "--lang", "en")
+    assert done.returncode == 0, done.stderr.decode()
+    feedback = (tmp_path / "out" / "kim" / "feedback.md").read_text(encoding="utf-8")
+    assert "is not implemented yet" in feedback and "구현" not in feedback

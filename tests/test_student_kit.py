@@ -97,3 +97,13 @@ def test_marks_fall_back_to_ascii_where_the_console_cannot_encode_them():
     assert public.marks(Console()) == ("ok", "x")
     Console.encoding = "utf-8"
     assert public.marks(Console()) == ("✓", "✗")
+
+
+def test_course_check_without_course_toml_runs_the_folders_kit(course, kit):
+    done = subprocess.run([sys.executable, "-m", "autograder.cli", "check", AID, f"{AID}.ko.ipynb"], cwd=kit,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "AddGate.forward가 아직 구현되지 않았습니다" in done.stdout, done.stdout + done.stderr
+    (kit / "gates.py").write_text(reference_text(course), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "autograder.cli", "check", AID], cwd=kit, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and "5 / 5" in done.stdout, done.stdout + done.stderr
