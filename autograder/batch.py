@@ -43,7 +43,7 @@ from autograder.grading import course_secret, development_secret_warning, grade
 from autograder.isolation import die_with_parent
 from autograder.results import LIMIT_STATUSES
 from autograder.sandbox import Sandbox, claim_tempdir, remove_abandoned_tempdirs
-from autograder.submission import find_submission
+from autograder.submission import find_submission, released_stubs
 
 MAX_NAME = 100  # characters of a student id (an entry's name)
 RESERVED = {gradebook.FILE, gradebook.LOCK}
@@ -208,8 +208,10 @@ def grader_version(course, assignment):
     return digest.hexdigest()
 
 
-def submission_key(assignment, path, version, workdir):
-    found = find_submission(assignment, path, workdir)
+def submission_key(assignment, path, version, workdir, stubs=None):
+    """What decides a submission's grade besides the grader: the files graded (chosen as ``grade``
+    chooses them, given the released ``stubs``) and ``version`` (``grader_version``)."""
+    found = find_submission(assignment, path, workdir, stubs)
     return hashlib.sha256((found.content_hash() + version + ",".join(found.missing)).encode()).hexdigest()
 
 
@@ -241,12 +243,12 @@ def no_space(exc):
     return isinstance(exc, OSError) and exc.errno in NO_SPACE
 
 
-def _keys(assignment, valid, version, tmp):
+def _keys(assignment, valid, version, tmp, stubs):
     """({student: key}, {label: message}): the keys, and the entries whose files cannot be read."""
     keys, invalid = {}, {}
     for i, (student, path) in enumerate(sorted(valid.items())):
         try:
-            keys[student] = submission_key(assignment, path, version, tmp / f"key-{i}")
+            keys[student] = submission_key(assignment, path, version, tmp / f"key-{i}", stubs)
         except Exception as exc:  # a broken notebook, unreadable files: this entry only
             if no_space(exc):
                 raise NoSpace(f"temp space ran out reading {label(student)}'s submission: {exc}") from None
@@ -280,7 +282,8 @@ def _grade_batch(course, assignment, submissions, out, jobs, progress, shard, tm
     if shard:
         valid = {s: p for s, p in valid.items() if in_shard(s, shard)}
         invalid = {s: m for s, m in invalid.items() if in_shard(s, shard)}
-    keys, unreadable = _keys(assignment, valid, grader_version(course, assignment), tmp)
+    keys, unreadable = _keys(assignment, valid, grader_version(course, assignment), tmp,
+                             released_stubs(course, assignment))
     invalid.update(unreadable)
     done, todo = {}, []
     for student in sorted(keys):
@@ -342,11 +345,13 @@ def _run(course, assignment, valid, keys, todo, out, jobs, progress, console, do
 
 def _record(out, student, result, key, page, seconds):
     """Write one student's files; the key (which makes the result final) only without a grader error."""
+    from autograder.feedback_page import feedback_markdown
+
     folder = out / student
     folder.mkdir(exist_ok=True)
     (folder / "key.txt").unlink(missing_ok=True)
     gradebook.write_atomically(folder / "results.json", result.to_json())
-    gradebook.write_atomically(folder / "feedback.md", result.to_markdown())
+    gradebook.write_atomically(folder / "feedback.md", feedback_markdown(result))
     gradebook.write_atomically(folder / "feedback.html", page)
     gradebook.write_atomically(folder / "time.txt", f"{seconds:.3f}\n")
     if not result.grader_errors:

@@ -3,8 +3,8 @@
 The template holds what a student needs and nothing of the hidden tests:
 
 - the released assignment (stubs, notebooks, public checks, ``test_public.py``) at the
-  top level, ``source_lib/`` (so the public checks run with numpy alone) and a
-  ``requirements.txt``;
+  top level, with the release's student kit (``source_lib/``, ``check.py``,
+  ``requirements.txt``);
 - ``README.md``: the release's README and how grading works, in the course's language;
 - ``.github/workflows/classroom.yml``: on each push, decrypts the grader, installs it,
   grades the repository and hands the points to GitHub Classroom's reporter action
@@ -13,9 +13,12 @@ The template holds what a student needs and nothing of the hidden tests:
   run (and be tested) outside GitHub;
 - ``.github/classroom/grader.zip.enc``: the Gradescope bundle of the assignment
   (``autograder.gradescope``: grader, hidden checks, reference, course secret),
-  encrypted with ``openssl enc -aes-256-cbc -pbkdf2`` under the passphrase in the
-  environment variable ``BACKPROP_LAB_GRADER_KEY``. The instructor stores the same
-  passphrase as the repository or organisation secret ``BACKPROP_LAB_GRADER_KEY``.
+  encrypted with ``openssl enc -aes-256-cbc -pbkdf2`` under the assignment's own key,
+  ``assignment_key``: derived from the instructor's passphrase (the environment variable
+  ``BACKPROP_LAB_GRADER_KEY``, kept off GitHub) and the assignment id. The instructor
+  stores that key as the organisation secret ``BACKPROP_LAB_GRADER_KEY_<ID>`` (e.g.
+  ``BACKPROP_LAB_GRADER_KEY_A1_GATES``), so a key that leaks from one student's workflow
+  decrypts that assignment's bundle and no other.
 
 The grade step turns the bundle's results.json into the runner result that the
 reporter reads: base64 of ``{"version": 1, "status", "max_score", "tests": [{"name",
@@ -25,8 +28,11 @@ The student id the hidden inputs are seeded from is the repository's name.
 """
 
 import base64
+import hashlib
+import hmac
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -39,12 +45,11 @@ from autograder.results import GradingResult
 KEY_ENV = "BACKPROP_LAB_GRADER_KEY"
 RUNNER = "grader"
 ENCRYPTED = ".github/classroom/grader.zip.enc"
-REQUIREMENTS = "numpy>=1.26\nmatplotlib>=3.8\npytest>=8\n"
 GITIGNORE = "__pycache__/\n.pytest_cache/\n.ipynb_checkpoints/\n"
 
 WORKFLOW = """# GitHub Classroom autograding of {aid}, written by `course release {aid} --classroom`.
 # The hidden tests are not in this repository: {encrypted} is the grader bundle,
-# encrypted with the passphrase held by the secret {key_env}.
+# encrypted with this assignment's key, held by the organisation secret {secret}.
 name: Autograding Tests
 "on":
   - push
@@ -67,7 +72,7 @@ jobs:
           python-version: "3.11"
       - name: Decrypt the grader
         env:
-          {key_env}: ${{{{ secrets.{key_env} }}}}
+          {key_env}: ${{{{ secrets.{secret} }}}}
         run: bash .github/classroom/grade.sh decrypt
       - name: Install the grader
         run: python -m pip install --quiet "$RUNNER_TEMP/autograder/source/backprop_lab"
@@ -94,7 +99,7 @@ PYTHON="${{BACKPROP_LAB_PYTHON:-python}}"
 case "${{1:-}}" in
   decrypt)
     if [ -z "${{{key_env}:-}}" ]; then
-      echo "grade.sh: the secret {key_env} is not available to this workflow: ask your instructor." >&2
+      echo "grade.sh: the secret {secret} is not available to this workflow ({key_env} is empty): ask your instructor." >&2
       exit 2
     fi
     rm -rf "$ROOT"
@@ -153,14 +158,27 @@ def template_files(course, assignment):
 
     files = release_files(course, assignment)
     files["README.md"] += README[course.language].format(files=", ".join(assignment.files))
-    for path in sorted((Path(course.root) / "source_lib").glob("*.py")):
-        files[f"source_lib/{path.name}"] = path.read_text(encoding="utf-8")
-    files["requirements.txt"] = REQUIREMENTS
     files[".gitignore"] = GITIGNORE
     files[".github/workflows/classroom.yml"] = WORKFLOW.format(
-        aid=assignment.id, encrypted=ENCRYPTED, key_env=KEY_ENV, runner=RUNNER, runner_env=RUNNER.upper())
-    files[".github/classroom/grade.sh"] = GRADE_SH.format(encrypted=ENCRYPTED, key_env=KEY_ENV)
+        aid=assignment.id, encrypted=ENCRYPTED, key_env=KEY_ENV, secret=secret_name(assignment), runner=RUNNER,
+        runner_env=RUNNER.upper())
+    files[".github/classroom/grade.sh"] = GRADE_SH.format(encrypted=ENCRYPTED, key_env=KEY_ENV,
+                                                          secret=secret_name(assignment))
     return files
+
+
+def secret_name(assignment):
+    """The organisation secret holding ``assignment``'s key: BACKPROP_LAB_GRADER_KEY_A1_GATES for a1_gates."""
+    return f"{KEY_ENV}_{re.sub(r'[^A-Z0-9]', '_', assignment.id.upper())}"
+
+
+def assignment_key(passphrase, assignment):
+    """The key of one assignment's bundle: base64 of HMAC-SHA256(passphrase, "backprop-lab classroom <id>").
+
+    One-way: an assignment's key reveals neither the passphrase nor another assignment's key.
+    """
+    digest = hmac.new(passphrase.encode(), f"backprop-lab classroom {assignment.id}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
 
 
 def encrypt(data, passphrase):
@@ -175,7 +193,8 @@ def encrypt(data, passphrase):
 def write_template(course, assignment, target, passphrase=None):
     """Write the template repository of ``assignment`` into ``target``; returns the paths written.
 
-    passphrase: encrypts the grader bundle; ``$BACKPROP_LAB_GRADER_KEY`` by default.
+    passphrase: the instructor's passphrase (``$BACKPROP_LAB_GRADER_KEY`` by default); the
+    bundle is encrypted with ``assignment_key(passphrase, assignment)``.
     """
     from autograder.gradescope import write_bundle
 
@@ -194,15 +213,16 @@ def write_template(course, assignment, target, passphrase=None):
     with tempfile.TemporaryDirectory() as tmp:
         bundle = Path(tmp, "grader.zip")
         write_bundle(course, assignment, bundle)
-        (target / ENCRYPTED).write_bytes(encrypt(bundle.read_bytes(), passphrase))
+        (target / ENCRYPTED).write_bytes(encrypt(bundle.read_bytes(), assignment_key(passphrase, assignment)))
     written.append(target / ENCRYPTED)
     return written
 
 
-def runner_result(results, assignment):
+def runner_result(results, assignment, language="en"):
     """The reporter's runner result for a Gradescope results.json (a dict): one test per part.
 
-    A part passes when it has all its points; its message lists the checks it failed.
+    A part passes when it has all its points; its message lists the checks it failed. Parts
+    are named in ``language``.
     A grader failure (``extra_data.grader_error``) is one "error" test worth nothing.
     Everything else is read as the results model (``GradingResult``).
     """
@@ -215,7 +235,7 @@ def runner_result(results, assignment):
         tests = []
         for part in assignment.parts:
             failed = [f"{t.part}: {t.name}: {t.message}" for t in result.tests if t.part == part.id and not t.passed]
-            tests.append({"name": f"{part.id}: {part.title}", "status": "fail" if failed else "pass",
+            tests.append({"name": f"{part.id}: {part.title_in(language)}", "status": "fail" if failed else "pass",
                           "score": float(scores[part.id]), "message": "\n".join(failed)})
         status = "pass" if all(t["status"] == "pass" for t in tests) else "fail"
     for test in tests:
@@ -227,7 +247,7 @@ def output_line(course_root, results_path):
     """``result=<base64 JSON>``: the grade step's output for the reporter."""
     results = json.loads(Path(results_path).read_text(encoding="utf-8"))
     course = load_course(course_root)
-    result = runner_result(results, course.assignment(results["extra_data"]["assignment"]))
+    result = runner_result(results, course.assignment(results["extra_data"]["assignment"]), course.language)
     encoded = base64.b64encode(json.dumps(result, sort_keys=True, ensure_ascii=False).encode()).decode()
     return f"result={encoded}\n"
 

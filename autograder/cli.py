@@ -9,15 +9,21 @@
     course validate [ASSIGNMENT ...] [--students N] [--jobs N]
     course gradescope ASSIGNMENT --out autograder.zip
     course release ASSIGNMENT --classroom DIR
+    course nbgrader ASSIGNMENT DIR [--grades]
 
 Exit status: 0 when the command did its job (whatever a student scored), 1 when a
 check it runs failed (validate, release --check, check), 2 when it could not run or
-a grader error was recorded. Every usage or environment error (a bad course.toml, a
-missing path, a folder in use, a full disk) is one line on stderr, never a traceback.
+a grader error was recorded. Every usage or environment error (a bad course.toml, an
+unknown assignment, a missing path, a folder in use, a full disk) is one line on stderr,
+never a traceback. Output piped into ``head`` ends quietly; a console that cannot print
+✓ and ✗ (cp949, cp1252) gets ASCII marks.
 """
 
 import argparse
+import dataclasses
+import difflib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -52,18 +58,36 @@ def console():
     return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
+def with_language(course, lang):
+    """``course`` speaking ``lang`` (``--lang``) to students, or as it is when ``lang`` is None."""
+    return dataclasses.replace(course, language=lang) if lang else course
+
+
+def known_assignment(course, assignment_id):
+    """ConfigError, with the nearest known ids, unless ``assignment_id`` is an assignment of the course."""
+    known = [a.id for a in course.assignments]
+    if assignment_id in known:
+        return
+    near = difflib.get_close_matches(assignment_id, known, n=2, cutoff=0.5)
+    near += [aid for aid in known if aid.startswith(assignment_id) and aid not in near]
+    hint = f"did you mean {' or '.join(near)}?" if near else f"known: {', '.join(known)}"
+    raise ConfigError(f"no assignment {assignment_id!r} in {course.root / 'course.toml'}: {hint}")
+
+
 def cmd_release(course, args):
     from autograder.release import released_ids, stale_files, stale_reasons, users, write_release
 
     ids = args.assignments or released_ids(course)
     out = console()
     if args.classroom:
-        from autograder.classroom import write_template
+        from autograder.classroom import KEY_ENV, assignment_key, secret_name, write_template
 
         for aid in ids:
             target = Path(args.classroom) / aid if len(ids) > 1 else Path(args.classroom)
             write_template(course, course.assignment(aid), target)
-            out.print(f"{aid}: wrote a GitHub Classroom template repository to {target}/")
+            out.print(f"{aid}: wrote a GitHub Classroom template repository to {target}/; store its key as the "
+                      f"organisation secret {secret_name(course.assignment(aid))}: "
+                      f"{assignment_key(os.environ[KEY_ENV], course.assignment(aid))}", soft_wrap=True)
         return 0
     if args.check:  # an assignment that uses a checked one is checked too: its components may be stale
         wanted = set(ids).union(*(users(course, aid) for aid in ids))
@@ -87,22 +111,33 @@ def cmd_release(course, args):
 
 
 def cmd_check(course, args):
+    """The public checks on the student files found at PATH, chosen as the grader chooses them."""
     from autograder.release import release_dir
+    from autograder.submission import choice_notes, find_submission, released_stubs
+    from source_lib.cells import notebook_language
 
     assignment = course.assignment(args.assignment)
     folder = release_dir(course, assignment)
     path = Path(args.path or folder).resolve()
+    if not path.exists():
+        raise ConfigError(f"{path}: no such file or folder")
+    lang = args.lang or (notebook_language(path) if path.suffix == ".ipynb" else None) or os.environ.get(
+        "BACKPROP_LAB_LANG") or course.language
     with tempfile.TemporaryDirectory() as tmp:
-        if path.suffix == ".ipynb":
-            from autograder.notebook import extract_files
+        found = find_submission(assignment, path, Path(tmp, "extracted"), released_stubs(course, assignment))
+        for note in choice_notes(found, lang):
+            print(note)
+        if found.missing:
+            from autograder.grading import missing_file_message
 
-            for name, text in extract_files(path, assignment).items():
-                Path(tmp, name).write_text(text, encoding="utf-8")
-            path = Path(tmp)
-        elif path.is_file():
-            path = path.parent
-        env = dict(os.environ, BACKPROP_LAB_LANG=os.environ.get("BACKPROP_LAB_LANG", course.language))
-        command = [sys.executable, "-m", "source_lib.public", str(folder), str(path), *assignment.files]
+            print(" ".join(missing_file_message(found, name, lang) for name in found.missing))
+            return 1
+        files = Path(tmp, "files")
+        files.mkdir()
+        for name, source in found.files.items():
+            shutil.copyfile(source, files / name)
+        env = dict(os.environ, BACKPROP_LAB_LANG=lang)
+        command = [sys.executable, "-m", "source_lib.public", str(folder), str(files), *assignment.files]
         try:
             return subprocess.run(command, env=env, timeout=args.timeout, cwd=folder).returncode
         except subprocess.TimeoutExpired:
@@ -115,6 +150,10 @@ def print_result(result):
     from rich.table import Table
 
     from autograder.results import points
+    from source_lib.messages import message
+    from source_lib.public import marks
+
+    cross = marks()[1]
 
     table = Table(title=escape(result.summary_line()))
     for column in ("part", "score", "max"):
@@ -128,9 +167,10 @@ def print_result(result):
         if t.passed:
             continue
         if (t.part, t.message) in shown:
-            out.print(f"[red]✗[/red] {escape(f'{t.part}: {t.name} [{t.status}]')}: (same as above)", soft_wrap=True)
+            out.print(f"[red]{cross}[/red] {escape(f'{t.part}: {t.name} [{t.status}]')}': {message('same_as_above', result.language)}",
+                      soft_wrap=True)
         else:
-            out.print(f"[red]✗[/red] {escape(f'{t.part}: {t.name} [{t.status}]: {t.message}')}", soft_wrap=True)
+            out.print(f"[red]{cross}[/red] {escape(f'{t.part}: {t.name} [{t.status}]: {t.message}')}", soft_wrap=True)
         shown.add((t.part, t.message))
     out.print(f"isolation: {escape(result.isolation)}", style="dim", soft_wrap=True)
 
@@ -147,13 +187,14 @@ def student_id(text):
 
 
 def cmd_grade(course, args):
+    from autograder.feedback_page import feedback_html, feedback_markdown
     from autograder.gradebook import write_atomically
     from autograder.grading import development_secret_warning, grade
 
     student = student_id(args.student)
     if not Path(args.submission).exists():
         raise UsageError(f"{args.submission}: no such file or folder")
-    for option in (args.json, args.feedback):
+    for option in (args.json, args.feedback, args.feedback_html):
         if option and not Path(option).parent.is_dir():
             raise UsageError(f"{option}: its folder does not exist")
     warning = development_secret_warning(course)
@@ -163,10 +204,8 @@ def cmd_grade(course, args):
     if args.json:
         write_atomically(args.json, result.to_json())
     if args.feedback:
-        write_atomically(args.feedback, result.to_markdown())
+        write_atomically(args.feedback, feedback_markdown(result))
     if args.feedback_html:
-        from autograder.feedback_page import feedback_html
-
         write_atomically(args.feedback_html, feedback_html(result))
     print_result(result)
     return 2 if result.grader_errors else 0
@@ -198,6 +237,22 @@ def cmd_gradescope(course, args):
     return main(course, args)
 
 
+def cmd_nbgrader(course, args):
+    from autograder.nbgrader_course import write_grades, write_nbgrader_course
+
+    assignment = course.assignment(args.assignment)
+    if not args.grades:
+        write_nbgrader_course(course, assignment, args.dir)
+        print(f"{assignment.id}: wrote the nbgrader course {args.dir}/ (due {assignment.due or '-'} in its gradebook); "
+              f"in it: nbgrader generate_assignment {assignment.id}, later nbgrader autograde {assignment.id}, then "
+              f"course nbgrader {assignment.id} {args.dir} --grades")
+        return 0
+    results = write_grades(course, assignment, args.dir)
+    for student, result in results.items():
+        print(f"{student}: {result.score:g} / {result.max_score:g} written to nbgrader's gradebook")
+    return 2 if any(r.grader_errors for r in results.values()) else 0
+
+
 def cmd_validate(course, args):
     from rich.table import Table
 
@@ -223,68 +278,166 @@ def cmd_validate(course, args):
     return 0 if all_ok else 1
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with usage errors said in one line (and exit status 2)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def version():
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("backprop-lab")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+ASSIGNMENT_HELP = "an assignment id of course.toml, e.g. a1_gates"
+LANG_HELP = "the language of the messages: en or ko (default: course.toml's language"
+
+
 def parser():
-    p = argparse.ArgumentParser(prog="course", description="Backprop Lab: release, check, grade and validate.")
-    p.add_argument("--course", help="the course folder (default: the nearest with course.toml)")
-    sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("release", help="write assignments/ from solutions/")
-    s.add_argument("assignments", nargs="*")
-    s.add_argument("--check", action="store_true", help="fail if assignments/ is out of date")
-    s.add_argument("--classroom", metavar="DIR", help="write a GitHub Classroom template repository to DIR")
+    examples = argparse.RawDescriptionHelpFormatter
+    p = Parser(prog="course", formatter_class=examples,
+               description="Backprop Lab: release, check, grade and validate.",
+               epilog="examples:\n  course release\n  course check a1_gates a1_gates.ko.ipynb\n"
+                      "  course grade a1_gates submission/ --student kim --json results.json\n"
+                      "`course COMMAND --help` explains each command.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    p.add_argument("--course", metavar="DIR",
+                   help="the course folder (default: the nearest folder at or above this one with course.toml); "
+                        "e.g. --course ~/backprop-lab")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND",
+                           help="what to do, e.g. check; `course COMMAND --help` shows its arguments")
+
+    def command(name, text, *example_lines):
+        return sub.add_parser(name, help=text, description=text, formatter_class=examples,
+                              epilog="examples:\n" + "\n".join(f"  {line}" for line in example_lines))
+
+    s = command("release", "write assignments/ from solutions/", "course release", "course release a1_gates --check",
+                "course release a1_gates --classroom ../a1_gates-template")
+    s.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                   help="assignment ids to release, e.g. a1_gates a2_layers (default: every releasable one)")
+    s.add_argument("--check", action="store_true", help="write nothing; fail if assignments/ is out of date")
+    s.add_argument("--classroom", metavar="DIR",
+                   help="write a GitHub Classroom template repository to DIR, e.g. --classroom ../a1_gates-template")
     s.set_defaults(run=cmd_release)
-    s = sub.add_parser("check", help="run the public checks on your files")
-    s.add_argument("assignment")
-    s.add_argument("path", nargs="?", help="a folder, a .py file or a notebook (default: the release folder)")
-    s.add_argument("--timeout", type=float, default=120.0)
+    s = command("check", "run the public checks on your files", "course check a1_gates",
+                "course check a1_gates my_folder/", "course check a1_gates a1_gates.ko.ipynb --lang en")
+    s.add_argument("assignment", metavar="ASSIGNMENT", help=ASSIGNMENT_HELP)
+    s.add_argument("path", nargs="?", metavar="PATH",
+                   help="a folder, a .py file or a notebook, e.g. gates.py (default: the release folder)")
+    s.add_argument("--lang", choices=("en", "ko"), help=LANG_HELP + ", or the notebook's), e.g. --lang en")
+    s.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
+                   help="stop the checks after this many seconds (default: 120), e.g. --timeout 30")
     s.set_defaults(run=cmd_check)
-    s = sub.add_parser("grade", help="grade one submission with the hidden tests")
-    s.add_argument("assignment")
-    s.add_argument("submission", help="a folder, a .py file or a notebook")
-    s.add_argument("--student", required=True)
-    s.add_argument("--json", help="write Gradescope's results.json here")
-    s.add_argument("--feedback", help="write the student's Markdown feedback here")
-    s.add_argument("--feedback-html", metavar="FILE", help="write the student's feedback page (HTML, self-contained) here")
+    s = command("grade", "grade one submission with the hidden tests",
+                "course grade a1_gates gates.py --student kim",
+                "course grade a1_gates submission/ --student kim --json results.json --feedback feedback.md")
+    s.add_argument("assignment", metavar="ASSIGNMENT", help=ASSIGNMENT_HELP)
+    s.add_argument("submission", metavar="SUBMISSION",
+                   help="a folder, a .py file or a notebook, e.g. submissions/kim/")
+    s.add_argument("--student", required=True, metavar="ID",
+                   help="the student id the hidden inputs are seeded from, e.g. --student kim")
+    s.add_argument("--json", metavar="FILE", help="write Gradescope's results.json here, e.g. --json results.json")
+    s.add_argument("--feedback", metavar="FILE",
+                   help="write the student's Markdown feedback here, e.g. --feedback feedback.md")
+    s.add_argument("--feedback-html", metavar="FILE",
+                   help="write the student's feedback page (HTML, self-contained) here, e.g. --feedback-html f.html")
+    s.add_argument("--lang", choices=("en", "ko"), help=LANG_HELP + "), e.g. --lang ko")
     s.set_defaults(run=cmd_grade)
-    s = sub.add_parser("grade-batch", help="grade a class: a folder of submissions, an nbgrader tree or a zip")
-    s.add_argument("assignment")
-    s.add_argument("submissions")
-    s.add_argument("--out", required=True)
-    s.add_argument("--jobs", type=int, default=1)
-    s.add_argument("--shard", metavar="K/N", help="grade only shard K of N (1 <= K <= N); see `course gradebook merge`")
+    s = command("grade-batch", "grade a class: a folder of submissions, an nbgrader tree or a zip",
+                "course grade-batch a1_gates examples/submissions/a1_gates --out build/a1_gates",
+                "course grade-batch a1_gates nbgrader-course/submitted --out build/a1 --jobs 2 --lang en")
+    s.add_argument("assignment", metavar="ASSIGNMENT", help=ASSIGNMENT_HELP)
+    s.add_argument("submissions", metavar="SUBMISSIONS",
+                   help="a folder with one entry per student, nbgrader's submitted/ or a zip, e.g. submissions/")
+    s.add_argument("--out", required=True, metavar="DIR",
+                   help="where results, feedback and gradebook.csv go, e.g. --out build/a1_gates")
+    s.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="submissions graded at once (default: 1), e.g. --jobs 2")
+    s.add_argument("--shard", metavar="K/N",
+                   help="grade only shard K of N (1 <= K <= N), e.g. --shard 2/4; see `course gradebook merge`")
+    s.add_argument("--lang", choices=("en", "ko"), help=LANG_HELP + "), e.g. --lang ko")
     s.set_defaults(run=cmd_grade_batch)
-    s = sub.add_parser("report", help="the class report (report.html, report.json) of graded batches")
-    s.add_argument("pairs", nargs="+", metavar="ASSIGNMENT OUT_DIR", help="an assignment and its grade-batch --out, "
-                   "one pair or several")
-    s.add_argument("--out", help="where the report goes (default: the OUT_DIR, when there is one)")
+    s = command("report", "the class report (report.html, report.json) of graded batches",
+                "course report a1_gates build/a1_gates",
+                "course report a1_gates build/a1 a2_layers build/a2 --out build/report")
+    s.add_argument("pairs", nargs="+", metavar="ASSIGNMENT OUT_DIR",
+                   help="an assignment and its grade-batch --out, one pair or several, e.g. a1_gates build/a1_gates")
+    s.add_argument("--out", metavar="DIR", help="where the report goes (default: the OUT_DIR, when there is one), e.g. --out build/report")
     s.set_defaults(run=cmd_report)
-    s = sub.add_parser("gradebook", help="work on the outputs of grade-batch")
-    books = s.add_subparsers(dest="gradebook_command", required=True)
-    s = books.add_parser("merge", help="merge the --out folders of grade-batch shards into one gradebook")
-    s.add_argument("assignment")
-    s.add_argument("sources", nargs="+", metavar="OUT_DIR")
-    s.add_argument("--out", required=True)
+    s = command("gradebook", "work on the outputs of grade-batch",
+                "course gradebook merge a1_gates shard1/ shard2/ --out build/a1_gates")
+    books = s.add_subparsers(dest="gradebook_command", required=True, parser_class=Parser, metavar="ACTION",
+                             help="what to do with the gradebooks, e.g. merge")
+    s = books.add_parser("merge", help="merge the --out folders of grade-batch shards into one gradebook",
+                         description="merge the --out folders of grade-batch shards into one gradebook",
+                         formatter_class=examples,
+                         epilog="examples:\n  course gradebook merge a1_gates shard1/ shard2/ --out build/a1_gates")
+    s.add_argument("assignment", metavar="ASSIGNMENT", help=ASSIGNMENT_HELP)
+    s.add_argument("sources", nargs="+", metavar="OUT_DIR", help="the --out folders of the shards, e.g. shard1/")
+    s.add_argument("--out", required=True, metavar="DIR", help="where the merged gradebook goes, e.g. --out build/a1_gates")
     s.set_defaults(run=cmd_gradebook_merge)
-    s = sub.add_parser("gradescope", help="write a Gradescope autograder bundle")
-    s.add_argument("assignment")
-    s.add_argument("--out", required=True, help="the .zip to write")
+    s = command("gradescope", "write a Gradescope autograder bundle",
+                "course gradescope a1_gates --out autograder.zip")
+    s.add_argument("assignment", metavar="ASSIGNMENT", help=ASSIGNMENT_HELP)
+    s.add_argument("--out", required=True, metavar="ZIP", help="the .zip to write, e.g. --out autograder.zip")
     s.set_defaults(run=cmd_gradescope)
-    s = sub.add_parser("validate", help="prove the grader right on reference, stubs and known bugs")
-    s.add_argument("assignments", nargs="*")
-    s.add_argument("--students", type=positive, default=STUDENTS,
-                   help=f"grade each implementation as N student ids; fail when a score varies (default {STUDENTS})")
-    s.add_argument("--jobs", type=positive, default=1, help="grade with N worker processes")
+    s = command("nbgrader", "write an nbgrader course, or write our grades into its gradebook",
+                "course nbgrader a1_gates nbgrader-course", "course nbgrader a1_gates nbgrader-course --grades")
+    s.add_argument("assignment", metavar="ASSIGNMENT", help=ASSIGNMENT_HELP)
+    s.add_argument("dir", metavar="DIR", help="the nbgrader course folder, e.g. nbgrader-course")
+    s.add_argument("--grades", action="store_true",
+                   help="after `nbgrader autograde`: grade submitted/ with the hidden checks and write each part's "
+                        "score into nbgrader's gradebook (formgrader, nbgrader export)")
+    s.set_defaults(run=cmd_nbgrader)
+    s = command("validate", "prove the grader right on reference, stubs and known bugs", "course validate",
+                "course validate a1_gates")
+    s.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                   help="assignment ids to validate, e.g. a1_gates (default: all)")
+    s.add_argument("--students", type=positive, default=STUDENTS, metavar="N",
+                   help=f"grade each implementation as N student ids; fail when a score varies (default {STUDENTS}), "
+                        "e.g. --students 5")
+    s.add_argument("--jobs", type=positive, default=1, metavar="N", help="grade with N worker processes, e.g. --jobs 2")
     s.set_defaults(run=cmd_validate)
     return p
 
 
+def kit_check(args):
+    """`course check` where there is no course.toml: in a released folder, run its kit's check.py."""
+    path = Path(args.path or ".").resolve()
+    folder = path if path.is_dir() else path.parent
+    if not (folder / "check.py").is_file() or not (folder / "public_checks.py").is_file():
+        return None
+    command = [sys.executable, "check.py", *([str(path)] if path.is_file() else []),
+               *(["--lang", args.lang] if args.lang else [])]
+    return subprocess.run(command, cwd=folder, timeout=args.timeout).returncode
+
+
 def main(argv=None):
-    args = parser().parse_args(argv)
     try:
+        args = parser().parse_args(argv)
+        if args.command == "check" and not args.course and not any(
+                (folder / "course.toml").is_file() for folder in (Path.cwd().resolve(), *Path.cwd().resolve().parents)):
+            status = kit_check(args)
+            if status is not None:
+                return status
         course = load_course(args.course or find_root(Path.cwd()))
-        return args.run(course, args)
+        for aid in getattr(args, "assignments", None) or [getattr(args, "assignment", None)]:
+            if aid is not None:
+                known_assignment(course, aid)
+        return args.run(with_language(course, getattr(args, "lang", None)), args)
     except (ConfigError, UsageError) as exc:
         print(f"course: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`course check ... | head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except OSError as exc:  # the environment: a full disk, a folder we may not write, ...
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"course: {where}{exc.strerror or exc}", file=sys.stderr)

@@ -28,6 +28,11 @@ class Part:
     id: str
     title: str
     points: float
+    title_ko: str = ""
+
+    def title_in(self, lang):
+        """The part's title in ``lang``: ``title_ko`` in Korean when given, else ``title``."""
+        return self.title_ko if lang == "ko" and self.title_ko else self.title
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,11 @@ class Assignment:
     due: datetime.datetime | None
     parts: tuple[Part, ...]
     uses: tuple[str, ...] = ()
+    title_ko: str = ""
+
+    def title_in(self, lang):
+        """The assignment's title in ``lang``: ``title_ko`` in Korean when given, else ``title``."""
+        return self.title_ko if lang == "ko" and self.title_ko else self.title
 
     def part(self, part_id):
         for part in self.parts:
@@ -106,6 +116,20 @@ class Tolerances:
     reference: float = 1e-6
 
 
+VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
+
+
+@dataclass(frozen=True)
+class GradescopeSettings:
+    """When Gradescope shows a result to the student (its visibility values, ``VISIBILITIES``).
+
+    summary: the total and the per-part summary; checks: each hidden check's result.
+    """
+
+    summary: str = "visible"
+    checks: str = "visible"
+
+
 @dataclass(frozen=True)
 class Course:
     root: Path
@@ -115,6 +139,7 @@ class Course:
     limits: Limits
     tolerances: Tolerances
     assignments: tuple[Assignment, ...] = field(default=())
+    gradescope: GradescopeSettings = GradescopeSettings()
 
     def assignment(self, assignment_id):
         for assignment in self.assignments:
@@ -188,6 +213,7 @@ def _assignment(path, index, data, root):
     aid = table.get("id", (str,), "a string")
     table.where = f"assignments[{aid}]"
     title = table.get("title", (str,), "a string")
+    title_ko = table.get("title_ko", (str,), "a string", "", required=False)
     points = _points(table, "points", 100)
     files = _strings(table, "files")
     if not files:
@@ -200,7 +226,8 @@ def _assignment(path, index, data, root):
     for i, raw in enumerate(raw_parts):
         pt = _Table(path, f"assignments[{aid}].parts[{i}]", raw)
         parts.append(Part(pt.get("id", (str,), "a string"), pt.get("title", (str,), "a string"),
-                          _points(pt, "points", None, required=True)))
+                          _points(pt, "points", None, required=True), pt.get("title_ko", (str,), "a string", "",
+                                                                            required=False)))
         pt.done()
     ids = [p.id for p in parts]
     if len(set(ids)) != len(ids):
@@ -211,7 +238,7 @@ def _assignment(path, index, data, root):
     for name in files:
         if not (root / "solutions" / aid / name).is_file():
             table.fail("files", f"a file solutions/{aid}/{name}", name)
-    return Assignment(aid, title, points, files, due, tuple(parts), uses)
+    return Assignment(aid, title, points, files, due, tuple(parts), uses, title_ko)
 
 
 def load_course(root="."):
@@ -229,7 +256,14 @@ def load_course(root="."):
     limits = _Table(path, "limits", top.get("limits", (dict,), "a [limits] table", {}, required=False))
     tols = _Table(path, "tolerances", top.get("tolerances", (dict,), "a [tolerances] table", {}, required=False))
     raw_assignments = top.get("assignments", (list,), "an array of [[assignments]] tables")
+    gs = _Table(path, "gradescope", top.get("gradescope", (dict,), "a [gradescope] table", {}, required=False))
     top.done()
+    visibility = {key: gs.get(key, (str,), f"one of {VISIBILITIES}", "visible", required=False)
+                  for key in ("summary", "checks")}
+    for key, value in visibility.items():
+        if value not in VISIBILITIES:
+            gs.fail(key, f"one of {VISIBILITIES}", value)
+    gs.done()
     language = course.get("language", (str,), "a language", "en", required=False)
     if language not in LANGUAGES:
         course.fail("language", f"one of {LANGUAGES}", language)
@@ -248,4 +282,4 @@ def load_course(root="."):
         for used in a.uses:
             if used not in ids:
                 top.fail(f"assignments[{a.id}].uses", f"ids of other assignments {ids}", used)
-    return Course(root, name, language, secret_env, lim, tol, assignments)
+    return Course(root, name, language, secret_env, lim, tol, assignments, GradescopeSettings(**visibility))

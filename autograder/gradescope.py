@@ -5,7 +5,7 @@ The bundle (a zip; Gradescope unpacks it into ``/autograder/source``) holds:
 - ``setup.sh``: run once when Gradescope builds the image; makes ``/autograder/venv``
   (Python 3.11 or later) and pip-installs the bundled project into it;
 - ``run_autograder``: run for each submission; grades ``/autograder/submission`` into
-  ``/autograder/results/results.json``. When grading fails it still writes a
+  ``/autograder/results/results.json`` (``gradescope_results``). When grading fails it still writes a
   results.json (score 0 of the assignment's points, a visible message that the grader
   failed, ``extra_data.grader_error``) and exits non-zero;
 - ``secret.txt``: the course secret the hidden inputs are drawn from: the value of the
@@ -32,6 +32,7 @@ import re
 import secrets
 import stat
 import sys
+import time
 import tomllib
 import zipfile
 from pathlib import Path
@@ -176,8 +177,9 @@ def check_bundle(course, assignment, files):
         cut = load_course(Path(tmp, PROJECT))
     same = [(a.id, a) for a in cut.assignments] == [(aid, course.assignment(aid))
                                                    for aid in needed_assignments(course, assignment)]
-    settings = (cut.name, cut.language, cut.secret_env, cut.limits, cut.tolerances)
-    if not same or settings != (course.name, course.language, course.secret_env, course.limits, course.tolerances):
+    settings = (cut.name, cut.language, cut.secret_env, cut.limits, cut.tolerances, cut.gradescope)
+    if not same or settings != (course.name, course.language, course.secret_env, course.limits, course.tolerances,
+                                course.gradescope):
         raise BundleError(f"{course.root / 'course.toml'}: could not be cut down to {assignment.id} "
                           "(keep each table's header at the start of its line)")
 
@@ -209,6 +211,22 @@ def student_id(metadata):
     return "+".join(ids) or "student"
 
 
+def gradescope_results(course, result, seconds):
+    """Gradescope's results.json (a dict) for ``result``: ``result.to_gradescope()`` plus what only
+    Gradescope reads: the visibility of the summary and of each check from course.toml's
+    ``[gradescope]``, the feedback page's content as Markdown output (scores per part, the
+    root cause said once, the notes), and ``execution_time`` (whole seconds, so only this
+    file, not ``course grade``'s, changes from one run to the next)."""
+    from autograder.feedback_page import feedback_markdown
+
+    data = result.to_gradescope()
+    data.update(output=feedback_markdown(result), output_format="md", test_output_format="md",
+                execution_time=max(1, round(seconds)), visibility=course.gradescope.summary)
+    for test in data["tests"]:
+        test["visibility"] = course.gradescope.checks
+    return data
+
+
 def run(assignment_id, root):
     """Grade ``root/submission`` as Gradescope does; returns (exit status, GradingResult).
 
@@ -223,14 +241,12 @@ def run(assignment_id, root):
     secret = (root / "source" / "secret.txt").read_text(encoding="utf-8").strip()
     metadata_path = root / "submission_metadata.json"
     metadata = json.loads(metadata_path.read_text(encoding="utf-8")) if metadata_path.is_file() else {}
+    started = time.monotonic()
     result = grade(course, course.assignment(assignment_id), root / "submission", student_id(metadata),
                    secret=secret)
-    from autograder.feedback_page import feedback_markdown
-
+    data = gradescope_results(course, result, time.monotonic() - started)
     results = root / "results"
     results.mkdir(parents=True, exist_ok=True)
-    data = result.to_gradescope()
-    data.update(output=feedback_markdown(result), output_format="md")  # the feedback page's content, root cause once
     (results / "results.json").write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
                                           encoding="utf-8")
     return (2 if result.grader_errors else 0), result
@@ -250,5 +266,7 @@ def main(course, args):
 
 if __name__ == "__main__":
     status, outcome = run(sys.argv[1], sys.argv[2])
-    sys.stdout.write(outcome.to_markdown())
+    from autograder.feedback_page import feedback_markdown
+
+    sys.stdout.write(feedback_markdown(outcome))
     sys.exit(status)

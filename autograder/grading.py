@@ -28,8 +28,8 @@ from autograder.config import ConfigError
 from autograder.results import GradingResult, PartResult, TestResult, apportion, exact
 from autograder.runners import Reference
 from autograder.sandbox import Sandbox, Session, StudentError
-from autograder.submission import find_submission
-from source_lib.messages import message
+from autograder.submission import choice_notes, find_submission, released_stubs
+from source_lib.messages import load_titles, message
 
 DEVELOPMENT_SECRET = "backprop-lab-development-secret"
 
@@ -194,12 +194,14 @@ def missing_file_message(submission, file, lang):
 
 
 def _grade(course, assignment, submission_path, student_id, sandbox, secret, lang):
-    submission = find_submission(assignment, submission_path, sandbox.workdir())
+    submission = find_submission(assignment, submission_path, sandbox.workdir(), released_stubs(course, assignment))
     hidden = _import_solution(course, assignment.id, HIDDEN_CHECKS)
     by_part = checks_by_part(assignment, hidden.CHECKS)
     reference = Reference(load_reference(course, assignment))
     components = component_files(course, assignment)
+    titles = load_titles(course.solutions / assignment.id, lang)
     result = GradingResult(assignment.id, student_id, language=lang, isolation=sandbox.isolation,
+                           notes=choice_notes(submission, lang),
                            secret="development" if secret == DEVELOPMENT_SECRET else "course")
     limits = sandbox.limits
     sandbox.zygote()  # started here, so no student's time budget pays for it
@@ -208,7 +210,7 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
     for part in assignment.parts:
         if part.id in replaced:
             names = ", ".join(target.split(".", 1)[1] for target in replaced[part.id])
-            result.notes.append(message("stand_ins", lang, part=part.title, names=names))
+            result.notes.append(message("stand_ins", lang, part=part.title_in(lang), names=names))
         part_checks = by_part[part.id]
         shares = apportion(part.points, [c.weight for c in part_checks])
         started = time.monotonic()
@@ -230,8 +232,9 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
                     session.start_budget(seconds)
                     status, text, diagnosis, figure = run_check(check, ctx)
                 got = max_score if status == "pass" else Fraction(0)
-                result.tests.append(TestResult(part.id, check.name, status, got, max_score, text, diagnosis, figure))
+                result.tests.append(TestResult(part.id, titles.get(check.name, check.name), status, got, max_score,
+                                               text, diagnosis, figure))
             load_error = session.load_error
         score = sum((t.score for t in result.tests if t.part == part.id), Fraction(0))
-        result.parts.append(PartResult(part.id, part.title, score, exact(part.points)))
+        result.parts.append(PartResult(part.id, part.title_in(lang), score, exact(part.points)))
     return result

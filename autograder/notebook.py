@@ -36,7 +36,8 @@ SCHEMA_VERSION = 3
 SETUP = """import os
 
 os.environ["BACKPROP_LAB_LANG"] = "{lang}"  # the language of the public checks' messages
-from public_checks import check"""
+from public_checks import CHECKS
+from source_lib.public import check"""
 
 
 class LessonError(ValueError):
@@ -134,7 +135,7 @@ def build_notebook(course, assignment, lang, solutions=False):
         elif kind == "check":
             if value not in parts:
                 raise LessonError(f"{lesson}: %% check {value}: not a part of {assignment.id}")
-            cells.append(nbf.new_code_cell(f'assert check("{value}", globals())',
+            cells.append(nbf.new_code_cell(f'check(CHECKS, "{value}", globals())',
                                            metadata=_metadata("check", f"check_{value}", parts[value].points)))
         else:
             file_name, _, def_name = value.partition(":")
@@ -174,44 +175,8 @@ def _code_cell(nbf, source, file_name, name, marked):
 
 
 def extract_files(notebook_path, assignment):
-    """{file name: source} of the student files held by a submitted notebook.
+    """{file name: source} of the student files of ``assignment`` held by a submitted notebook
+    (``source_lib.cells.extract_files``, which the student kit's check.py uses too)."""
+    from source_lib.cells import extract_files as extract
 
-    Takes, in order, the code cells marked as ours for each file; a notebook whose
-    ``backprop_lab`` metadata was lost falls back to nbgrader's grade ids
-    ("<file stem>_<name>"). Outputs and every other cell are ignored. A file that is
-    not a notebook holds no student files.
-    """
-    import json
-
-    try:
-        data = json.loads(Path(notebook_path).read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return {}
-    cells = data.get("cells") if isinstance(data, dict) else None
-    if not isinstance(cells, list):
-        return {}
-    cells = [c for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"]
-    stems = {Path(name).stem: name for name in assignment.files}
-
-    def text(cell):
-        source = cell.get("source", "")
-        return "".join(map(str, source)) if isinstance(source, list) else str(source)
-
-    def table(value):
-        return value if isinstance(value, dict) else {}
-
-    def owner(cell):
-        """The student file a cell belongs to, or None."""
-        meta = table(cell.get("metadata"))
-        if "backprop_lab" in meta:
-            return table(meta["backprop_lab"]).get("file")
-        grade_id = str(table(meta.get("nbgrader")).get("grade_id", ""))
-        matches = [stem for stem in stems if grade_id.startswith(stem + "_")]
-        return stems[max(matches, key=len)] if matches else None
-
-    files = {}
-    for name in assignment.files:
-        chunks = [text(c).rstrip() for c in cells if owner(c) == name]
-        if chunks:
-            files[name] = "\n\n\n".join(chunks) + "\n"
-    return files
+    return extract(notebook_path, assignment.files)

@@ -8,6 +8,10 @@
 - ``<id>.<lang>.ipynb``, the lesson notebook in each language that has a lesson,
 - ``components/``: for an assignment that ``uses`` earlier ones, their reference files
   (released only with an assignment due after them),
+- ``titles.<lang>.toml``: the checks' titles in other languages (from solutions/),
+- ``check.py``, ``requirements.txt`` and a copy of ``source_lib/``: the student kit, so
+  the folder works on its own after ``pip install -r requirements.txt`` (``python
+  check.py``, ``python -m pytest``, the notebook's first cell),
 - ``README.md``: what to do, in the course's language.
 
 ``write_release`` writes them; ``stale_files`` lists what on disk differs, so
@@ -44,6 +48,19 @@ def test_public(student, check):
     check(student)
 '''
 
+CHECK_PY = '''"""The public checks of {aid}, anywhere: `python check.py` checks {files_text}; `python check.py {aid}.en.ipynb` a notebook."""
+
+import sys
+from pathlib import Path
+
+from source_lib.public import kit_main
+
+if __name__ == "__main__":
+    sys.exit(kit_main(Path(__file__).parent, {files!r}, sys.argv[1:]))
+'''
+
+REQUIREMENTS = "numpy>=1.26\nmatplotlib>=3.8\npytest>=8\n"
+
 PYTEST_INI = """[pytest]
 markers =
     part(name): the course part a public check belongs to
@@ -53,23 +70,41 @@ README = {
     "en": """# {title} ({aid})
 
 Fill in every `raise NotImplementedError` in {files}, in the notebook `{aid}.en.ipynb`
-or directly in the .py file{plural}. Check your work with the public checks:
+or directly in the .py file{plural}. This folder works on its own, on any system with
+Python 3.11 or later (it ships the course's `source_lib/`). Install once:
 
-    course check {aid}
+    pip install -r requirements.txt
 
-or `python -m pytest` in this folder. The grader runs hidden tests as well: other
-shapes and values, comparisons with the reference solution, stability and robustness.
+then check your work with the public checks:
+
+    python check.py                  # your .py file{plural}
+    python check.py {aid}.en.ipynb   # or the code in your notebook
+    python -m pytest                 # the same checks under pytest
+
+The grader offers numpy only (and `source_lib`): import nothing else in {files}. It
+runs hidden tests as well: other shapes and values, comparisons with the reference
+solution, stability and robustness. If you submit the folder with the notebook filled
+in and {files} untouched, the notebook is graded (the feedback says which file was).
 Due: {due}. Points: {points:g}.
 """,
     "ko": """# {title} ({aid})
 
 {files}의 모든 `raise NotImplementedError`를 채우세요. 노트북 `{aid}.ko.ipynb`에서
-작성하거나 .py 파일을 직접 수정해도 됩니다. 공개 검사로 확인하세요:
+작성하거나 .py 파일을 직접 수정해도 됩니다. 이 폴더는 그 자체로 동작합니다: Python 3.11
+이상이면 어떤 시스템에서도 됩니다 (과목의 `source_lib/`가 들어 있습니다). 한 번 설치하세요:
 
-    course check {aid}
+    pip install -r requirements.txt
 
-또는 이 폴더에서 `python -m pytest`를 실행하세요. 채점기는 숨겨진 테스트도 실행합니다:
-다른 shape와 값, 참조 답안과의 비교, 수치 안정성과 견고성.
+그다음 공개 검사로 확인하세요:
+
+    python check.py                  # .py 파일
+    python check.py {aid}.ko.ipynb   # 또는 노트북의 코드
+    python -m pytest                 # 같은 검사를 pytest로
+
+채점기에서는 numpy(와 `source_lib`)만 쓸 수 있습니다: {files}에서 다른 것은 import하지
+마세요. 채점기는 숨겨진 테스트도 실행합니다: 다른 shape와 값, 참조 답안과의 비교, 수치
+안정성과 견고성. 노트북을 채우고 {files}를 그대로 둔 채 폴더를 제출하면 노트북이 채점됩니다
+(어느 파일을 채점했는지 피드백에 나옵니다).
 마감: {due}. 배점: {points:g}점.
 """,
 }
@@ -96,6 +131,13 @@ def release_files(course, assignment):
     files["public_checks.py"] = checks_text
     files["test_public.py"] = TEST_PUBLIC.format(aid=assignment.id, files=list(assignment.files))
     files["pytest.ini"] = PYTEST_INI
+    for path in sorted(folder.glob("titles.*.toml")):
+        files[path.name] = path.read_text(encoding="utf-8")
+    files["check.py"] = CHECK_PY.format(aid=assignment.id, files=list(assignment.files),
+                                        files_text=", ".join(assignment.files))
+    files["requirements.txt"] = REQUIREMENTS
+    for path in sorted((Path(course.root) / "source_lib").glob("*.py")):
+        files[f"source_lib/{path.name}"] = path.read_text(encoding="utf-8")
     for used_id in assignment.uses:
         used = course.assignment(used_id)
         if assignment.due and used.due and used.due >= assignment.due:
@@ -113,7 +155,7 @@ def release_files(course, assignment):
                 cell["id"] = f"cell-{i}"
             files[f"{assignment.id}.{lang}.ipynb"] = nbformat.writes(notebook) + "\n"
     files["README.md"] = README[course.language].format(
-        title=assignment.title, aid=assignment.id, files=", ".join(assignment.files),
+        title=assignment.title_in(course.language), aid=assignment.id, files=", ".join(assignment.files),
         plural="s" if len(assignment.files) > 1 else "", due=assignment.due or "-", points=assignment.points)
     return files
 

@@ -135,7 +135,7 @@ class GradingResult:
             })
         return {
             "score": float(self.score),
-            "output": self.summary_line(),
+            "output": "\n".join([self.summary_line(), *self.notes]),
             "visibility": "visible",
             "stdout_visibility": "hidden",
             "tests": tests,
@@ -180,19 +180,3 @@ class GradingResult:
 
     def summary_line(self):
         return f"{self.assignment} {self.student}: {points(self.score)} / {points(self.max_score)}"
-
-    def to_markdown(self):
-        """The student's feedback report."""
-        lines = [f"# {self.assignment}: {points(self.score)} / {points(self.max_score)}", ""]
-        lines += [f"- {n}" for n in self.notes]
-        for part in self.parts:
-            lines += ["", f"## {part.title} ({part.id}): {points(part.score)} / {points(part.max_score)}", ""]
-            for t in self.tests:
-                if t.part != part.id:
-                    continue
-                mark = "✅" if t.passed else "❌"
-                text = f"- {mark} {t.name} ({points(t.score)} / {points(t.max_score)})"
-                if not t.passed:
-                    text += f" — `{t.status}`: {t.message}"
-                lines.append(text)
-        return "\n".join(lines) + "\n"

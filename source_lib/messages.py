@@ -3,9 +3,14 @@
 ``message(key, lang, **fields)`` formats one message. Both catalogues hold the same
 keys (a test checks it). The language comes from course.toml's ``language`` for the
 grader and from the BACKPROP_LAB_LANG environment variable for the public checks.
+
+A Korean message writes a particle in both forms after a field, ``{what}이(가)``;
+``with_particles`` then keeps the one the word before it takes (``AddGate.forward가``,
+``neuron이``, ``x를``), by the rule of ``takes_final_consonant``.
 """
 
 import os
+import re
 
 EN = {
     "not_implemented": "{what} is not implemented yet (it still raises NotImplementedError).",
@@ -18,6 +23,9 @@ EN = {
     "missing_file": "The submission has no {file}.",
     "missing_in_notebook": "{notebook} holds no cells of {file}: submit the assignment's notebook, saved as a valid .ipynb (or {file} itself).",
     "missing_name": "{file} does not define {name}.",
+    "graded_untouched_stub": "{file}: graded from {graded}; the other copies are the released stub, untouched.",
+    "graded_most_complete": "{file}: graded from {graded}, the copy with the fewest `raise NotImplementedError` left (several copies were edited).",
+    "graded_py_on_tie": "{file}: graded from {graded}: several edited copies have as few `raise NotImplementedError` left, and then the .py file (else the first notebook by name) is graded.",
     "wrong_type": "{what} returned {got}; expected {expected}.",
     "wrong_shape": "{what} has shape {got}; expected shape {expected} (the shape of {like}).",
     "wrong_dtype": "{what} has dtype {got}; expected float64.",
@@ -48,6 +56,7 @@ EN = {
     "forward_first": "Not judged, so no points: this check compares your code with itself, which only counts once forward computes the right values on its inputs, and it does not: {detail}",
     "stand_ins": "{part} is graded with the grader's own {names} in place of yours, so a mistake in those costs points only in their own parts.",
     "passed": "passed",
+    "same_as_above": "(same as above)",
     "part_summary": "{part}: {score:g} / {max_score:g}",
 }
 
@@ -62,6 +71,9 @@ KO = {
     "missing_file": "제출물에 {file}이(가) 없습니다.",
     "missing_in_notebook": "{notebook}에 {file}의 셀이 없습니다: 과제 노트북을 올바른 .ipynb로 저장해 제출하세요({file} 파일을 직접 제출해도 됩니다).",
     "missing_name": "{file}에 {name}이(가) 정의되어 있지 않습니다.",
+    "graded_untouched_stub": "{file}: {graded}의 코드를 채점했습니다. 나머지 사본은 배포된 스텁 그대로입니다.",
+    "graded_most_complete": "{file}: 여러 사본이 수정되어 `raise NotImplementedError`가 가장 적게 남은 {graded}의 코드를 채점했습니다.",
+    "graded_py_on_tie": "{file}: 수정된 사본들에 남은 `raise NotImplementedError`의 수가 같아 {graded}의 코드를 채점했습니다 (이때는 .py 파일, 없으면 이름순으로 첫 노트북을 채점합니다).",
     "wrong_type": "{what}이(가) {got}을(를) 반환했습니다. 기대한 값: {expected}.",
     "wrong_shape": "{what}의 shape가 {got}입니다. 기대한 shape: {expected} ({like}의 shape).",
     "wrong_dtype": "{what}의 dtype이 {got}입니다. float64여야 합니다.",
@@ -92,6 +104,7 @@ KO = {
     "forward_first": "판정하지 않았으므로 점수가 없습니다: 이 검사는 여러분의 코드를 자기 자신과 비교하는데, 이는 forward가 이 입력에서 올바른 값을 계산할 때만 의미가 있습니다. 그러나 그렇지 않습니다: {detail}",
     "stand_ins": "{part}은(는) 여러분의 {names} 대신 채점기의 구현으로 채점하므로, 그쪽의 실수는 해당 파트에서만 감점됩니다.",
     "passed": "통과",
+    "same_as_above": "(위와 같음)",
     "part_summary": "{part}: {score:g} / {max_score:g}",
 }
 
@@ -104,6 +117,77 @@ def default_language():
     return lang if lang in CATALOGUES else "en"
 
 
+def load_titles(folder, lang):
+    """{English title: title in ``lang``} of an assignment's checks, from ``folder/titles.<lang>.toml``
+    (the solution folder, or the released one that ships a copy); empty in English."""
+    import tomllib
+    from pathlib import Path
+
+    path = Path(folder) / f"titles.{lang}.toml"
+    if lang == "en" or not path.is_file():
+        return {}
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
 def message(key, lang="en", **fields):
     """The message ``key`` in ``lang`` ("en" or "ko"), formatted with ``fields``."""
-    return CATALOGUES[lang][key].format(**fields)
+    text = CATALOGUES[lang][key].format(**fields)
+    return with_particles(text) if lang == "ko" else text
+
+
+# (form after a final consonant, form after a vowel) of each particle written in both forms
+PARTICLES = {"이(가)": ("이", "가"), "을(를)": ("을", "를"), "은(는)": ("은", "는"), "과(와)": ("과", "와"),
+             "(으)로": ("으로", "로")}
+_PARTICLE = re.compile("|".join(re.escape(p) for p in PARTICLES))
+# how a digit ends when read in Korean: 영 일 이 삼 사 오 육 칠 팔 구 (0 ends 십, 백, 천 too); "l" = ㄹ
+_DIGIT_ENDS = dict(zip("0123456789", ["ng", "l", "", "m", "", "", "k", "l", "l", ""]))
+# how a Latin letter's name ends when read alone: 엘, 엠, 엔, 알
+_LETTER_ENDS = {"l": "l", "m": "m", "n": "n", "r": "l"}
+
+
+def final_sound(word):
+    """The final consonant the Korean reading of ``word`` ends with: "" (none), "l" (ㄹ) or another.
+
+    Hangul: its last syllable's final consonant. A digit: its Korean reading (7 칠: "l").
+    Latin: a name of up to two letters or an all-capital acronym is read letter by letter
+    (dx 디엑스: "", lr 엘알: "l"); a word is read as English is in Korean: it ends in a
+    consonant after m, n, ng (neuron 뉴런), l (kernel 커널: "l") and p, t, k, b after a
+    vowel (step 스텝, fit 핏); else in a vowel (forward 포워드, gate 게이트, max 맥스).
+    """
+    word = word.rstrip(")]}'\"`.,:;")
+    if not word:
+        return ""
+    last = word[-1]
+    if "\uac00" <= last <= "\ud7a3":
+        final = (ord(last) - 0xAC00) % 28
+        return "" if final == 0 else ("l" if final == 8 else "c")
+    if last.isdigit():
+        return _DIGIT_ENDS[last]
+    letters = re.search(r"[A-Za-z]+$", word)
+    if not letters:
+        return ""
+    run = letters.group()
+    if len(run) <= 2 or (run.isupper() and len(run) <= 5):
+        return _LETTER_ENDS.get(run[-1].lower(), "")
+    run = run.lower()
+    if run.endswith(("m", "n")):
+        return "n"
+    if run.endswith(("l", "le")):
+        return "l"
+    if run[-1] in "ptkb" and run[-2] in "aeiou" and not run.endswith("ck"):
+        return "c"
+    return ""
+
+
+def with_particles(text):
+    """``text`` with each particle written in both forms reduced to the one its word takes."""
+
+    def choose(match):
+        before = text[:match.start()].split()
+        sound = final_sound(before[-1]) if before else ""
+        after_consonant, after_vowel = PARTICLES[match.group()]
+        if match.group() == "(으)로" and sound == "l":
+            return after_vowel  # ㄹ takes 로: 레일로
+        return after_consonant if sound else after_vowel
+
+    return _PARTICLE.sub(choose, text)

@@ -8,6 +8,7 @@ checks against the student's own forward, the examples stated in docstrings.
 """
 
 import importlib.util
+import os
 import sys
 import types
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from source_lib import gradcheck
-from source_lib.messages import default_language, message
+from source_lib.messages import default_language, load_titles, message
 
 
 def namespace(ns):
@@ -23,32 +24,56 @@ def namespace(ns):
     return types.SimpleNamespace(**ns) if isinstance(ns, dict) else ns
 
 
+def marks(stream=None):
+    """(pass mark, fail mark): ✓ and ✗, or "ok" and "x" on a console that cannot encode them (cp949, cp1252)."""
+    encoding = getattr(stream or sys.stdout, "encoding", None) or "ascii"
+    try:
+        "✓✗".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return "ok", "x"
+    return "✓", "✗"
+
+
 def run_part(checks, part, ns, lang=None, report=print):
     """Run the public checks of ``part``; report one line each; True when all pass."""
     lang = lang or default_language()
     ns = namespace(ns)
     ok = True
+    good, bad = marks()
     for check in checks[part]:
         title = (check.__doc__ or check.__name__).strip().splitlines()[0]
+        checks_file = check.__globals__.get("__file__")
+        if checks_file:
+            title = load_titles(Path(checks_file).parent, lang).get(title, title)
         try:
             check(ns)
         except NotImplementedError as exc:
             ok = False
-            report(f"  ✗ {part}: {title}: " + message("not_implemented", lang, what=str(exc) or "?"))
+            report(f"  {bad} {part}: {title}: " + message("not_implemented", lang, what=str(exc) or "?"))
         except AssertionError as exc:
             ok = False
-            report(f"  ✗ {part}: {title}: {exc}")
+            report(f"  {bad} {part}: {title}: {exc}")
         except Exception as exc:  # the student's exception, shown rather than raised
             ok = False
-            report(f"  ✗ {part}: {title}: " + message("raised", lang, what=title, error=f"{type(exc).__name__}: {exc}"))
+            report(f"  {bad} {part}: {title}: " + message("raised", lang, what=title, error=f"{type(exc).__name__}: {exc}"))
         else:
-            report(f"  ✓ {part}: {title}")
+            report(f"  {good} {part}: {title}")
     return ok
 
 
 def check(checks, part, ns):
-    """Notebook entry point: run one part's checks and print the outcome."""
-    return run_part(checks, part, ns)
+    """Notebook entry point (``check(CHECKS, "add_gate", globals())``): run one part's checks,
+    print one line each, and raise AssertionError carrying the failures, so Jupyter and
+    ``nbgrader validate`` show why the cell failed."""
+    failed = []
+
+    def report(line):
+        print(line)
+        if not line.lstrip().startswith(marks()[0]):
+            failed.append(line.strip())
+
+    if not run_part(checks, part, ns, report=report):
+        raise AssertionError("\n".join(failed))
 
 
 def load_student(folder, files):
@@ -103,6 +128,27 @@ def assert_gradient(grad, f, x, dout, what, tol=1e-5):
         raise AssertionError(text)
 
 
+def run_all(checks_path, folder, files, lang):
+    """Run every public check of ``checks_path`` (a public_checks.py) on the student ``files``
+    in ``folder``; print one line per check and a summary; 0 when all pass, else 1."""
+    os.environ["BACKPROP_LAB_LANG"] = lang  # the helpers' messages follow it
+    spec = importlib.util.spec_from_file_location("public_checks", checks_path)
+    checks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(checks)
+    try:
+        student = load_student(folder, files)
+    except Exception as exc:  # the student's file does not import: say why, check nothing
+        print(message("import_failed", lang, file=", ".join(files), error=f"{type(exc).__name__}: {exc}"))
+        return 1
+    try:
+        passed = [part for part in checks.CHECKS if run_part(checks.CHECKS, part, student, lang)]
+        print(f"{len(passed)} / {len(checks.CHECKS)}: " + ", ".join(passed))
+    except BrokenPipeError:  # piped into `head`, which has gone: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return 0 if len(passed) == len(checks.CHECKS) else 1
+
+
 def main(argv=None):
     """`python -m source_lib.public RELEASE_DIR SUBMISSION FILE...`: run every public check.
 
@@ -117,18 +163,51 @@ def main(argv=None):
     parser.add_argument("submission")
     parser.add_argument("files", nargs="+")
     args = parser.parse_args(argv)
-    spec = importlib.util.spec_from_file_location("public_checks", Path(args.release_dir) / "public_checks.py")
-    checks = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(checks)
-    lang = default_language()
-    try:
-        student = load_student(args.submission, args.files)
-    except Exception as exc:  # the student's file does not import: say why, check nothing
-        print(message("import_failed", lang, file=", ".join(args.files), error=f"{type(exc).__name__}: {exc}"))
-        return 1
-    passed = [part for part in checks.CHECKS if run_part(checks.CHECKS, part, student, lang)]
-    print(f"{len(passed)} / {len(checks.CHECKS)}: " + ", ".join(passed))
-    return 0 if len(passed) == len(checks.CHECKS) else 1
+    return run_all(Path(args.release_dir) / "public_checks.py", args.submission, args.files, default_language())
+
+
+def kit_main(folder, files, argv=None):
+    """The student kit's ``python check.py [NOTEBOOK_OR_FILE] [--lang en|ko]``, run in the assignment folder.
+
+    folder: the assignment folder (it holds public_checks.py and the student ``files``).
+    With a notebook, checks the code of its cells in the notebook's language; with a
+    .py file, that file; else the folder's own files.
+    """
+    import argparse
+    import tempfile
+
+    from source_lib.cells import extract_files, notebook_language
+    from source_lib.messages import CATALOGUES
+
+    parser = argparse.ArgumentParser(prog="python check.py", description="Run the public checks of your work.",
+                                     epilog="example: python check.py a1_gates.ko.ipynb --lang ko")
+    parser.add_argument("path", nargs="?", help="a notebook or a .py file (default: the .py files of this folder)")
+    parser.add_argument("--lang", choices=sorted(CATALOGUES), help="the language of the messages "
+                        "(default: the notebook's, else BACKPROP_LAB_LANG, else English)")
+    args = parser.parse_args(argv)
+    folder = Path(folder)
+    checks_path = folder / "public_checks.py"
+    if args.path is None:
+        return run_all(checks_path, folder, files, args.lang or default_language())
+    path = Path(args.path)
+    if not path.is_file():
+        parser.error(f"{path}: no such file")
+    with tempfile.TemporaryDirectory() as tmp:
+        if path.suffix == ".ipynb":
+            lang = args.lang or notebook_language(path) or default_language()
+            for name, text in extract_files(path, files).items():
+                Path(tmp, name).write_text(text, encoding="utf-8")
+        else:
+            lang = args.lang or default_language()
+            for name in files:
+                if (folder / name).is_file():
+                    Path(tmp, name).write_bytes((folder / name).read_bytes())
+            Path(tmp, files[0] if len(files) == 1 else path.name).write_bytes(path.read_bytes())
+        missing = [name for name in files if not Path(tmp, name).is_file()]
+        if missing:
+            print(message("missing_file", lang, file=", ".join(missing)))
+            return 1
+        return run_all(checks_path, tmp, files, lang)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ import sys
 import pytest
 import yaml
 
-from autograder.classroom import ENCRYPTED, KEY_ENV, RUNNER, ClassroomError, runner_result, write_template
+from autograder.classroom import (ENCRYPTED, KEY_ENV, RUNNER, ClassroomError, assignment_key, runner_result,
+                                  secret_name, write_template)
 from autograder.cli import main as course_main
 from autograder.release import release_files
 from tests.conftest import ROOT
@@ -39,8 +40,13 @@ def steps(template):
     return {step["name"]: step for step in workflow["jobs"]["run-autograding-tests"]["steps"]}
 
 
-def run_step(template, repo, name, tmp_path, passphrase=PASSPHRASE):
-    """Run the ``run`` command of the workflow step ``name`` in ``repo`` as a runner would."""
+def a1_key(course):
+    return assignment_key(PASSPHRASE, course.assignment(AID))
+
+
+def run_step(template, repo, name, tmp_path, passphrase):
+    """Run the ``run`` command of the workflow step ``name`` in ``repo`` as a runner would,
+    with ``passphrase`` in the secret the workflow hands to it."""
     env = dict(os.environ, RUNNER_TEMP=str(tmp_path / "runner"), GITHUB_OUTPUT=str(tmp_path / "output"),
                GITHUB_REPOSITORY=f"course-org/{AID}-kim", BACKPROP_LAB_PYTHON=sys.executable)
     env[KEY_ENV] = passphrase
@@ -81,20 +87,20 @@ def test_the_template_holds_the_release_and_no_hidden_tests(course, template):
     assert b"hidden_checks" not in encrypted and b"CHECKS" not in encrypted
 
 
-def test_the_workflow_feeds_the_grade_step_to_githubs_reporter(template):
+def test_the_workflow_feeds_the_grade_step_to_githubs_reporter(course, template):
     by_name = steps(template)
     grade, reporter = by_name["Grade"], by_name["Autograding Reporter"]
     assert reporter["uses"].startswith("classroom-resources/autograding-grading-reporter@")
     assert grade["id"] == RUNNER and reporter["with"]["runners"] == RUNNER
     assert reporter["env"][f"{RUNNER.upper()}_RESULTS"] == "${{ steps.%s.outputs.result }}" % RUNNER
-    assert by_name["Decrypt the grader"]["env"][KEY_ENV] == "${{ secrets.%s }}" % KEY_ENV
+    assert by_name["Decrypt the grader"]["env"][KEY_ENV] == "${{ secrets.%s }}" % secret_name(course.assignment(AID))
 
 
 def test_the_grading_step_reports_full_points_for_the_reference(course, template, tmp_path):
     repo = student_repo(template, tmp_path, reference_text(course))
-    done = run_step(template, repo, "Decrypt the grader", tmp_path)
+    done = run_step(template, repo, "Decrypt the grader", tmp_path, a1_key(course))
     assert done.returncode == 0, done.stderr
-    done = run_step(template, repo, "Grade", tmp_path)
+    done = run_step(template, repo, "Grade", tmp_path, a1_key(course))
     assert done.returncode == 0, done.stderr
     result = reported(tmp_path)
     assert result["version"] == 1 and result["status"] == "pass" and result["max_score"] == 100
@@ -106,8 +112,8 @@ def test_the_grading_step_reports_full_points_for_the_reference(course, template
 
 def test_the_grading_step_reports_what_a_buggy_submission_lost(course, template, tmp_path):
     repo = student_repo(template, tmp_path, reference_text(course).replace(*MAXGATE_WRONG_INPUT))
-    assert run_step(template, repo, "Decrypt the grader", tmp_path).returncode == 0
-    assert run_step(template, repo, "Grade", tmp_path).returncode == 0
+    assert run_step(template, repo, "Decrypt the grader", tmp_path, a1_key(course)).returncode == 0
+    assert run_step(template, repo, "Grade", tmp_path, a1_key(course)).returncode == 0
     result = reported(tmp_path)
     tests = {t["name"].split(":")[0]: t for t in result["tests"]}
     assert result["status"] == "fail" and tests["max_gate"]["status"] == "fail"
@@ -131,6 +137,18 @@ def test_a_grader_failure_is_reported_as_an_error_worth_nothing(course):
     result = runner_result(failure, course.assignment(AID))
     assert result["status"] == "error" and result["max_score"] == 100
     assert [t["score"] for t in result["tests"]] == [0]
+
+
+def test_each_assignment_has_its_own_key_in_its_own_secret(course, template, tmp_path):
+    """A leaked key (or the instructor's passphrase itself) does not decrypt another assignment's bundle."""
+    a1, a2 = course.assignment(AID), course.assignment("a2_layers")
+    assert assignment_key(PASSPHRASE, a1) != assignment_key(PASSPHRASE, a2)
+    assert steps(template)["Decrypt the grader"]["env"][KEY_ENV] == "${{ secrets.%s }}" % secret_name(a1)
+    assert secret_name(a1) == "BACKPROP_LAB_GRADER_KEY_A1_GATES"
+    repo = student_repo(template, tmp_path, reference_text(course))
+    for wrong in (PASSPHRASE, assignment_key(PASSPHRASE, a2)):
+        assert run_step(template, repo, "Decrypt the grader", tmp_path, wrong).returncode != 0
+    assert run_step(template, repo, "Decrypt the grader", tmp_path, a1_key(course)).returncode == 0
 
 
 def test_without_a_passphrase_no_template_is_written(course, tmp_path, monkeypatch):

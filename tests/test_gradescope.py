@@ -11,8 +11,7 @@ import pytest
 
 from autograder.cli import main as course_main
 from autograder.config import load_course
-from autograder.feedback_page import feedback_markdown
-from autograder.gradescope import PROJECT, course_toml_for, student_id, write_bundle
+from autograder.gradescope import PROJECT, course_toml_for, gradescope_results, student_id, write_bundle
 from autograder.grading import grade
 from source_lib.messages import message
 from tests.conftest import ROOT
@@ -79,10 +78,14 @@ def test_the_reference_gets_full_marks_and_the_same_results_as_course_grade(cour
     assert done.returncode == 0, done.stderr
     assert results["score"] == 100 and results["extra_data"]["student"] == "2026001"
     local = grade(course, course.assignment(AID), tmp_path / "autograder" / "submission", "2026001", secret=SECRET)
-    assert results.pop("output_format") == "md" and results.pop("output") == feedback_markdown(local)
-    expected = json.loads(local.to_json())
-    del expected["output"]
-    assert expected == results
+    assert gradescope_results(course, local, results["execution_time"]) == results
+
+
+def test_results_say_when_gradescope_shows_them_with_the_feedback_page_in_markdown(course, bundle, tmp_path):
+    """Visibility from course.toml's [gradescope] (the bundled course holds checks until published)."""
+    assert course.gradescope.checks == "after_published" and course.gradescope.summary == "visible"
+    done, results = run_autograder(autograder_root(bundle, tmp_path, {"gates.py": reference_text(course)}))
+    assert {t["visibility"] for t in results["tests"]} == {course.gradescope.checks}
 
 
 def test_a_buggy_submission_loses_the_points_of_its_part_only(course, bundle, tmp_path):
@@ -100,6 +103,8 @@ def test_a_korean_notebook_submission_is_graded_like_its_py(course, bundle, tmp_
     _, from_notebook = run_autograder(autograder_root(bundle, tmp_path / "nb", files))
     _, from_py = run_autograder(autograder_root(bundle, tmp_path / "py",
                                                 {"gates.py": reference_text(course).replace(*MAXGATE_WRONG_INPUT)}))
+    for results in (from_notebook, from_py):
+        results.pop("execution_time")
     assert from_notebook == from_py and from_py["score"] < 100
 
 

@@ -9,16 +9,20 @@ marks in the other.
 """
 
 import csv
+import datetime
 import json
 import re
+import shutil
 
 import pytest
 from nbgrader.api import Gradebook
 
 from autograder.batch import grade_batch
+from autograder.cli import main as course_main
 from autograder.grading import grade
 from autograder.nbgrader_course import run_nbgrader, write_nbgrader_course
 from autograder.notebook import build_notebook
+from tests.conftest import ROOT
 from tests.test_notebook import MAXGATE_WRONG_INPUT, filled, reference_text
 
 pytestmark = pytest.mark.slow
@@ -99,3 +103,24 @@ def test_course_grade_batch_grades_nbgraders_submitted_folder(course, round_trip
     max_gate = next(part.points for part in assignment.parts if part.id == "max_gate")
     assert totals["reference"] == assignment.points and totals["stubs"] == 0
     assert assignment.points - max_gate <= totals["buggy"] < assignment.points
+
+
+def test_our_grades_reach_nbgraders_gradebook_and_export(course, sandbox, round_trip, tmp_path):
+    """After `course nbgrader --grades`, nbgrader's export shows the totals of `course grade`
+    (hidden checks included), and the due date of course.toml."""
+    folder = tmp_path / "course"
+    shutil.copytree(round_trip[0], folder)
+    assignment = course.assignment(AID)
+    assert course_main(["--course", str(ROOT), "nbgrader", AID, str(folder), "--grades"]) == 0
+    nbgrader(folder, "export", "--to", str(tmp_path / "grades.csv"))
+    with open(tmp_path / "grades.csv", newline="", encoding="utf-8") as book:
+        rows = {row["student_id"]: row for row in csv.DictReader(book)}
+    for student in ("reference", "stubs", "buggy"):
+        ours = grade(course, assignment, folder / "submitted" / student / AID / f"{AID}.ipynb", student,
+                     sandbox=sandbox)
+        assert float(rows[student]["score"]) == pytest.approx(ours.score, abs=1e-9), student
+        assert float(rows[student]["max_score"]) == ours.max_score
+    due = assignment.due.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    assert datetime.datetime.fromisoformat(rows["reference"]["duedate"]) == due
+    buggy = grade(course, assignment, folder / "submitted" / "buggy" / AID / f"{AID}.ipynb", "buggy", sandbox=sandbox)
+    assert nbgrader_scores(folder, "buggy") == {p.id: float(p.score) for p in buggy.parts}

@@ -87,7 +87,7 @@ def test_cells_carry_nbgrader_metadata(course, lang):
             assert cell.metadata["nbgrader"]["locked"] != cell.metadata["nbgrader"]["solution"]
     setup = notebook.cells[0]
     assert f'os.environ["BACKPROP_LAB_LANG"] = "{lang}"' in setup.source
-    assert "from public_checks import check" in setup.source
+    assert "from source_lib.public import check" in setup.source
     assert notebook.metadata["backprop_lab"] == {"assignment": "a1_gates", "language": lang}
 
 

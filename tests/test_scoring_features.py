@@ -12,6 +12,7 @@ from hypothesis.extra.numpy import arrays, mutually_broadcastable_shapes
 
 from autograder.cli import main
 from autograder.config import load_course
+from autograder.feedback_page import feedback_markdown
 from autograder.grading import grade
 from autograder.release import released_ids
 from autograder.stubs import strip_markers
@@ -51,7 +52,7 @@ def test_a_transposed_dw_gets_the_hint_and_feedback_keeps_every_message(course, 
     failed = [t for t in result.tests if not t.passed]
     assert failed and {t.part for t in failed} == {"linear"}
     assert any("It looks transposed." in t.message for t in failed)
-    feedback = result.to_markdown()
+    feedback = feedback_markdown(result)
     assert "It looks transposed." in feedback
     for t in failed:
         assert t.message in feedback, t.name

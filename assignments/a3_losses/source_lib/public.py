@@ -1,0 +1,214 @@
+"""Running an assignment's public checks: in a notebook, with pytest, or with `course check`.
+
+An assignment's ``public_checks.py`` defines ``CHECKS = {part: [check, ...]}``; a check
+is a function taking the student's namespace (a module, or a notebook's ``globals()``)
+and raising ``AssertionError`` with a message when something is wrong. The public
+checks use only the student's own code (no reference solution): shapes, gradient
+checks against the student's own forward, the examples stated in docstrings.
+"""
+
+import importlib.util
+import os
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+
+from source_lib import gradcheck
+from source_lib.messages import default_language, load_titles, message
+
+
+def namespace(ns):
+    """A notebook's globals() or a module, as an object with attributes."""
+    return types.SimpleNamespace(**ns) if isinstance(ns, dict) else ns
+
+
+def marks(stream=None):
+    """(pass mark, fail mark): ✓ and ✗, or "ok" and "x" on a console that cannot encode them (cp949, cp1252)."""
+    encoding = getattr(stream or sys.stdout, "encoding", None) or "ascii"
+    try:
+        "✓✗".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return "ok", "x"
+    return "✓", "✗"
+
+
+def run_part(checks, part, ns, lang=None, report=print):
+    """Run the public checks of ``part``; report one line each; True when all pass."""
+    lang = lang or default_language()
+    ns = namespace(ns)
+    ok = True
+    good, bad = marks()
+    for check in checks[part]:
+        title = (check.__doc__ or check.__name__).strip().splitlines()[0]
+        checks_file = check.__globals__.get("__file__")
+        if checks_file:
+            title = load_titles(Path(checks_file).parent, lang).get(title, title)
+        try:
+            check(ns)
+        except NotImplementedError as exc:
+            ok = False
+            report(f"  {bad} {part}: {title}: " + message("not_implemented", lang, what=str(exc) or "?"))
+        except AssertionError as exc:
+            ok = False
+            report(f"  {bad} {part}: {title}: {exc}")
+        except Exception as exc:  # the student's exception, shown rather than raised
+            ok = False
+            report(f"  {bad} {part}: {title}: " + message("raised", lang, what=title, error=f"{type(exc).__name__}: {exc}"))
+        else:
+            report(f"  {good} {part}: {title}")
+    return ok
+
+
+def check(checks, part, ns):
+    """Notebook entry point (``check(CHECKS, "add_gate", globals())``): run one part's checks,
+    print one line each, and raise AssertionError carrying the failures, so Jupyter and
+    ``nbgrader validate`` show why the cell failed."""
+    failed = []
+
+    def report(line):
+        print(line)
+        if not line.lstrip().startswith(marks()[0]):
+            failed.append(line.strip())
+
+    if not run_part(checks, part, ns, report=report):
+        raise AssertionError("\n".join(failed))
+
+
+def load_student(folder, files):
+    """Import the student's files (names like "gates.py") from ``folder`` as a namespace."""
+    modules = {}
+    for name in files:
+        path = Path(folder) / name
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[path.stem] = module
+        spec.loader.exec_module(module)
+        modules[path.stem] = module
+    merged = {}
+    for module in modules.values():
+        merged.update(vars(module))
+    return types.SimpleNamespace(**merged)
+
+
+# -- helpers for writing public checks ---------------------------------------------
+
+def assert_shape(value, shape, what):
+    """AssertionError unless ``value`` is a float64 array of ``shape``."""
+    lang = default_language()
+    assert isinstance(value, np.ndarray) or (shape == () and isinstance(value, float)), \
+        message("wrong_type", lang, what=what, got=type(value).__name__, expected=f"an ndarray of shape {shape}")
+    value = np.asarray(value)
+    assert value.shape == tuple(shape), message("wrong_shape", lang, what=what, got=value.shape, expected=shape,
+                                                like="the input")
+    assert value.dtype == np.float64, message("wrong_dtype", lang, what=what, got=value.dtype)
+
+
+def assert_close(got, expected, what, tol=1e-6):
+    """AssertionError unless ``got`` is within ``tol`` (relative, floored) of ``expected``."""
+    err = gradcheck.max_rel_error(got, expected)
+    if err > tol:
+        index, g, e, err = gradcheck.worst_element(got, expected)
+        raise AssertionError(message("mismatch", default_language(), what=what, index=index, got=g, expected=e,
+                                     err=err, tol=tol))
+
+
+def assert_gradient(grad, f, x, dout, what, tol=1e-5):
+    """AssertionError unless ``grad`` matches centred differences of sum(f(x) * dout)."""
+    numeric = gradcheck.numerical_gradient(f, x, dout)
+    err = gradcheck.max_rel_error(grad, numeric)
+    if err > tol:
+        index, g, e, err = gradcheck.worst_element(grad, numeric)
+        text = message("gradcheck_failed", default_language(), what=what, index=index, got=g, expected=e,
+                       err=err, tol=tol)
+        pattern = gradcheck.diagnose(grad, numeric)
+        if pattern:
+            text += " " + message(pattern[0], default_language(), **pattern[1])
+        raise AssertionError(text)
+
+
+def run_all(checks_path, folder, files, lang):
+    """Run every public check of ``checks_path`` (a public_checks.py) on the student ``files``
+    in ``folder``; print one line per check and a summary; 0 when all pass, else 1."""
+    os.environ["BACKPROP_LAB_LANG"] = lang  # the helpers' messages follow it
+    spec = importlib.util.spec_from_file_location("public_checks", checks_path)
+    checks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(checks)
+    try:
+        student = load_student(folder, files)
+    except Exception as exc:  # the student's file does not import: say why, check nothing
+        print(message("import_failed", lang, file=", ".join(files), error=f"{type(exc).__name__}: {exc}"))
+        return 1
+    try:
+        passed = [part for part in checks.CHECKS if run_part(checks.CHECKS, part, student, lang)]
+        print(f"{len(passed)} / {len(checks.CHECKS)}: " + ", ".join(passed))
+    except BrokenPipeError:  # piped into `head`, which has gone: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return 0 if len(passed) == len(checks.CHECKS) else 1
+
+
+def main(argv=None):
+    """`python -m source_lib.public RELEASE_DIR SUBMISSION FILE...`: run every public check.
+
+    RELEASE_DIR holds the assignment's public_checks.py; SUBMISSION is the folder with
+    the student's files. Prints one line per check and a summary; exit status 0 when
+    every check passes.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m source_lib.public")
+    parser.add_argument("release_dir")
+    parser.add_argument("submission")
+    parser.add_argument("files", nargs="+")
+    args = parser.parse_args(argv)
+    return run_all(Path(args.release_dir) / "public_checks.py", args.submission, args.files, default_language())
+
+
+def kit_main(folder, files, argv=None):
+    """The student kit's ``python check.py [NOTEBOOK_OR_FILE] [--lang en|ko]``, run in the assignment folder.
+
+    folder: the assignment folder (it holds public_checks.py and the student ``files``).
+    With a notebook, checks the code of its cells in the notebook's language; with a
+    .py file, that file; else the folder's own files.
+    """
+    import argparse
+    import tempfile
+
+    from source_lib.cells import extract_files, notebook_language
+    from source_lib.messages import CATALOGUES
+
+    parser = argparse.ArgumentParser(prog="python check.py", description="Run the public checks of your work.",
+                                     epilog="example: python check.py a1_gates.ko.ipynb --lang ko")
+    parser.add_argument("path", nargs="?", help="a notebook or a .py file (default: the .py files of this folder)")
+    parser.add_argument("--lang", choices=sorted(CATALOGUES), help="the language of the messages "
+                        "(default: the notebook's, else BACKPROP_LAB_LANG, else English)")
+    args = parser.parse_args(argv)
+    folder = Path(folder)
+    checks_path = folder / "public_checks.py"
+    if args.path is None:
+        return run_all(checks_path, folder, files, args.lang or default_language())
+    path = Path(args.path)
+    if not path.is_file():
+        parser.error(f"{path}: no such file")
+    with tempfile.TemporaryDirectory() as tmp:
+        if path.suffix == ".ipynb":
+            lang = args.lang or notebook_language(path) or default_language()
+            for name, text in extract_files(path, files).items():
+                Path(tmp, name).write_text(text, encoding="utf-8")
+        else:
+            lang = args.lang or default_language()
+            for name in files:
+                if (folder / name).is_file():
+                    Path(tmp, name).write_bytes((folder / name).read_bytes())
+            Path(tmp, files[0] if len(files) == 1 else path.name).write_bytes(path.read_bytes())
+        missing = [name for name in files if not Path(tmp, name).is_file()]
+        if missing:
+            print(message("missing_file", lang, file=", ".join(missing)))
+            return 1
+        return run_all(checks_path, tmp, files, lang)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
