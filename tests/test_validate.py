@@ -190,3 +190,12 @@ def test_the_command_line_prints_the_time_per_assignment(capsys):
     with pytest.raises(SystemExit):
         main(["--course", str(ROOT), "validate", "--students", "0"])
     assert "expected a whole number of at least 1, got '0'" in capsys.readouterr().err
+
+
+def test_a_malformed_declaration_is_one_clear_line(tmp_path, capsys):
+    course = course_copy(tmp_path)
+    path = course.solutions / "a1_gates" / "variants.toml"
+    path.write_text(path.read_text() + '\n[typo]\nloses = []\nwhy = "x"\nchange = [{ find = "x", with = "y" }]\n')
+    assert main(["--course", str(tmp_path), "validate", "a1_gates", "--students", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "variant typo: each change is {find, replace} or {definition, source}" in err
