@@ -8,7 +8,6 @@ two students never see the same numbers.
 """
 
 import hashlib
-import importlib
 import importlib.util
 import os
 import sys
