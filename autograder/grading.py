@@ -12,7 +12,6 @@ checks are not run and get ``timeout``.
 
 import errno
 import hashlib
-import importlib
 import importlib.util
 import os
 import sys

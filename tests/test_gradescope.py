@@ -11,7 +11,8 @@ import pytest
 
 from autograder.cli import main as course_main
 from autograder.config import load_course
-from autograder.gradescope import PROJECT, course_toml_for, gradescope_results, student_id, write_bundle
+from autograder.gradescope import (PROJECT, bundle_files, course_toml_for, gradescope_results, student_id,
+                                   write_bundle)
 from autograder.grading import grade
 from source_lib.messages import message
 from tests.conftest import ROOT
@@ -190,3 +191,16 @@ def test_course_gradescope_writes_the_bundle(course, tmp_path, monkeypatch):
     with zipfile.ZipFile(out) as archive:
         assert "run_autograder" in archive.namelist()
         assert len(archive.read("secret.txt").strip()) >= 32
+
+
+@pytest.mark.parametrize("assignment_id", ["a2_layers", "a5_training"])
+def test_the_bundle_holds_the_graded_assignments_checks_and_doubles_and_only_the_references_it_uses(
+        course, assignment_id):
+    assignment = course.assignment(assignment_id)
+    names = set(bundle_files(course, assignment, SECRET))
+    own = course.solutions / assignment_id
+    expected = {f"solutions/{assignment_id}/{name}" for name in (*assignment.files, "hidden_checks.py")}
+    expected |= {f"solutions/{assignment_id}/doubles.py"} if (own / "doubles.py").is_file() else set()
+    expected |= {f"solutions/{used}/{name}" for used in assignment.uses for name in course.assignment(used).files}
+    assert {n.removeprefix(f"{PROJECT}/") for n in names if n.startswith(f"{PROJECT}/solutions/")} == expected
+    assert assignment_id != "a2_layers" or f"{PROJECT}/solutions/a2_layers/doubles.py" in names

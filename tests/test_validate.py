@@ -24,9 +24,11 @@ SWEEP = 2  # student ids per implementation in the suite (the CLI's default is 2
 
 @pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
 def test_validate_passes(course, sandbox, assignment_id):
+    """Every row: reference full, stubs and do-nothing probes 0, each known bug in its declared parts
+    only, each correct variant full, and the same part scores for every student id of the sweep."""
     rows = validate(course, course.assignment(assignment_id), sandbox=sandbox, students=SWEEP)
     assert sorted(r.name for r in rows if r.kind == "probe") == sorted(PROBES)
-    bad = [row for row in rows if not row.ok and row.kind != "probe"]  # probes: the lead's "nothing for nothing"
+    bad = [row for row in rows if not row.ok]
     assert not bad, "\n".join(f"{r.kind} {r.name}: expected {r.expected}, got {r.got}: {r.detail}" for r in bad)
 
 
@@ -160,11 +162,26 @@ def test_value_probes_leave_arguments_alone_and_zero_what_they_store(course, rng
     np.testing.assert_array_equal(params[0], before)
 
 
+MARKED = """
+class Layer:
+    def __init__(self, n):
+        ### BEGIN SOLUTION
+        self.n = n
+        ### END SOLUTION
+
+    def forward(self, x):
+        ### BEGIN SOLUTION
+        return x * self.n
+        ### END SOLUTION
+"""
+
+
 def test_the_pass_probe_returns_none_and_keeps_constructors(course, rng):
+    module = types.ModuleType("layer")
+    exec(compile(probe_files({"layer.py": MARKED}, "pass")["layer.py"], "layer.py", "exec"), module.__dict__)
+    assert module.Layer(3).n == 3 and module.Layer(3).forward(2.0) is None
     layers = load_probe(course, "a2_layers", "pass")["layers"]
-    linear = layers.Linear(4, 3, rng)
-    assert linear.params["W"].shape == (4, 3)
-    assert linear.forward(rng.standard_normal((5, 4))) is None
+    assert layers.Linear(4, 3, rng).forward(rng.standard_normal((5, 4))) is None
     assert load_probe(course, "a1_gates", "pass")["gates"].neuron(np.ones(3), np.ones(2)) is None
 
 
@@ -175,3 +192,12 @@ def test_the_command_line_prints_the_time_per_assignment(capsys):
     with pytest.raises(SystemExit):
         main(["--course", str(ROOT), "validate", "--students", "0"])
     assert "expected a whole number of at least 1, got '0'" in capsys.readouterr().err
+
+
+def test_a_malformed_declaration_is_one_clear_line(tmp_path, capsys):
+    course = course_copy(tmp_path)
+    path = course.solutions / "a1_gates" / "variants.toml"
+    path.write_text(path.read_text() + '\n[typo]\nloses = []\nwhy = "x"\nchange = [{ find = "x", with = "y" }]\n')
+    assert main(["--course", str(tmp_path), "validate", "a1_gates", "--students", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "variant typo: each change is {find, replace} or {definition, source}" in err
