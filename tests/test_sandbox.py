@@ -136,7 +136,7 @@ def test_the_child_cannot_import_the_grader(sandbox, tmp_path):
     path = tmp_path / "spy.py"
     path.write_text("def probe(name):\n    import importlib\n    importlib.import_module(name)\n")
     with Session(sandbox, {"spy": path}) as s:
-        for name in ("autograder", "solutions", "autograder.hidden"):
+        for name in ("autograder", "autograder.grading", "solutions", "hidden_checks"):
             with pytest.raises(StudentError, match="ModuleNotFoundError"):
                 s.call("spy.probe", name)
 
