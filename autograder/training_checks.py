@@ -73,18 +73,31 @@ def classification_data(rng, n=60, d=2, classes=3):
 
 @dataclass
 class Minibatches(Check):
-    """iterate_minibatches(X, y, batch_size, rng) yields the reference's batches, in order."""
+    """iterate_minibatches(X, y, batch_size, rng) yields the reference's batches, in order.
+
+    calls: how many times it is called with the same generator (each call must draw one new
+    permutation and nothing else); onehot: y of shape (N, classes) instead of (N,).
+    """
 
     target: str = "train.iterate_minibatches"
     n: int = 23
     batch_size: int = 5
+    calls: int = 1
+    onehot: bool = False
 
     def run(self, ctx):
         seed = int(ctx.rng.integers(2**31))
         X, y = classification_data(np.random.default_rng(seed), n=self.n)
-        want = ctx.reference.call(self.target, X, y, self.batch_size, RngSeed(seed + 1), collect=1)
-        got = ctx.student.call(self.target, X, y, self.batch_size, RngSeed(seed + 1), collect=10_000)
-        name = self.target.split(".", 1)[1]
+        if self.onehot:
+            y = np.eye(3)[y]
+        ref_rng, rng = RngSeed(seed + 1).generator(), ctx.student.keep(RngSeed(seed + 1))
+        for call in range(1, self.calls + 1):
+            want = ctx.reference.call(self.target, X, y, self.batch_size, ref_rng, collect=1)
+            got = ctx.student.call(self.target, X, y, self.batch_size, rng, collect=10_000)
+            name = self.target.split(".", 1)[1] + (f" (call {call} with the same rng)" if self.calls > 1 else "")
+            self.compare(ctx, name, got, want)
+
+    def compare(self, ctx, name, got, want):
         if len(got) != len(want):
             raise CheckFailure(ctx.msg("batch_count", what=name, got=len(got), expected=len(want), n=self.n,
                                        batch_size=self.batch_size))
@@ -95,22 +108,28 @@ class Minibatches(Check):
             xb = as_checked_array(ctx, batch[0], f"{name}: batch {k} Xb", want_x.shape, "the reference's batch")
             assert_close(ctx, xb, want_x, f"{name}: batch {k} Xb", ctx.reference_tol)
             yb = np.asarray(batch[1])
-            if yb.shape != want_y.shape or not np.array_equal(yb, want_y):
+            if yb.shape != want_y.shape:
+                raise CheckFailure(ctx.msg("wrong_shape", what=f"{name}: batch {k} yb", got=yb.shape,
+                                           expected=want_y.shape, like="the reference's batch"))
+            if not np.array_equal(yb, want_y):
                 raise CheckFailure(ctx.msg("labels_mismatch", what=f"{name}: batch {k} yb"))
 
 
 def _setup(ctx, spec, seed, loss, optimizer):
     """(student model, loss, optimizer), (reference model, loss, optimizer) built alike."""
     sides = []
+    opt = optimizer[0] if "." in optimizer[0] else f"components.optim.{optimizer[0]}"
     for runner in (ctx.student, ctx.reference):
         sides.append((spec.build(runner, seed), runner.new(f"components.losses.{loss}"),
-                      runner.new(f"components.optim.{optimizer[0]}", **optimizer[1])))
+                      runner.new(opt, **optimizer[1])))
     return sides
 
 
 @dataclass
 class TrainStep(Check):
-    """train_step on one batch: the loss returned and the parameters after the update."""
+    """train_step on one batch: the loss returned and the parameters after the update.
+
+    optimizer: (name in components.optim, or "module.Name" of the assignment's doubles, kwargs)."""
 
     spec: ModelSpec = None
     loss: str = "SoftmaxCrossEntropyLoss"
@@ -169,7 +188,7 @@ class Fit(Check):
 
 @dataclass
 class DeadUnits(Check):
-    """dead_relu_units(model, X) returns exactly the reference's masks.
+    """dead_relu_units(model, X) returns exactly the reference's masks and leaves the parameters as they were.
 
     spec plants dead units; ``kill_lr`` > 0 first trains the reference model with plain
     SGD at that learning rate for a few steps (killing units) and copies its parameters
@@ -191,6 +210,7 @@ class DeadUnits(Check):
             copy_parameters(ctx.student, model, parameters(ctx.reference, ref_model, self.spec))
         want = ctx.reference.call("diagnostics.dead_relu_units", ref_model, X)
         got = ctx.student.call("diagnostics.dead_relu_units", model, X)
+        compare_parameters(ctx, model, ref_model, self.spec, "after dead_relu_units")
         if not isinstance(got, (list, tuple)) or len(got) != len(want):
             raise CheckFailure(ctx.msg("wrong_type", what="dead_relu_units", got=describe_type(got),
                                        expected=f"a list of {len(want)} boolean masks (one per ReLU layer)"))
@@ -220,7 +240,8 @@ class DeadUnits(Check):
 
 @dataclass
 class GradientNorms(Check):
-    """gradient_norms(model) after one forward and backward equals the reference's list."""
+    """gradient_norms(model) after one forward and backward equals the reference's list, and
+    leaves the parameters as they were."""
 
     spec: ModelSpec = None
     n: int = 32
@@ -229,7 +250,7 @@ class GradientNorms(Check):
         seed = int(ctx.rng.integers(2**31))
         X, y = classification_data(np.random.default_rng(seed), n=self.n, d=self.spec.sizes[0],
                                    classes=self.spec.sizes[-1])
-        results = []
+        results, models = [], []
         for runner in (ctx.reference, ctx.student):
             model = self.spec.build(runner, seed)
             loss = runner.new("components.losses.SoftmaxCrossEntropyLoss")
@@ -237,7 +258,9 @@ class GradientNorms(Check):
             runner.method(loss, "forward", out, y)
             runner.method(model, "backward", runner.method(loss, "backward"))
             results.append(runner.call("diagnostics.gradient_norms", model))
+            models.append(model)
         want, got = results
+        compare_parameters(ctx, models[1], models[0], self.spec, "after gradient_norms")
         if not isinstance(got, (list, tuple)) or len(got) != len(want):
             raise CheckFailure(ctx.msg("wrong_type", what="gradient_norms", got=describe_type(got),
                                        expected=f"a list of {len(want)} floats (one per Linear layer)"))
