@@ -75,21 +75,24 @@ def classification_data(rng, n=60, d=2, classes=3):
 class Minibatches(Check):
     """iterate_minibatches(X, y, batch_size, rng) yields the reference's batches, in order.
 
-    calls: how many times it is called with the same generator (each call must draw one new
-    permutation and nothing else); onehot: y of shape (N, classes) instead of (N,).
+    The labels are distinct (a shuffled 0..N-1, or rows of three such columns with ``wide``), so
+    a label that leaves its row shows for every seed. calls: how many times it is called with
+    the same generator (each call must draw one new permutation and nothing else).
     """
 
     target: str = "train.iterate_minibatches"
     n: int = 23
     batch_size: int = 5
     calls: int = 1
-    onehot: bool = False
+    wide: bool = False
 
     def run(self, ctx):
         seed = int(ctx.rng.integers(2**31))
-        X, y = classification_data(np.random.default_rng(seed), n=self.n)
-        if self.onehot:
-            y = np.eye(3)[y]
+        rng = np.random.default_rng(seed)
+        X, _ = classification_data(rng, n=self.n)
+        y = rng.permutation(self.n)
+        if self.wide:
+            y = np.stack([y, y + self.n, y + 2 * self.n], axis=1)
         ref_rng, rng = RngSeed(seed + 1).generator(), ctx.student.keep(RngSeed(seed + 1))
         for call in range(1, self.calls + 1):
             want = ctx.reference.call(self.target, X, y, self.batch_size, ref_rng, collect=1)
@@ -190,7 +193,8 @@ class Fit(Check):
 class DeadUnits(Check):
     """dead_relu_units(model, X) returns exactly the reference's masks and leaves the parameters as they were.
 
-    spec plants dead units; ``kill_lr`` > 0 first trains the reference model with plain
+    spec plants dead units, and every check plants a unit alive on part of the data
+    (``plant_partly_dead``); ``kill_lr`` > 0 first trains the reference model with plain
     SGD at that learning rate for a few steps (killing units) and copies its parameters
     into the student-side model.
     """
@@ -208,6 +212,7 @@ class DeadUnits(Check):
         if self.kill_lr:
             self.kill(ctx, ref_model, X, y)
             copy_parameters(ctx.student, model, parameters(ctx.reference, ref_model, self.spec))
+        self.plant_partly_dead(ctx, model, ref_model, X)
         want = ctx.reference.call("diagnostics.dead_relu_units", ref_model, X)
         got = ctx.student.call("diagnostics.dead_relu_units", model, X)
         compare_parameters(ctx, model, ref_model, self.spec, "after dead_relu_units")
@@ -225,6 +230,16 @@ class DeadUnits(Check):
                 i = int(wrong[0])
                 raise CheckFailure(ctx.msg("mask_mismatch", what=what, count=wrong.size, total=mask.size, index=i,
                                            got=bool(mask[i]), expected=bool(ref_mask[i])))
+
+    def plant_partly_dead(self, ctx, model, ref_model, X):
+        """The last unit of the first hidden layer made -1 on row 0 and +1 on row 1 (w along
+        X[1] - X[0]): alive, though judging by one row would call it dead, for every seed."""
+        W, b = (ctx.reference.get(ref_model, "layers", 0, "params", name) for name in ("W", "b"))
+        w = X[1] - X[0]
+        W[:, -1] = 2.0 * w / np.dot(w, w)
+        b[-1] = -1.0 - X[0] @ W[:, -1]
+        for runner, target in ((ctx.reference, ref_model), (ctx.student, model)):
+            copy_parameters(runner, target, [((0, "W"), W), ((0, "b"), b)])
 
     def kill(self, ctx, ref_model, X, y):
         """Train the reference model at ``kill_lr``; then unit 0 of the first hidden layer is made
