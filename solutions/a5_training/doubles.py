@@ -34,6 +34,6 @@ class PositionalSGD:
     def __init__(self, lr):
         self.lr = lr
 
-    def step(self, params, grads):
-        for i, (p, g) in enumerate(zip(params, grads)):
-            p -= self.lr * (i + 1) * g
+    def step(self, weights, gradients):
+        for position, (w, g) in enumerate(zip(weights, gradients)):
+            w -= self.lr * (position + 1) * g
