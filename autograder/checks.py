@@ -12,10 +12,12 @@ Check kinds:
   (element by element for small inputs, along random directions for large ones),
   for inputs and parameters.
 - ``Backward``: input and parameter gradients equal the reference's for the same dout.
-- ``InputsUnchanged``: forward and backward leave their arguments and dout as given.
+- ``InputsUnchanged``: forward and backward leave their arguments and dout as given, and
+  backward leaves the arguments forward was given (and may have cached) as given.
 - ``Stable``: large inputs give finite outputs and gradients and no numpy warning.
 - ``Value``: a function's result equals the reference's (any nesting of tuples,
   lists, dicts, floats and arrays).
+- ``ReturnsFloat``: forward returns a float, not an array (once its value is right).
 - ``FunctionGradCheck``: a function that returns (value, gradients...) is checked
   against centred differences of its own value.
 
@@ -213,13 +215,14 @@ def large(*shapes):
 
 
 def distinct_pairs(shape_x, shape_y, gap=1e-2):
-    """(x, y) normals where x and y never come within ``gap`` after broadcasting."""
+    """(x, y) normals where x and y never come within ``gap`` after broadcasting, and (when the
+    broadcast shape has several elements) x > y somewhere and x < y somewhere."""
 
     def make(rng):
         x = rng.standard_normal(shape_x)
         y = rng.standard_normal(shape_y)
         diff = np.broadcast_to(x, np.broadcast_shapes(x.shape, y.shape)) - y
-        if np.any(np.abs(diff) < gap):
+        if np.any(np.abs(diff) < gap) or (diff.size > 1 and not (np.any(diff > 0) and np.any(diff < 0))):
             return make(rng)
         return x, y
 
@@ -479,23 +482,35 @@ class GradCheck(UnitCheck):
 
 @dataclass
 class InputsUnchanged(UnitCheck):
+    """forward leaves its arguments as given, and backward leaves dout and the arguments forward
+    was given (which forward may have cached) as given. The arguments are kept in the child, so
+    a cache that aliases them and a backward that writes into it both show."""
+
     def run(self, ctx):
         seed, inputs = self.draw(ctx)
         expected = ctx.reference.method(self.unit.build(ctx.reference, seed), "forward", *inputs)
         obj = self.unit.build(ctx.student, seed)
-        out, after = ctx.student.method(obj, "forward", *inputs, echo=True)
-        for name, before, now in zip(self.unit.names, inputs, after):
-            self.same(ctx, before, now, f"{self.unit.name}.forward", name)
+        handles = [ctx.student.keep(x) for x in inputs]
+        together = ctx.student.keep(tuple(handles))
+        out = ctx.student.method(obj, "forward", *handles)
+        self.all_same(ctx, inputs, ctx.student.get(together), "mutated", f"{self.unit.name}.forward")
         self.forward_agrees(ctx, out, expected)
         if self.unit.takes_dout:
             dout = upstream(np.random.default_rng(seed + 3), out if isinstance(out, np.ndarray) else np.asarray(out))
             _, after = ctx.student.method(obj, "backward", dout, echo=True)
-            self.same(ctx, dout, after[0], f"{self.unit.name}.backward", "dout")
+            self.same(ctx, dout, after[0], "mutated", f"{self.unit.name}.backward", "dout")
+        else:
+            self.unit.backward(ctx.student, obj, None)
+        self.all_same(ctx, inputs, ctx.student.get(together), "mutated_cached", f"{self.unit.name}.backward")
 
-    def same(self, ctx, before, now, what, arg):
+    def all_same(self, ctx, inputs, now, key, what):
+        for name, before, after in zip(self.unit.names, inputs, now):
+            self.same(ctx, before, after, key, what, name)
+
+    def same(self, ctx, before, now, key, what, arg):
         if not (isinstance(now, type(before)) or np.isscalar(before)) or np.shape(now) != np.shape(before) \
                 or not np.array_equal(np.asarray(now), np.asarray(before)):
-            raise CheckFailure(ctx.msg("mutated", what=what, arg=arg), diagnosis="mutated")
+            raise CheckFailure(ctx.msg(key, what=what, arg=arg), diagnosis="mutated")
 
 
 @dataclass
@@ -554,6 +569,21 @@ class Value(Check):
         expected = ctx.reference.call(self.target, *args)
         got = ctx.student.call(self.target, *args)
         compare_values(ctx, got, expected, self.target.split(".", 1)[1], ctx.reference_tol, self.names)
+
+
+@dataclass
+class ReturnsFloat(UnitCheck):
+    """forward returns a float (numpy floats are floats too), not an array, once its value equals
+    the reference's (the other checks accept a size-1 array where a float is due)."""
+
+    def run(self, ctx):
+        seed, inputs = self.draw(ctx)
+        expected = ctx.reference.method(self.unit.build(ctx.reference, seed), "forward", *inputs)
+        out = ctx.student.method(self.unit.build(ctx.student, seed), "forward", *inputs)
+        agrees_with_reference(ctx, out, expected, f"{self.unit.name}.forward")
+        if not isinstance(out, float):
+            raise CheckFailure(ctx.msg("not_a_float", what=f"{self.unit.name}.forward", got=describe_type(out)),
+                               diagnosis="not_a_float")
 
 
 @dataclass

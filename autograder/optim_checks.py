@@ -12,6 +12,7 @@ from typing import Callable
 import numpy as np
 
 from autograder.checks import Check, CheckFailure, as_checked_array, as_checked_float, assert_close
+from source_lib import gradcheck
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,62 @@ def two_shapes():
                      lambda p: [curv_w * p[0], curv_b * p[1]])
 
 
+class Replay:
+    """Adagrad, RMSProp or Adam written with a known mistake, replayed in the trusted process to
+    name it when a student's trajectory fails. Hyper-parameters are read from ``like``, the
+    reference optimizer of the check (lr, eps; rho; beta1, beta2).
+
+    Per position, s = sum of g^2 (Adagrad), rho s + (1 - rho) g^2 (RMSProp) or Adam's v,
+    and the step direction d = g (Adam: m); then
+    - eps_under_root: p -= lr d_hat / sqrt(s_hat + eps) instead of lr d_hat / (sqrt(s_hat) + eps);
+    - folded (Adam): p -= lr sqrt(1 - beta2^t) / (1 - beta1^t) m / (sqrt(v) + eps), the bias
+      correction folded into the step size, which scales eps by sqrt(1 - beta2^t).
+    """
+
+    def __init__(self, like, eps_under_root=False, folded=False):
+        self.kind = type(like).__name__
+        self.lr, self.eps = like.lr, like.eps
+        self.rho = getattr(like, "rho", None)
+        self.beta1, self.beta2 = getattr(like, "beta1", None), getattr(like, "beta2", None)
+        self.eps_under_root, self.folded = eps_under_root, folded
+        self.t = 0
+        self.state = {}
+
+    def step(self, params, grads):
+        self.t += 1
+        for i, (p, g) in enumerate(zip(params, grads)):
+            m, s = self.state.setdefault(i, (np.zeros_like(p), np.zeros_like(p)))
+            lr, d = self.lr, g
+            if self.kind == "Adagrad":
+                s += g * g
+            elif self.kind == "RMSProp":
+                s *= self.rho
+                s += (1.0 - self.rho) * g * g
+            else:
+                m *= self.beta1
+                m += (1.0 - self.beta1) * g
+                s *= self.beta2
+                s += (1.0 - self.beta2) * g * g
+                if self.folded:
+                    lr, d = lr * np.sqrt(1.0 - self.beta2 ** self.t) / (1.0 - self.beta1 ** self.t), m
+                else:
+                    d, s = m / (1.0 - self.beta1 ** self.t), s / (1.0 - self.beta2 ** self.t)
+            p -= lr * d / (np.sqrt(s + self.eps) if self.eps_under_root else np.sqrt(s) + self.eps)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known mistake a trajectory check names: make(reference optimizer) -> an optimizer written
+    that way (a ``Replay``); key: the message that names it."""
+
+    make: Callable
+    key: str
+
+
+EPS_UNDER_ROOT = Mistake(lambda like: Replay(like, eps_under_root=True), "pattern_eps_under_root")
+FOLDED_BIAS_CORRECTION = Mistake(lambda like: Replay(like, folded=True), "pattern_folded_bias_correction")
+
+
 @dataclass
 class OptimizerTrajectory(Check):
     """``steps`` steps of the student's optimizer on a hidden objective, against the reference.
@@ -74,7 +131,8 @@ class OptimizerTrajectory(Check):
     Every step's parameters must match the reference's within the reference tolerance,
     the gradients passed in must come back unchanged, the parameters must be updated
     in place, and the final loss (recomputed here) must be at most ``threshold`` times
-    the reference's final loss (plus 1e-12).
+    the reference's final loss (plus 1e-12). ``mistakes``: known mistakes (``Mistake``) named
+    when the first wrong step is what one of them gives.
     """
 
     target: str = ""
@@ -82,6 +140,7 @@ class OptimizerTrajectory(Check):
     objective: Objective = None
     steps: int = 30
     threshold: float = 1.0 + 1e-6
+    mistakes: tuple = ()
 
     def run(self, ctx):
         rng = np.random.default_rng(int(ctx.rng.integers(2**31)))
@@ -101,18 +160,39 @@ class OptimizerTrajectory(Check):
                 if not isinstance(g_after, np.ndarray) or not np.array_equal(g, g_after):
                     raise CheckFailure(ctx.msg("mutated", what=f"{name}.step", arg=f"grads[{i}]"), diagnosis="mutated")
             got = ctx.student.get(together)
+            checked = []
             for i, (p, want) in enumerate(zip(got, ref_params)):
                 what = f"{name}.step {step}: params[{i}] ({self.objective.name})"
                 p = as_checked_array(ctx, p, what, want.shape, f"params[{i}]")
                 if step == 1 and np.array_equal(p, start[i]) and not np.array_equal(want, start[i]):
                     raise CheckFailure(ctx.msg("not_in_place", what=f"{name}.step", arg=f"params[{i}]"),
                                        diagnosis="not_in_place")
-                assert_close(ctx, p, want, what, ctx.reference_tol)
-            params = [np.asarray(p, dtype=np.float64) for p in got]
+                checked.append(p)
+            try:
+                for i, (p, want) in enumerate(zip(checked, ref_params)):
+                    assert_close(ctx, p, want, f"{name}.step {step}: params[{i}] ({self.objective.name})",
+                                 ctx.reference_tol)
+            except CheckFailure as failure:
+                key = self.recognise(ctx, ref_opt, start, step, checked)
+                if not key:
+                    raise
+                raise CheckFailure(f"{failure} {ctx.msg(key)}", key.removeprefix("pattern_"), failure.figure) from None
+            params = checked
         final, ref_final = self.objective.loss(params), self.objective.loss(ref_params)
         if not final <= self.threshold * ref_final + 1e-12:
             raise CheckFailure(ctx.msg("final_loss", what=name, got=final, expected=ref_final, steps=self.steps),
                                diagnosis="slower_than_reference")
+
+    def recognise(self, ctx, ref_opt, start, steps, got):
+        """The message key of the first mistake whose replay from ``start`` gives ``got`` after
+        ``steps`` steps, or None."""
+        for mistake in self.mistakes:
+            replay, params = mistake.make(ref_opt), [p.copy() for p in start]
+            for _ in range(steps):
+                replay.step(params, self.objective.grads(params))
+            if all(gradcheck.max_rel_error(g, p) <= ctx.reference_tol for g, p in zip(got, params)):
+                return mistake.key
+        return None
 
 
 @dataclass

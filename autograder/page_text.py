@@ -152,6 +152,9 @@ DIAGNOSES = {
         "biased_variance": "a biased running variance (var instead of var * N / (N - 1))",
         "slope_at_zero": "the wrong gradient at exactly 0",
         "forward_first": "not judged: forward disagrees with the reference on the same inputs",
+        "eps_under_root": "eps inside the square root",
+        "folded_bias_correction": "Adam's bias correction folded into the step size",
+        "not_a_float": "an array returned where a float is due",
     },
     "ko": {
         "transposed": "전치된 기울기 또는 출력",
@@ -181,6 +184,9 @@ DIAGNOSES = {
         "biased_variance": "편향된 running variance (var * N / (N - 1) 대신 var)",
         "slope_at_zero": "정확히 0에서의 기울기가 틀림",
         "forward_first": "판정하지 않음: 같은 입력에서 forward가 기준 구현과 다름",
+        "eps_under_root": "eps를 제곱근 안에 넣음",
+        "folded_bias_correction": "Adam의 편향 보정을 학습률에 합침",
+        "not_a_float": "float 대신 배열을 반환",
     },
 }
 

@@ -74,18 +74,34 @@ def classification_data(rng, n=60, d=2, classes=3):
 
 @dataclass
 class Minibatches(Check):
-    """iterate_minibatches(X, y, batch_size, rng) yields the reference's batches, in order."""
+    """iterate_minibatches(X, y, batch_size, rng) yields the reference's batches, in order.
+
+    The labels are distinct (a shuffled 0..N-1, or rows of three such columns with ``wide``), so
+    a label that leaves its row shows for every seed. calls: how many times it is called with
+    the same generator (each call must draw one new permutation and nothing else).
+    """
 
     target: str = "train.iterate_minibatches"
     n: int = 23
     batch_size: int = 5
+    calls: int = 1
+    wide: bool = False
 
     def run(self, ctx):
         seed = int(ctx.rng.integers(2**31))
-        X, y = classification_data(np.random.default_rng(seed), n=self.n)
-        want = ctx.reference.call(self.target, X, y, self.batch_size, RngSeed(seed + 1), collect=1)
-        got = ctx.student.call(self.target, X, y, self.batch_size, RngSeed(seed + 1), collect=10_000)
-        name = self.target.split(".", 1)[1]
+        rng = np.random.default_rng(seed)
+        X, _ = classification_data(rng, n=self.n)
+        y = rng.permutation(self.n)
+        if self.wide:
+            y = np.stack([y, y + self.n, y + 2 * self.n], axis=1)
+        ref_rng, rng = RngSeed(seed + 1).generator(), ctx.student.keep(RngSeed(seed + 1))
+        for call in range(1, self.calls + 1):
+            want = ctx.reference.call(self.target, X, y, self.batch_size, ref_rng, collect=1)
+            got = ctx.student.call(self.target, X, y, self.batch_size, rng, collect=10_000)
+            name = self.target.split(".", 1)[1] + (f" (call {call} with the same rng)" if self.calls > 1 else "")
+            self.compare(ctx, name, got, want)
+
+    def compare(self, ctx, name, got, want):
         if len(got) != len(want):
             raise CheckFailure(ctx.msg("batch_count", what=name, got=len(got), expected=len(want), n=self.n,
                                        batch_size=self.batch_size))
@@ -96,22 +112,28 @@ class Minibatches(Check):
             xb = as_checked_array(ctx, batch[0], f"{name}: batch {k} Xb", want_x.shape, "the reference's batch")
             assert_close(ctx, xb, want_x, f"{name}: batch {k} Xb", ctx.reference_tol)
             yb = np.asarray(batch[1])
-            if yb.shape != want_y.shape or not np.array_equal(yb, want_y):
+            if yb.shape != want_y.shape:
+                raise CheckFailure(ctx.msg("wrong_shape", what=f"{name}: batch {k} yb", got=yb.shape,
+                                           expected=want_y.shape, like="the reference's batch"))
+            if not np.array_equal(yb, want_y):
                 raise CheckFailure(ctx.msg("labels_mismatch", what=f"{name}: batch {k} yb"))
 
 
 def _setup(ctx, spec, seed, loss, optimizer):
     """(student model, loss, optimizer), (reference model, loss, optimizer) built alike."""
     sides = []
+    opt = optimizer[0] if "." in optimizer[0] else f"components.optim.{optimizer[0]}"
     for runner in (ctx.student, ctx.reference):
         sides.append((spec.build(runner, seed), runner.new(f"components.losses.{loss}"),
-                      runner.new(f"components.optim.{optimizer[0]}", **optimizer[1])))
+                      runner.new(opt, **optimizer[1])))
     return sides
 
 
 @dataclass
 class TrainStep(Check):
-    """train_step on one batch: the loss returned and the parameters after the update."""
+    """train_step on one batch: the loss returned and the parameters after the update.
+
+    optimizer: (name in components.optim, or "module.Name" of the assignment's doubles, kwargs)."""
 
     spec: ModelSpec = None
     loss: str = "SoftmaxCrossEntropyLoss"
@@ -183,9 +205,10 @@ class Fit(Check):
 
 @dataclass
 class DeadUnits(Check):
-    """dead_relu_units(model, X) returns exactly the reference's masks.
+    """dead_relu_units(model, X) returns exactly the reference's masks and leaves the parameters as they were.
 
-    spec plants dead units; ``kill_lr`` > 0 first trains the reference model with plain
+    spec plants dead units, and every check plants a unit alive on part of the data
+    (``plant_partly_dead``); ``kill_lr`` > 0 first trains the reference model with plain
     SGD at that learning rate for a few steps (killing units) and copies its parameters
     into the student-side model.
     """
@@ -203,8 +226,10 @@ class DeadUnits(Check):
         if self.kill_lr:
             self.kill(ctx, ref_model, X, y)
             copy_parameters(ctx.student, model, parameters(ctx.reference, ref_model, self.spec))
+        self.plant_partly_dead(ctx, model, ref_model, X)
         want = ctx.reference.call("diagnostics.dead_relu_units", ref_model, X)
         got = ctx.student.call("diagnostics.dead_relu_units", model, X)
+        compare_parameters(ctx, model, ref_model, self.spec, "after dead_relu_units")
         if not isinstance(got, (list, tuple)) or len(got) != len(want):
             raise CheckFailure(ctx.msg("wrong_type", what="dead_relu_units", got=describe_type(got),
                                        expected=f"a list of {len(want)} boolean masks (one per ReLU layer)"))
@@ -224,6 +249,16 @@ class DeadUnits(Check):
                                    figure={"kind": "masks", "what": what, "student": mask.tolist(),
                                            "reference": ref_mask.tolist()})
 
+    def plant_partly_dead(self, ctx, model, ref_model, X):
+        """The last unit of the first hidden layer made -1 on row 0 and +1 on row 1 (w along
+        X[1] - X[0]): alive, though judging by one row would call it dead, for every seed."""
+        W, b = (ctx.reference.get(ref_model, "layers", 0, "params", name) for name in ("W", "b"))
+        w = X[1] - X[0]
+        W[:, -1] = 2.0 * w / np.dot(w, w)
+        b[-1] = -1.0 - X[0] @ W[:, -1]
+        for runner, target in ((ctx.reference, ref_model), (ctx.student, model)):
+            copy_parameters(runner, target, [((0, "W"), W), ((0, "b"), b)])
+
     def kill(self, ctx, ref_model, X, y):
         """Train the reference model at ``kill_lr``; then unit 0 of the first hidden layer is made
         dead on every row and unit 1 alive on every row, so the masks hold both kinds for every seed."""
@@ -238,7 +273,8 @@ class DeadUnits(Check):
 
 @dataclass
 class GradientNorms(Check):
-    """gradient_norms(model) after one forward and backward equals the reference's list."""
+    """gradient_norms(model) after one forward and backward equals the reference's list, and
+    leaves the parameters as they were."""
 
     spec: ModelSpec = None
     n: int = 32
@@ -247,7 +283,7 @@ class GradientNorms(Check):
         seed = int(ctx.rng.integers(2**31))
         X, y = classification_data(np.random.default_rng(seed), n=self.n, d=self.spec.sizes[0],
                                    classes=self.spec.sizes[-1])
-        results = []
+        results, models = [], []
         for runner in (ctx.reference, ctx.student):
             model = self.spec.build(runner, seed)
             loss = runner.new("components.losses.SoftmaxCrossEntropyLoss")
@@ -255,7 +291,9 @@ class GradientNorms(Check):
             runner.method(loss, "forward", out, y)
             runner.method(model, "backward", runner.method(loss, "backward"))
             results.append(runner.call("diagnostics.gradient_norms", model))
+            models.append(model)
         want, got = results
+        compare_parameters(ctx, models[1], models[0], self.spec, "after gradient_norms")
         if not isinstance(got, (list, tuple)) or len(got) != len(want):
             raise CheckFailure(ctx.msg("wrong_type", what="gradient_norms", got=describe_type(got),
                                        expected=f"a list of {len(want)} floats (one per Linear layer)"))

@@ -137,3 +137,39 @@ def test_a_mean_where_a_sum_is_due_is_named_by_the_gradient_check_too(grade_vari
     result = grade_variant("a2_layers", '"b": dout.sum(axis=0)}', '"b": dout.mean(axis=0)}')
     gradient_checks = [t.message for t in result.tests if t.part == "linear" and "gradient check of" in t.name]
     assert gradient_checks and all("a mean where a sum is due" in m for m in gradient_checks)
+
+
+def flat_objective_messages(result, part):
+    return [t.message for t in result.tests if t.part == part and "nearly flat" in t.name]
+
+
+def test_eps_under_the_square_root_is_named(grade_variant):
+    result = grade_variant("a4_optimizers", "p -= self.lr * g / (np.sqrt(s) + self.eps)",
+                           "p -= self.lr * g / np.sqrt(s + self.eps)")
+    messages = flat_objective_messages(result, "rmsprop")
+    assert messages and all("eps inside the square root" in m for m in messages)
+
+
+def test_adams_bias_correction_folded_into_the_step_size_is_named(grade_variant):
+    folded = ("            lr_t = self.lr * np.sqrt(1.0 - self.beta2 ** self.t) / (1.0 - self.beta1 ** self.t)\n"
+              "            p -= lr_t * m / (np.sqrt(v) + self.eps)")
+    result = grade_variant("a4_optimizers", "            m_hat = m / (1.0 - self.beta1 ** self.t)\n"
+                           "            v_hat = v / (1.0 - self.beta2 ** self.t)\n"
+                           "            p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)", folded)
+    messages = flat_objective_messages(result, "adam")
+    assert messages and all("bias correction folded into the step size" in m for m in messages)
+    assert not any("eps inside the square root" in m for m in messages)
+
+
+def test_a_backward_that_writes_into_the_cached_input_is_named(grade_variant):
+    in_place = "        grad_y = self.x\n        grad_y *= dout\n        dy = unbroadcast(grad_y, self.y.shape)"
+    result = grade_variant("a1_gates", "        dy = unbroadcast(dout * self.x, self.y.shape)", in_place)
+    assert "MultiplyGate.backward modified x, the array given to forward" in failure_messages(result, "multiply_gate")
+
+
+def test_a_loss_returned_as_an_array_is_named(grade_variant):
+    result = grade_variant("a3_losses", "return float(np.mean(self.diff ** 2))",
+                           "return np.mean(self.diff ** 2, keepdims=True)")
+    failed = [t for t in result.tests if t.part == "mse" and not t.passed]
+    assert [t.name for t in failed] == ["MSELoss: forward returns the mean as a float, not an array"]
+    assert "has the right value but returned ndarray" in failed[0].message

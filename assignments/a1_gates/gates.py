@@ -109,10 +109,11 @@ def neuron(w, x):
     w: weights, shape (3,): w0, w1 and the bias w2.
     x: inputs, shape (2,): x0, x1.
     Returns (f, dw, dx):
-        f = sigmoid(w0*x0 + w1*x1 + w2), a Python float;
+        f = sigmoid(w0*x0 + w1*x1 + w2), a number (a float; a 0-d array is accepted too);
         dw = df/dw, shape (3,); dx = df/dx, shape (2,).
-    Compute it with MultiplyGate, AddGate and SigmoidGate (forward through the graph,
-    then backward from df/df = 1).
+    The exercise: compute it by chaining MultiplyGate, AddGate and SigmoidGate (forward
+    through the graph, then backward from df/df = 1). The grader checks the values only,
+    and runs your neuron with its own gates in place of yours.
     Worked example: w = [2, -3, -3], x = [-1, -2] gives f = sigmoid(1) = 0.7311,
     dw = [-0.1966, -0.3932, 0.1966], dx = [0.3932, -0.5898].
     """

@@ -19,6 +19,13 @@ def ties(rng):
     return x, y
 
 
+def python_floats(rng):
+    """(x, y): two Python floats (not numpy values), which the docstring allows as inputs, with
+    x < y (so max's output is y, never what code echoing x returns)."""
+    x, y = sorted(rng.standard_normal(2))
+    return float(x), float(y) + 1e-2
+
+
 NEURON_OUTPUTS = ("f", "dw", "dx")
 
 
@@ -40,6 +47,7 @@ def two_input_gate(part, unit, pairs=distinct_pairs):
         Backward(part, "backward against the reference, broadcast (5, 4) with (4,)", unit=unit,
                  inputs=pairs((5, 4), (4,))),
         Backward(part, "backward against the reference, 0-d with (2, 3)", unit=unit, inputs=pairs((), (2, 3))),
+        Forward(part, "forward, Python floats as x and y", unit=unit, inputs=python_floats),
         InputsUnchanged(part, "forward and backward leave x, y and dout unchanged", unit=unit,
                         inputs=normal((3, 4), (4,))),
     ]
@@ -58,6 +66,7 @@ CHECKS = [
     GradCheck("sigmoid_gate", "gradient check along random directions, (64, 32)", unit=SIG,
               inputs=normal((64, 32), scale=2.0), directions=4),
     Backward("sigmoid_gate", "backward against the reference", unit=SIG, inputs=normal((6,), scale=3.0)),
+    Forward("sigmoid_gate", "forward, a Python float as x", unit=SIG, inputs=lambda rng: python_floats(rng)[:1]),
     Stable("sigmoid_gate", "inputs of +-1e3 and +-1e4 give the reference's values without warnings", unit=SIG,
            inputs=large((4, 4))),
     InputsUnchanged("sigmoid_gate", "forward and backward leave x and dout unchanged", unit=SIG,

@@ -66,6 +66,8 @@ def activation(part, name, inputs=normal((4, 5), scale=2.0), grad_inputs=None):
     grad_inputs = grad_inputs or inputs
     return [
         Forward(part, f"{name}: forward", unit=unit, inputs=inputs),
+        Forward(part, f"{name}: forward of a (2, 3, 4) input (activations take any shape)", unit=unit,
+                inputs=normal((2, 3, 4), scale=2.0)),
         GradCheck(part, f"{name}: gradient check", unit=unit, inputs=grad_inputs),
         Backward(part, f"{name}: backward against the reference", unit=unit, inputs=grad_inputs),
         InputsUnchanged(part, f"{name}: forward and backward leave x and dout unchanged", unit=unit,
@@ -113,6 +115,8 @@ CHECKS = [
     *activation("relu_family", "ELU", grad_inputs=RELU_KINK),
     Forward("relu_family", "ELU(alpha=0.5)", unit=Unit("layers.ELU", make_args=lambda rng: (0.5,)),
             inputs=normal((4, 5), scale=2.0)),
+    Backward("relu_family", "ELU(alpha=0.5): backward, alpha * exp(x) where x <= 0, exactly 0 included",
+             unit=Unit("layers.ELU", make_args=lambda rng: (0.5,)), inputs=zeros_and_negatives),
     *activation("gelu", "GELU"),
     Forward("batchnorm", "train mode: forward and running statistics", unit=BATCHNORM, inputs=normal((16, 4), scale=3.0),
             state=("running_mean", "running_var"),
@@ -120,7 +124,11 @@ CHECKS = [
     GradCheck("batchnorm", "train mode: gradient check of dx, dgamma and dbeta", unit=BATCHNORM,
               inputs=normal((6, 4), scale=2.0)),
     Backward("batchnorm", "train mode: backward against the reference", unit=BATCHNORM, inputs=normal((10, 4))),
-    Forward("batchnorm", "eval mode: uses the running statistics", unit=BATCHNORM_EVAL, inputs=normal((5, 4))),
+    Forward("batchnorm", "eval mode: uses the running statistics and leaves them unchanged", unit=BATCHNORM_EVAL,
+            inputs=normal((5, 4)), state=("running_mean", "running_var")),
+    Forward("batchnorm", "constructed, then eval() and train(): gamma = 1, beta = 0, train mode, running statistics "
+            "from 0 and 1", unit=Unit("layers.BatchNorm1d", make_args=lambda rng: (4,), modes=("eval", "train")),
+            inputs=normal((8, 4), scale=2.0), state=("running_mean", "running_var")),
     Backward("batchnorm", "eval mode: backward against the reference", unit=BATCHNORM_EVAL, inputs=normal((5, 4))),
     InputsUnchanged("batchnorm", "forward and backward leave x and dout unchanged", unit=BATCHNORM,
                     inputs=normal((6, 4))),

@@ -7,8 +7,8 @@ inputs unchanged, and stability: logits of size 1e4 and probabilities of exactly
 
 import numpy as np
 
-from autograder.checks import (Backward, Forward, GradCheck, InputsUnchanged, Stable, StableCall, Unit, Value,
-                               large)
+from autograder.checks import (Backward, Forward, GradCheck, InputsUnchanged, ReturnsFloat, Stable, StableCall, Unit,
+                               Value, large)
 
 
 def loss_unit(name):
@@ -89,9 +89,11 @@ def loss_checks(part, name, inputs, big_inputs):
     unit = loss_unit(name)
     return [
         Forward(part, f"{name}: forward (the mean)", unit=unit, inputs=inputs),
+        ReturnsFloat(part, f"{name}: forward returns the mean as a float, not an array", unit=unit, inputs=inputs),
         GradCheck(part, f"{name}: gradient check", unit=unit, inputs=inputs),
         Backward(part, f"{name}: backward against the reference", unit=unit, inputs=inputs),
-        InputsUnchanged(part, f"{name}: forward leaves pred and target unchanged", unit=unit, inputs=inputs),
+        InputsUnchanged(part, f"{name}: forward and backward leave pred and target unchanged", unit=unit,
+                        inputs=inputs),
         Stable(part, f"{name}: extreme inputs give the reference's values without warnings", unit=unit,
                inputs=big_inputs),
     ]
@@ -106,12 +108,18 @@ CHECKS = [
     Backward("mae", "MAELoss: the subgradient is 0 where pred == target", unit=loss_unit("MAELoss"),
              inputs=with_ties((6, 3))),
     *loss_checks("bce", "BCELoss", probabilities((10, 1)), saturated_probabilities),
+    InputsUnchanged("bce", "BCELoss: forward and backward leave p = 0 and p = 1 unchanged (clip a copy)",
+                    unit=loss_unit("BCELoss"), inputs=saturated_probabilities),
+    Backward("bce", "BCELoss: backward at p = 0 and p = 1 is the gradient of the formula clipped at 1e-12",
+             unit=loss_unit("BCELoss"), inputs=saturated_probabilities, batch_axis=False),
     *loss_checks("bce_logits", "BCEWithLogitsLoss", logits_and_targets((10, 1)), large_logits_and_targets),
     *loss_checks("softmax_ce", "SoftmaxCrossEntropyLoss", classes(8, 5), large_classes),
     GradCheck("softmax_ce", "SoftmaxCrossEntropyLoss: gradient check along random directions, (64, 10)",
               unit=loss_unit("SoftmaxCrossEntropyLoss"), inputs=classes(64, 10), directions=4),
     Value("softmax_ce", "softmax: rows sum to 1, against the reference", target="losses.softmax",
           inputs=lambda rng: (3 * rng.standard_normal((5, 4)),)),
+    Value("softmax_ce", "softmax of a (2, 3, 4) array: along the last axis", target="losses.softmax",
+          inputs=lambda rng: (3 * rng.standard_normal((2, 3, 4)),)),
     StableCall("softmax_ce", "softmax: logits of +-1e3 and +-1e4 with ties give the reference's values without "
                "warnings", target="losses.softmax", inputs=lambda rng: (large_classes(rng)[0],)),
 ]

@@ -6,7 +6,8 @@ shows its bias correction. Each trajectory is compared with the reference's step
 step, and the final loss is recomputed by the grader.
 """
 
-from autograder.optim_checks import ClipCheck, OptimizerTrajectory, quadratic, rosenbrock, two_shapes
+from autograder.optim_checks import (EPS_UNDER_ROOT, FOLDED_BIAS_CORRECTION, ClipCheck, OptimizerTrajectory,
+                                     quadratic, rosenbrock, two_shapes)
 
 RAVINE = quadratic([1.0, 50.0])
 FLAT = quadratic([1e-3, 1e-4], start=1e-3)
@@ -36,14 +37,22 @@ def trajectories(part, target, kwargs, rosenbrock_kwargs):
     ]
 
 
+# On the flat objective a failing trajectory is replayed with these mistakes, to name the one it shows.
+EPS_MISTAKES = {"adagrad": (EPS_UNDER_ROOT,), "rmsprop": (EPS_UNDER_ROOT,),
+                "adam": (EPS_UNDER_ROOT, FOLDED_BIAS_CORRECTION)}
+
 CHECKS = [
     *(check for part, settings in SETTINGS.items() for check in trajectories(part, *settings)),
+    OptimizerTrajectory("momentum", "default mu = 0.9 (only lr given)", target="optim.Momentum",
+                        kwargs={"lr": 0.005}, objective=RAVINE, steps=20),
     *(check for part, target in (("adagrad", "optim.Adagrad"), ("rmsprop", "optim.RMSProp"), ("adam", "optim.Adam"))
       for check in (
           OptimizerTrajectory(part, "a nearly flat objective (gradients ~1e-7): eps in its documented place",
-                              target=target, kwargs={"lr": 1e-4}, objective=FLAT, steps=5),
+                              target=target, kwargs={"lr": 1e-4}, objective=FLAT, steps=5,
+                              mistakes=EPS_MISTAKES[part]),
           OptimizerTrajectory(part, "a nearly flat objective with eps=1e-6 given: the eps passed in is used",
-                              target=target, kwargs={"lr": 1e-4, "eps": 1e-6}, objective=FLAT, steps=5))),
+                              target=target, kwargs={"lr": 1e-4, "eps": 1e-6}, objective=FLAT, steps=5,
+                              mistakes=EPS_MISTAKES[part]))),
     OptimizerTrajectory("adam", "the first step shows bias correction", target="optim.Adam",
                         kwargs={"lr": 0.1, "beta1": 0.9, "beta2": 0.999, **TINY_EPS}, objective=two_shapes(),
                         steps=1),
@@ -55,4 +64,6 @@ CHECKS = [
               max_norm=5.0),
     ClipCheck("clip", "an exploding gradient of norm ~1e6", target="optim.clip_grad_norm", scale=1e5,
               max_norm=0.5),
+    ClipCheck("clip", "a tiny norm (~5e-5) above max_norm: scaled by exactly max_norm / total_norm, no eps",
+              target="optim.clip_grad_norm", scale=1e-5, max_norm=1e-5),
 ]

@@ -2,7 +2,7 @@
 
 A layer is recognised by its class name: ``type(layer).__name__ == "ReLU"`` or
 ``"Linear"`` (the functions never import the layers). Neither function changes the
-model's mode or parameters.
+model's parameters.
 """
 
 import numpy as np

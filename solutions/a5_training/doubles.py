@@ -3,7 +3,8 @@
 The fit part grades the loop only: the student's ``fit`` runs with these in place of
 their iterate_minibatches and train_step, so a bug in either costs points in its own part
 alone. They run in the child beside the student's code and do exactly what the
-docstrings of train.py spell out, nothing more.
+docstrings of train.py spell out, nothing more. ``PositionalSGD`` is an optimizer whose
+step depends on the order of the parameters, for checking the order train_step passes.
 """
 
 
@@ -22,3 +23,17 @@ def train_step(model, loss_fn, optimizer, Xb, yb):
     keys = [(layer, key) for layer in model.layers for key in layer.params]
     optimizer.step([layer.params[key] for layer, key in keys], [layer.grads[key] for layer, key in keys])
     return float(loss)
+
+
+class PositionalSGD:
+    """SGD whose step grows with the position in the list: params[i] -= lr * (i + 1) * grads[i].
+
+    Only the order in which train_step passes the parameters changes what it does, so
+    train_step is checked with it for the order its docstring fixes."""
+
+    def __init__(self, lr):
+        self.lr = lr
+
+    def step(self, weights, gradients):
+        for position, (w, g) in enumerate(zip(weights, gradients)):
+            w -= self.lr * (position + 1) * g

@@ -34,9 +34,10 @@ PLANTED = ModelSpec((2, 10, 8, 3), plant=planted)
 
 
 def one_dead_per_layer(rng):
-    """A freshly initialised network's biases (zeros), but one unit per hidden layer at -1e3."""
+    """A freshly initialised network's biases (zeros), but one unit per hidden layer at -1e3 (not
+    the first layer's last, which every DeadUnits check makes alive on part of the data)."""
     b1, b2 = np.zeros(10), np.zeros(8)
-    b1[rng.integers(10)] = b2[rng.integers(8)] = -1e3
+    b1[rng.integers(9)] = b2[rng.integers(8)] = -1e3
     return [(0, "b", b1), (2, "b", b2)]
 
 # The fit part grades the loop only: the student's fit calls the grader's batches and step.
@@ -47,8 +48,13 @@ CHECKS = [
     Minibatches("minibatches", "batches of 5 from N = 23: the last batch has 3 rows", n=23, batch_size=5),
     Minibatches("minibatches", "batch size equal to N", n=12, batch_size=12),
     Minibatches("minibatches", "batch size 1 (stochastic updates)", n=7, batch_size=1),
+    Minibatches("minibatches", "two calls with the same rng: one new permutation per call, nothing else drawn", n=23,
+                batch_size=5, calls=2),
+    Minibatches("minibatches", "labels of shape (N, 3) are batched by rows", n=17, batch_size=5, wide=True),
     TrainStep("train_step", "three SGD steps on one batch", spec=SMALL),
     TrainStep("train_step", "three Adam steps on one batch", spec=SMALL, optimizer=("Adam", {"lr": 0.01})),
+    TrainStep("train_step", "params and grads passed layer by layer, input side first, each layer's keys in dict "
+              "order", spec=SMALL, optimizer=("doubles.PositionalSGD", {"lr": 0.05})),
     Fit("fit", "four epochs with batches of 16 from N = 90: history and parameters", spec=SMALL, epochs=4),
     Fit("fit", "batch size that does not divide N, Momentum", spec=SMALL, optimizer=("Momentum", {"lr": 0.05}),
         n=50, batch_size=15, epochs=3),
