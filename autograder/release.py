@@ -20,6 +20,7 @@
 
 from pathlib import Path
 
+import source_lib
 from autograder.config import LANGUAGES
 from autograder.stubs import BEGIN, END, make_stub, strip_markers
 
@@ -136,7 +137,7 @@ def release_files(course, assignment):
     files["check.py"] = CHECK_PY.format(aid=assignment.id, files=list(assignment.files),
                                         files_text=", ".join(assignment.files))
     files["requirements.txt"] = REQUIREMENTS
-    for path in sorted((Path(course.root) / "source_lib").glob("*.py")):
+    for path in sorted(Path(source_lib.__file__).parent.glob("*.py")):  # the library the grader runs
         files[f"source_lib/{path.name}"] = path.read_text(encoding="utf-8")
     for used_id in assignment.uses:
         used = course.assignment(used_id)

@@ -8,7 +8,7 @@ from autograder.cli import main
 from autograder.release import release_files, released_ids, stale_files
 from autograder.stubs import solution_regions
 from autograder.variants import load_variants
-from tests.conftest import course_copy
+from tests.conftest import ROOT, course_copy
 
 
 def released(course):
@@ -73,14 +73,17 @@ def test_both_language_notebooks_are_released(course, lang):
 
 
 def test_a_release_holds_only_what_students_may_see(course):
-    """Stubs, public checks, notebooks, README and, for a5, components; never hidden checks,
+    """Stubs, public checks, notebooks, README, the student kit (source_lib, check.py,
+    requirements.txt, the checks' Korean titles) and, for a5, components; never hidden checks,
     variants, test doubles or reference files, and no line of a variant or of the doubles."""
+    kit = {f"source_lib/{p.name}" for p in (ROOT / "source_lib").glob("*.py")}
     for assignment in released(course):
         folder = course.solutions / assignment.id
         files = release_files(course, assignment)
         own = {name for name in files if not name.startswith("components/")}
         assert own == {*assignment.files, "public_checks.py", "test_public.py", "pytest.ini", "README.md",
-                       f"{assignment.id}.en.ipynb", f"{assignment.id}.ko.ipynb"}, assignment.id
+                       f"{assignment.id}.en.ipynb", f"{assignment.id}.ko.ipynb", "check.py", "requirements.txt",
+                       "titles.ko.toml", *kit}, assignment.id
         reference = "\n".join((folder / name).read_text() for name in assignment.files)
         private = [(folder / "doubles.py").read_text()] if (folder / "doubles.py").is_file() else []
         private += [change.get("source", change.get("replace", "")) for variant in load_variants(folder)
