@@ -18,6 +18,7 @@ of ``Row``s, one per implementation.
 """
 
 import contextlib
+import os
 import shutil
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
@@ -149,7 +150,8 @@ def grade_all(course, assignment, impls, students=STUDENTS, jobs=1, sandbox=None
         tasks = [(i, student) for i in range(len(impls)) for student in student_ids(students)]
         results = {}
         if jobs > 1:
-            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(course,)) as pool:
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                                     initargs=(course, os.getpid())) as pool:
                 futures = {task: pool.submit(_grade_one, assignment.id, task[1], str(folders[task[0]]))
                            for task in tasks}
                 results = {task: future.result()[1] for task, future in futures.items()}
