@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from autograder import gradebook
+from autograder.variants import Variant, VariantError, apply_change, build, definition_span, load_variants
 from autograder.checks import (CheckFailure, Context, agrees_with_reference, as_checked_array,
                                as_checked_float, assert_close, compare_values, wrong_only_at_zero)
 from autograder.results import GradingResult, PartResult, apportion, exact, points
@@ -268,3 +269,77 @@ def test_graded_row_reports_grader_errors():
                                        "1 grader error(s): regraded by the next run"]
     clean = GradingResult("a1", "bob", r.tests[:2], r.parts)
     assert gradebook.graded_row(clean)[-2:] == ["graded", ""]
+
+
+# -- autograder.variants --------------------------------------------------------------
+
+REFERENCE = '''import numpy as np
+
+
+class Gate:
+    @staticmethod
+    def forward(x, y):
+        return x >= y
+
+    def backward(self):
+        return 1
+
+
+def neuron(w, x):
+    return w @ x
+'''
+
+
+def test_definition_span_covers_decorators_and_methods():
+    # lines are 0-based: "class Gate:" is line 3, "@staticmethod" line 4, the class ends after line 9
+    assert definition_span(REFERENCE, "Gate") == (3, 10, 0)
+    assert definition_span(REFERENCE, "Gate.forward") == (4, 7, 4)
+    assert definition_span(REFERENCE, "Gate.backward") == (8, 10, 4)
+    assert definition_span(REFERENCE, "neuron") == (12, 14, 0)
+    assert definition_span(REFERENCE, "Gate.missing") is None
+    assert definition_span(REFERENCE, "np") is None
+
+
+def test_apply_change_find_replace_once_or_refuse():
+    assert "x > y" in apply_change(REFERENCE, {"find": "x >= y", "replace": "x > y"})
+    with pytest.raises(ValueError, match="matches 0 times, not once"):
+        apply_change(REFERENCE, {"find": "x <= y", "replace": "x"})
+    with pytest.raises(ValueError, match="matches 3 times"):
+        apply_change(REFERENCE, {"find": "return", "replace": "yield"})
+
+
+def test_apply_change_replaces_a_definition_at_its_indentation():
+    new = apply_change(REFERENCE, {"definition": "Gate.forward",
+                                   "source": "\n        def forward(x, y):\n            return x > y\n"})
+    assert "    def forward(x, y):\n        return x > y\n\n    def backward" in new
+    assert "@staticmethod" not in new
+    assert new.startswith("import numpy as np\n\n\nclass Gate:\n")
+    with pytest.raises(ValueError, match="no single definition 'gate'"):
+        apply_change(REFERENCE, {"definition": "gate", "source": "x = 1"})
+
+
+def test_variant_declarations_are_checked_and_sorted(tmp_path):
+    (tmp_path / "variants.toml").write_text(
+        '[b_bug]\nloses = ["p1"]\nwhy = "w"\nchange = [{ find = "x", replace = "y" }]\n'
+        '[a_ok]\nloses = []\nchange = [{ definition = "f", source = "def f(): pass", file = "m.py" }]\n')
+    found = load_variants(tmp_path)
+    assert [(v.name, v.kind, v.loses) for v in found] == [("a_ok", "correct", ()), ("b_bug", "buggy", ("p1",))]
+    assert found[0].why == "" and found[1].why == "w"
+    for bad in ('[v]\nloses = []\n', '[v]\nloses = []\nchange = []\n', '[v]\nloses = []\nchange = [{ find = "x" }]\n',
+                '[v]\nloses = []\nlost = 1\nchange = [{ find = "x", replace = "y" }]\n', 'v = 1\n', '[v\n'):
+        (tmp_path / "variants.toml").write_text(bad)
+        with pytest.raises(VariantError):
+            load_variants(tmp_path)
+    assert load_variants(tmp_path / "nowhere") == []
+
+
+def test_build_names_the_variant_and_the_change_that_no_longer_applies(tmp_path):
+    (tmp_path / "gates.py").write_text(REFERENCE)
+    (tmp_path / "other.py").write_text("")
+    ok = Variant("ties", ("p",), "", ({"find": "x >= y", "replace": "x > y"},))
+    assert "x > y" in build(tmp_path, ["gates.py"], ok)["gates.py"]
+    stale = Variant("stale", ("p",), "", ({"find": "x >= y", "replace": "x"}, {"find": "gone", "replace": "x"}))
+    with pytest.raises(VariantError, match=f"^{tmp_path.name}: variant stale, change 2 to gates.py no longer applies"):
+        build(tmp_path, ["gates.py"], stale)
+    with pytest.raises(VariantError, match="name the file"):
+        build(tmp_path, ["gates.py", "other.py"], ok)
