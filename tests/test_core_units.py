@@ -343,3 +343,19 @@ def test_build_names_the_variant_and_the_change_that_no_longer_applies(tmp_path)
         build(tmp_path, ["gates.py"], stale)
     with pytest.raises(VariantError, match="name the file"):
         build(tmp_path, ["gates.py", "other.py"], ok)
+
+
+def test_diagnose_square_transposed_and_near_misses():
+    e = np.array([[1.0, 2.0], [3.0, 4.0]])
+    assert gradcheck.diagnose(e.T.copy(), e) == ("pattern_transposed", {})
+    # 0.5 away from a pattern is no pattern: the absolute slack is 1e-12, not 1
+    nudge = np.array([[0.5, 0.0], [0.0, 0.0]])
+    assert gradcheck.diagnose(-e + nudge, e) is None
+    assert gradcheck.diagnose(e.T + nudge, e) is None
+    assert gradcheck.diagnose(3 * e + nudge, e) is None
+    leak = np.array([[1.0, 0.0], [0.0, 2.0]])
+    assert gradcheck.diagnose(leak + [[0.5, 0.3], [0.0, 0.0]], leak) is None
+    # N = 2 is a batch; a factor within 1e-6 relative of N is still N
+    assert gradcheck.diagnose(2 * e, e, batch_size=2) == ("pattern_times_n", {"n": 2})
+    assert gradcheck.diagnose(5 * (1 + 1e-7) * e, e, batch_size=5) == ("pattern_times_n", {"n": 5})
+    assert gradcheck.diagnose(2 * e, e, batch_size=1) == ("pattern_factor", {"factor": 2.0})
