@@ -359,3 +359,50 @@ def test_diagnose_square_transposed_and_near_misses():
     assert gradcheck.diagnose(2 * e, e, batch_size=2) == ("pattern_times_n", {"n": 2})
     assert gradcheck.diagnose(5 * (1 + 1e-7) * e, e, batch_size=5) == ("pattern_times_n", {"n": 5})
     assert gradcheck.diagnose(2 * e, e, batch_size=1) == ("pattern_factor", {"factor": 2.0})
+
+
+def test_apportion_gives_the_cent_to_the_largest_remainder_not_the_largest_share():
+    # 100 cents as 1:5: quotas 16.67 and 83.33; the remainder .67 beats .33
+    assert apportion(1, [1, 5]) == [Fraction(17, 100), Fraction(83, 100)]
+
+
+def test_results_json_is_what_gradescope_shows_and_byte_stable():
+    r = sample_result()
+    data = r.to_gradescope()
+    # Gradescope's schema: visible results, the grader's stdout hidden from students
+    assert (data["visibility"], data["stdout_visibility"]) == ("visible", "hidden")
+    assert {t["visibility"] for t in data["tests"]} == {"visible"}
+    korean = GradingResult("a1", "jürgen", r.tests, r.parts, language="ko")
+    assert korean.to_gradescope()["tests"][0]["output"] != data["tests"][0]["output"]
+    text = korean.to_json()
+    assert "jürgen" in text and text.endswith("}\n") and '\n  "extra_data": {' in text
+    top = [line.split('"')[1] for line in text.splitlines() if line.startswith('  "')]
+    assert top == sorted(top)
+    short = r.to_gradescope()
+    short["tests"].pop()
+    with pytest.raises(ValueError, match="^not a results.json"):
+        GradingResult.from_gradescope(short)
+
+
+def test_markdown_report_layout():
+    text = sample_result().to_markdown()
+    assert "- late\n\n## Part one (p1): 1.5 / 4\n\n- ✅" in text
+    assert text.endswith("— `grader_error`: oops\n")
+
+
+def test_agrees_with_reference_keeps_the_figure(ctx):
+    f = failure(lambda: agrees_with_reference(ctx, np.ones((2, 2)), np.zeros((2, 2)) + 2, "forward"))
+    assert f.figure["kind"] == "error_map"
+
+
+def test_wrong_only_at_zero_edge_inputs():
+    # every input at the kink, or no input equal to 1: still judged by where x == 0
+    assert wrong_only_at_zero(np.array([1.0, 1.0]), np.zeros(2), np.zeros(2))
+    assert wrong_only_at_zero(np.array([1.0, 2.0]), np.array([0.0, 2.0]), np.array([0.0, 2.0]))
+
+
+def test_build_applies_a_change_to_the_named_file(tmp_path):
+    (tmp_path / "gates.py").write_text(REFERENCE)
+    (tmp_path / "other.py").write_text("y = 1\n")
+    v = Variant("other", ("p",), "", ({"file": "other.py", "find": "y = 1", "replace": "y = 2"},))
+    assert build(tmp_path, ["gates.py", "other.py"], v) == {"gates.py": REFERENCE, "other.py": "y = 2\n"}
