@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from autograder import gradebook
+from autograder.config import UsageError
 from autograder.variants import Variant, VariantError, apply_change, build, definition_span, load_variants
 from autograder.checks import (CheckFailure, Context, agrees_with_reference, as_checked_array,
                                as_checked_float, assert_close, compare_values, wrong_only_at_zero)
@@ -406,3 +407,46 @@ def test_build_applies_a_change_to_the_named_file(tmp_path):
     (tmp_path / "other.py").write_text("y = 1\n")
     v = Variant("other", ("p",), "", ({"file": "other.py", "find": "y = 1", "replace": "y = 2"},))
     assert build(tmp_path, ["gates.py", "other.py"], v) == {"gates.py": REFERENCE, "other.py": "y = 2\n"}
+
+
+def book_assignment():
+    from types import SimpleNamespace
+    return SimpleNamespace(id="a1", points=5, parts=[SimpleNamespace(id="p1"), SimpleNamespace(id="p2")])
+
+
+def test_gradebook_csv_is_sorted_escaped_and_reads_back(tmp_path):
+    a = book_assignment()
+    rows = [gradebook.invalid_row(a, "=cmd()", "not a zip"), gradebook.failed_row(a, "bob", "crash, retry")]
+    text = gradebook.render(a, rows)
+    assert text.splitlines()[0] == "student,p1,p2,score,max_score,status,message"
+    # sorted by student ("=" before "b"); a formula is quoted by ', a comma by the CSV quotes
+    assert text.splitlines()[1:] == ["'=cmd(),,,,5,invalid,not a zip", 'bob,,,,5,grader_error,"crash, retry"']
+    (tmp_path / "gradebook.csv").write_text(text, encoding="utf-8")
+    back = gradebook.read(tmp_path / "gradebook.csv")
+    assert [r["student"] for r in back] == ["=cmd()", "bob"] and back[1]["message"] == "crash, retry"
+    assert gradebook.read_columns(tmp_path / "gradebook.csv") == gradebook.header(a)
+
+
+def test_merge_of_two_shards_rebuilds_rows_and_refuses_conflicts(tmp_path):
+    a = book_assignment()
+    r = sample_result()
+    shard1, shard2, out = tmp_path / "s1", tmp_path / "s2", tmp_path / "out"
+    for shard, rows in ((shard1, [gradebook.graded_row(r)]), (shard2, [gradebook.invalid_row(a, "zed", "empty")])):
+        shard.mkdir()
+        (shard / "gradebook.csv").write_text(gradebook.render(a, rows), encoding="utf-8")
+    (shard1 / "ann").mkdir()
+    (shard1 / "ann" / "results.json").write_text(r.to_json(), encoding="utf-8")
+    merged = gradebook.merge(a, [shard1, shard2], out)
+    assert [row[0] for row in merged] == ["ann", "zed"]
+    assert (out / "ann" / "results.json").read_text(encoding="utf-8") == r.to_json()
+    assert [row["status"] for row in gradebook.read(out / "gradebook.csv")] == ["grader_error", "invalid"]
+    assert gradebook.merge(a, [out, shard1, shard2], out) == merged
+    (shard2 / "gradebook.csv").write_text(gradebook.render(a, [gradebook.invalid_row(a, "ann", "x")]), encoding="utf-8")
+    with pytest.raises(UsageError, match="^ann: different results"):
+        gradebook.merge(a, [shard1, shard2], tmp_path / "out2")
+    (shard2 / "ann").mkdir()
+    (shard1 / "ann" / "results.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(UsageError, match="no readable results.json"):
+        gradebook.merge(a, [shard1], tmp_path / "out3")
+    with pytest.raises(UsageError, match="no gradebook.csv"):
+        gradebook.merge(a, [tmp_path / "nothing"], tmp_path / "out4")
