@@ -71,7 +71,7 @@ def load_variants(folder):
     for name, entry in sorted(data.items()):
         where = f"{path}: variant {name}"
         if not isinstance(entry, dict) or set(entry) - _VARIANT_KEYS or "loses" not in entry or "change" not in entry:
-            raise VariantError(f"{where}: expected a table with loses, why and change (got {sorted(entry)})")
+            raise VariantError(f"{where}: expected a table with loses, why and change (got {sorted(entry) if isinstance(entry, dict) else type(entry).__name__})")
         changes = entry["change"]
         if not changes or not all(isinstance(c, dict) and set(c) - {"file"} in _CHANGE_KEYS for c in changes):
             raise VariantError(f"{where}: each change is {{find, replace}} or {{definition, source}}, "
