@@ -142,12 +142,12 @@ def assert_close(ctx, got, expected, what, tol, key="mismatch", batch_size=None)
         return
     index, g, e, err = gradcheck.worst_element(got, expected)
     text = ctx.msg(key, what=what, index=index, got=g, expected=e, err=err, tol=tol)
-    pattern = None
-    for n in batch_size if isinstance(batch_size, tuple) else (batch_size,):
-        pattern = gradcheck.diagnose(got, expected, batch_size=n)
-        if pattern:
-            text += " " + ctx.msg(pattern[0], **pattern[1])
-            break
+    found = [p for n in (batch_size if isinstance(batch_size, tuple) else (batch_size,))
+             if (p := gradcheck.diagnose(got, expected, batch_size=n))]
+    # a factor that is one of the candidate Ns says more than a bare constant factor
+    pattern = next((p for p in found if "n" in p[1]), found[0] if found else None)
+    if pattern:
+        text += " " + ctx.msg(pattern[0], **pattern[1])
     diagnosis = pattern[0].removeprefix("pattern_") if pattern else "wrong_values"
     figure = None
     if np.ndim(got) == 2 and np.size(got) <= ERROR_MAP_MAX:

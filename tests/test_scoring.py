@@ -173,3 +173,14 @@ def test_a_loss_returned_as_an_array_is_named(grade_variant):
     failed = [t for t in result.tests if t.part == "mse" and not t.passed]
     assert [t.name for t in failed] == ["MSELoss: forward returns the mean as a float, not an array"]
     assert "has the right value but returned ndarray" in failed[0].message
+
+
+def test_an_output_off_by_its_size_is_named_by_that_n_not_as_a_bare_factor(course):
+    """Forward passes (rows, elements) as candidate Ns: an array N*D times too large is that N."""
+    from autograder.checks import CheckFailure, Context, assert_close
+
+    ctx = Context(None, None, None, 1e-5, 1e-6, "en")
+    expected = np.arange(1.0, 7.0).reshape(2, 3)
+    with pytest.raises(CheckFailure) as failure:
+        assert_close(ctx, 6 * expected, expected, "out", 1e-6, batch_size=(2, 6))
+    assert "N = 6 times too large" in str(failure.value) and "constant factor" not in str(failure.value)
