@@ -143,7 +143,8 @@ def bundle_files(course, assignment, secret):
     add_tree("source_lib")
     for aid in keep:
         graded = aid == assignment.id
-        needed = set(course.assignment(aid).files) | ({HIDDEN_CHECKS, DOUBLES} if graded else set())
+        titles = {p.name for p in (root / "solutions" / aid).glob("titles.*.toml")}  # the checks' names in each language
+        needed = set(course.assignment(aid).files) | ({HIDDEN_CHECKS, DOUBLES, *titles} if graded else set())
         add_tree(Path("solutions", aid), skip=lambda rel: rel.name not in needed)
     for name in ("pyproject.toml", "README.md"):
         files[f"{PROJECT}/{name}"] = (root / name).read_bytes()

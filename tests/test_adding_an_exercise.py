@@ -11,8 +11,8 @@ from autograder.release import release_files, write_release
 from autograder.validate import declaration_rows, grade_all, implementations
 from tests.conftest import ROOT, course_copy
 
-PARTS = '''  { id = "batchnorm", title = "BatchNorm1d", points = 15 },
-  { id = "dropout", title = "Dropout", points = 10 },
+PARTS = '''  { id = "batchnorm", title = "BatchNorm1d", title_ko = "BatchNorm1d", points = 15 },
+  { id = "dropout", title = "Dropout", title_ko = "Dropout", points = 10 },
 '''
 
 REFERENCE = '''
@@ -126,7 +126,7 @@ def test_the_readme_shows_this_recipe_and_it_is_short():
 def test_dropout_added_from_declarations_alone_is_released_and_validated(tmp_path, sandbox):
     course_copy(tmp_path)
     toml = tmp_path / "course.toml"
-    old = '  { id = "batchnorm", title = "BatchNorm1d", points = 25 },\n'
+    old = '  { id = "batchnorm", title = "BatchNorm1d", title_ko = "BatchNorm1d", points = 25 },\n'
     assert old in toml.read_text()
     toml.write_text(toml.read_text().replace(old, PARTS))
     folder = tmp_path / "solutions" / "a2_layers"

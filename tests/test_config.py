@@ -47,10 +47,10 @@ def edit(folder, old, new):
     ('reference = 1e-6', 'reference = 0.5', "tolerances.reference: expected a finite number from 1e-15 to 0.1"),
     ('timeout_s = 5.0', 'timeout_s = 1e9', "limits.timeout_s: expected a finite number from 0.05 to 3600"),
     ('memory_mb = 1024', 'memory_mb = 0', "limits.memory_mb: expected a finite number from 64"),
-    ('{ id = "add_gate", title = "AddGate (and unbroadcast)", points = 15 }',
-     '{ id = "add_gate", title = "AddGate (and unbroadcast)" }', "assignments[a1_gates].parts[0].points: expected a number (missing)"),
-    ('{ id = "add_gate", title = "AddGate (and unbroadcast)", points = 15 }',
-     '{ id = "add_gate", title = "AddGate (and unbroadcast)", points = 14.995 }', "points in whole hundredths"),
+    ('{ id = "add_gate", title = "AddGate (and unbroadcast)", title_ko = "AddGate (unbroadcast 포함)", points = 15 }',
+     '{ id = "add_gate", title = "AddGate (and unbroadcast)", title_ko = "AddGate (unbroadcast 포함)" }', "assignments[a1_gates].parts[0].points: expected a number (missing)"),
+    ('{ id = "add_gate", title = "AddGate (and unbroadcast)", title_ko = "AddGate (unbroadcast 포함)", points = 15 }',
+     '{ id = "add_gate", title = "AddGate (and unbroadcast)", title_ko = "AddGate (unbroadcast 포함)", points = 14.995 }', "points in whole hundredths"),
 ])
 def test_bad_course_toml_is_rejected_with_file_key_and_expectation(course_copy, old, new, expected):
     edit(course_copy, old, new)
@@ -77,8 +77,8 @@ def test_not_toml_at_all(course_copy):
 def test_a_part_without_hidden_checks_is_refused_not_given_away(course_copy, course):
     from autograder.grading import checks_by_part, hidden_checks
 
-    edit(course_copy, '{ id = "neuron", title = "The sigmoid neuron by chaining gates", points = 25 }',
-         '{ id = "neuron", title = "The sigmoid neuron by chaining gates", points = 20 },\n'
+    edit(course_copy, 'title_ko = "게이트를 연결한 시그모이드 뉴런", points = 25 }',
+         'title_ko = "게이트를 연결한 시그모이드 뉴런", points = 20 },\n'
          '  { id = "tanh_gate", title = "TanhGate", points = 5 }')
     copy = load_course(course_copy)
     assignment = copy.assignment("a1_gates")

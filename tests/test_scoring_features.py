@@ -12,7 +12,7 @@ from hypothesis.extra.numpy import arrays, mutually_broadcastable_shapes
 
 from autograder.cli import main
 from autograder.config import load_course
-from autograder.feedback_page import feedback_markdown
+from autograder.feedback_page import feedback_markdown, markdown_escape
 from autograder.grading import grade
 from autograder.release import released_ids
 from autograder.stubs import strip_markers
@@ -55,7 +55,7 @@ def test_a_transposed_dw_gets_the_hint_and_feedback_keeps_every_message(course, 
     feedback = feedback_markdown(result)
     assert "It looks transposed." in feedback
     for t in failed:
-        assert t.message in feedback, t.name
+        assert markdown_escape(t.message) in feedback, t.name
 
 
 def public_checks(assignment_id):

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from autograder.feedback_page import feedback_markdown
+from autograder.feedback_page import feedback_markdown, markdown_escape
 from autograder.grading import grade
 from autograder.release import release_files
 from autograder.submission import choose, find_submission, released_stubs
@@ -38,9 +38,10 @@ def test_a_classroom_repository_with_a_filled_notebook_and_the_untouched_stub_ge
         released, "ko", reference_text(course))}))
     result = grade(course, course.assignment(AID), repo, "kim", sandbox=sandbox)
     assert result.score == result.max_score == 100
-    assert result.notes == [message("graded_untouched_stub", course.language, file="gates.py",
-                                    graded=f"{AID}.ko.ipynb")]
-    assert f"{AID}.ko.ipynb" in feedback_markdown(result) and f"{AID}.ko.ipynb" in result.to_gradescope()["output"]
+    assert result.notes[0] == message("graded_untouched_stub", course.language, file="gates.py",
+                                      graded=f"{AID}.ko.ipynb")
+    assert markdown_escape(f"{AID}.ko.ipynb") in feedback_markdown(result)
+    assert f"{AID}.ko.ipynb" in result.to_gradescope()["output"]
 
 
 def test_a_gradescope_folder_upload_holding_both_grades_the_filled_notebook(course, released, tmp_path, sandbox):
