@@ -222,7 +222,7 @@ def test_result_totals_and_round_trip():
     assert [t.name for t in r.grader_errors] == ["value"]
     assert r.part_scores() == {"p1": Fraction(3, 2), "p2": Fraction(0)}
     data = r.to_gradescope()
-    assert data["score"] == 1.5 and data["output"] == "a1 ann: 1.5 / 5"
+    assert data["score"] == 1.5 and data["output"] == "a1 ann: 1.5 / 5\nlate"  # the summary, then the notes
     assert [t["status"] for t in data["tests"]] == ["passed", "failed", "failed"]
     assert [t["number"] for t in data["tests"]] == ["1", "2", "3"]
     assert data["tests"][1]["name"] == "p1: backward" and data["tests"][1]["tags"] == ["p1", "fail"]
