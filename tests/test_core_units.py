@@ -241,15 +241,6 @@ def test_from_json_rejects_what_it_did_not_write():
         GradingResult.from_gradescope(data)
 
 
-def test_markdown_report():
-    text = sample_result().to_markdown()
-    assert text.startswith("# a1: 1.5 / 5\n\n- late\n")
-    assert "## Part one (p1): 1.5 / 4" in text
-    assert "- ✅ forward (1.5 / 1.5)\n" in text
-    assert "- ❌ backward (0 / 2.5) — `fail`: dx is wrong" in text
-    assert text.index("value") > text.index("## Part two")
-
-
 # -- autograder.gradebook ------------------------------------------------------------
 
 @pytest.mark.parametrize("cell", ["=1+2", "+1", "-1", "@SUM", "\tx", "\rx"])
@@ -383,12 +374,6 @@ def test_results_json_is_what_gradescope_shows_and_byte_stable():
     short["tests"].pop()
     with pytest.raises(ValueError, match="^not a results.json"):
         GradingResult.from_gradescope(short)
-
-
-def test_markdown_report_layout():
-    text = sample_result().to_markdown()
-    assert "- late\n\n## Part one (p1): 1.5 / 4\n\n- ✅" in text
-    assert text.endswith("— `grader_error`: oops\n")
 
 
 def test_agrees_with_reference_keeps_the_figure(ctx):
