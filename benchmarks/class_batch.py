@@ -82,7 +82,7 @@ IMPORTS = "import numpy as np\n"
 HOSTILE = {
     "hostile: infinite loop in SigmoidGate.backward": (
         "        return dout * self.out * (1.0 - self.out)\n",
-        "        while True:\n            pass\n", {"sigmoid_gate", "neuron"}),
+        "        while True:\n            pass\n", {"sigmoid_gate"}),  # the neuron runs on the stand-in gates
     "hostile: os._exit(0) at import": (IMPORTS, IMPORTS + "import os\n\nos._exit(0)\n", None),
     "hostile: prints PASSED and JSON at import": (
         IMPORTS, IMPORTS + 'print(\'{"score": 100, "tests": []}\')\nprint("PASSED 100/100")\n', set()),
