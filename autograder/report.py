@@ -129,7 +129,7 @@ def summarise(batch, lang):
     parts = []
     for part in assignment.parts:
         scores = [r["extra_data"]["parts"][part.id] for r in results.values()]
-        parts.append({"id": part.id, "title": part.title, "max_score": float(part.points),
+        parts.append({"id": part.id, "title": part.title_in(lang), "max_score": float(part.points),
                       "mean": round(statistics.mean(scores), 4), "full_marks": sum(s == part.points for s in scores),
                       "zero": sum(s == 0 for s in scores), "scores": sorted(scores)})
     times = read_times(batch.out, results)
