@@ -17,6 +17,7 @@ import fcntl
 import json
 import os
 import select
+import signal
 import shutil
 import subprocess
 import tempfile
@@ -58,6 +59,7 @@ class DevTools:
         keep = (fcntl.fcntl(to_browser_r, fcntl.F_DUPFD, 10), fcntl.fcntl(from_browser_w, fcntl.F_DUPFD, 10))
 
         def wire_pipes():
+            os.setsid()  # chromium and its helpers in one group, killed together (they write into the profile)
             os.dup2(keep[0], 3)
             os.dup2(keep[1], 4)
 
@@ -107,7 +109,10 @@ class DevTools:
             self.events.append(self._message(deadline))
 
     def close(self):
-        self.process.kill()
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self.process.wait()
         os.close(self._read)
         os.close(self._write)
@@ -115,7 +120,8 @@ class DevTools:
 
 def render(path, screenshot, width=1000):
     """Load ``path`` (an HTML file), write a full-page PNG to ``screenshot``; returns a Page."""
-    with tempfile.TemporaryDirectory(prefix="backprop-chromium-") as profile:
+    # a helper process may still be flushing into the profile as it dies: never fail the test on that
+    with tempfile.TemporaryDirectory(prefix="backprop-chromium-", ignore_cleanup_errors=True) as profile:
         tools = DevTools(chromium(), profile)
         try:
             target = tools.send("Target.createTarget", {"url": "about:blank"})["targetId"]
