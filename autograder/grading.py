@@ -64,11 +64,9 @@ def hidden_checks(course, assignment):
 
 
 def _import_solution(course, assignment_id, file_name):
+    """solutions/<assignment_id>/<file_name> imported in this trusted process."""
     path = course.solutions / assignment_id / file_name
-    return _import_module_file(path, f"_reference_{assignment_id}_{path.stem}")
-
-
-def _import_module_file(path, name):
+    name = f"_reference_{assignment_id}_{path.stem}"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
