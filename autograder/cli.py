@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 from autograder.config import ConfigError, UsageError, load_course
-from autograder.validate import STUDENTS
+from autograder.grading.validate import STUDENTS
 
 
 def positive(text):
@@ -75,12 +75,12 @@ def known_assignment(course, assignment_id):
 
 
 def cmd_release(course, args):
-    from autograder.release import released_ids, stale_files, stale_reasons, users, write_release
+    from autograder.authoring.release import released_ids, stale_files, stale_reasons, users, write_release
 
     ids = args.assignments or released_ids(course)
     out = console()
     if args.classroom:
-        from autograder.classroom import KEY_ENV, assignment_key, secret_name, write_template
+        from autograder.platforms.classroom import KEY_ENV, assignment_key, secret_name, write_template
 
         for aid in ids:
             target = Path(args.classroom) / aid if len(ids) > 1 else Path(args.classroom)
@@ -112,8 +112,8 @@ def cmd_release(course, args):
 
 def cmd_check(course, args):
     """The public checks on the student files found at PATH, chosen as the grader chooses them."""
-    from autograder.release import release_dir
-    from autograder.submission import choice_notes, find_submission, released_stubs
+    from autograder.authoring.release import release_dir
+    from autograder.grading.submission import choice_notes, find_submission, released_stubs
     from source_lib.cells import notebook_language
 
     assignment = course.assignment(args.assignment)
@@ -128,7 +128,7 @@ def cmd_check(course, args):
         for note in choice_notes(found, lang):
             print(note)
         if found.missing:
-            from autograder.grading import missing_file_message
+            from autograder.grading.grade import missing_file_message
 
             print(" ".join(missing_file_message(found, name, lang) for name in found.missing))
             return 1
@@ -187,9 +187,9 @@ def student_id(text):
 
 
 def cmd_grade(course, args):
-    from autograder.feedback_page import feedback_html, feedback_markdown
-    from autograder.gradebook import write_atomically
-    from autograder.grading import development_secret_warning, grade
+    from autograder.outputs.feedback_page import feedback_html, feedback_markdown
+    from autograder.outputs.gradebook import write_atomically
+    from autograder.grading.grade import development_secret_warning, grade
 
     student = student_id(args.student)
     if not Path(args.submission).exists():
@@ -212,19 +212,19 @@ def cmd_grade(course, args):
 
 
 def cmd_grade_batch(course, args):
-    from autograder.batch import main
+    from autograder.grading.batch import main
 
     return main(course, args)
 
 
 def cmd_report(course, args):
-    from autograder.report import main
+    from autograder.outputs.report import main
 
     return main(course, args)
 
 
 def cmd_gradebook_merge(course, args):
-    from autograder.gradebook import merge
+    from autograder.outputs.gradebook import merge
 
     rows = merge(course.assignment(args.assignment), args.sources, Path(args.out))
     print(f"{args.out}: gradebook of {len(rows)} students merged from {len(args.sources)} folders")
@@ -232,13 +232,13 @@ def cmd_gradebook_merge(course, args):
 
 
 def cmd_gradescope(course, args):
-    from autograder.gradescope import main
+    from autograder.platforms.gradescope import main
 
     return main(course, args)
 
 
 def cmd_nbgrader(course, args):
-    from autograder.nbgrader_course import write_grades, write_nbgrader_course
+    from autograder.platforms.nbgrader_course import write_grades, write_nbgrader_course
 
     assignment = course.assignment(args.assignment)
     if not args.grades:
@@ -256,7 +256,7 @@ def cmd_nbgrader(course, args):
 def cmd_validate(course, args):
     from rich.table import Table
 
-    from autograder.validate import validate
+    from autograder.grading.validate import validate
 
     ids = args.assignments or [a.id for a in course.assignments]
     out = console()

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from autograder.config import load_course
-from autograder.grading import grade, hidden_checks
-from autograder.sandbox import Sandbox
+from autograder.grading.grade import grade, hidden_checks
+from autograder.sandbox.session import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -65,14 +65,14 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.batch import grade_batch, isolation_levels
+from autograder.grading.batch import grade_batch, isolation_levels
 from autograder.results import LIMIT_STATUSES
 from autograder.config import load_course
-from autograder.grading import grade
-from autograder.nbgrader_course import run_nbgrader, write_nbgrader_course
-from autograder.sandbox import Sandbox
-from autograder.stubs import strip_markers
-from autograder.variants import build, load_variants
+from autograder.grading.grade import grade
+from autograder.platforms.nbgrader_course import run_nbgrader, write_nbgrader_course
+from autograder.sandbox.session import Sandbox
+from autograder.authoring.stubs import strip_markers
+from autograder.authoring.variants import build, load_variants
 
 ROOT = Path(__file__).resolve().parent.parent
 AID = "a1_gates"

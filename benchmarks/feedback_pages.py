@@ -8,7 +8,7 @@ submission, grading alone and drawing its feedback.html, as a batch worker does 
 Measured on the 2-core machine (2026-12-01, shared with other jobs): a page costs 0.3 to
 1.2 ms (median 0.6 ms; 8 pictures, 26 kB, for the worst a5 submission) against 0.5 to
 1.2 s of grading. The first version drew the pictures with matplotlib: 140 ms median,
-1.5 s for that a5 page, so the pictures are now drawn as SVG directly (autograder/figures.py).
+1.5 s for that a5 page, so the pictures are now drawn as SVG directly (autograder/outputs/figures.py).
 
     python benchmarks/feedback_pages.py [--repeat 3]
 """
@@ -24,10 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing  # noqa: E402
 
 from autograder.config import load_course  # noqa: E402
-from autograder.feedback_page import feedback_html  # noqa: E402
-from autograder.grading import grade  # noqa: E402
-from autograder.sandbox import Sandbox  # noqa: E402
-from autograder.variants import build_named  # noqa: E402
+from autograder.outputs.feedback_page import feedback_html  # noqa: E402
+from autograder.grading.grade import grade  # noqa: E402
+from autograder.sandbox.session import Sandbox  # noqa: E402
+from autograder.authoring.variants import build_named  # noqa: E402
 
 A5_VARIANTS = [("train_step_never_steps", "fit_unweighted_mean", "dead_units_single_row"),
                ("fit_unweighted_mean", "gradient_norms_reversed"),

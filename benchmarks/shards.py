@@ -25,9 +25,9 @@ from pathlib import Path
 
 from class_batch import AID, ROOT, class_mix, kinds, write_class
 
-from autograder.batch import grade_batch
+from autograder.grading.batch import grade_batch
 from autograder.config import load_course
-from autograder.gradebook import merge
+from autograder.outputs.gradebook import merge
 
 
 def quiet_batch(course, class_dir, out, jobs, shard=None):

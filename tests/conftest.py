@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from autograder.config import load_course
-from autograder.sandbox import Sandbox
+from autograder.sandbox.session import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 

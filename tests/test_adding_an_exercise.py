@@ -7,8 +7,8 @@ Every block below appears verbatim in the README, so the recipe there is the one
 import re
 
 from autograder.config import load_course
-from autograder.release import release_files, write_release
-from autograder.validate import declaration_rows, grade_all, implementations
+from autograder.authoring.release import release_files, write_release
+from autograder.grading.validate import declaration_rows, grade_all, implementations
 from tests.conftest import ROOT, course_copy
 
 PARTS = '''  { id = "batchnorm", title = "BatchNorm1d", title_ko = "BatchNorm1d", points = 15 },

@@ -8,8 +8,8 @@ import sys
 import time
 import zipfile
 
-from autograder.batch import grade_batch, student_entries
-from autograder.stubs import strip_markers
+from autograder.grading.batch import grade_batch, student_entries
+from autograder.authoring.stubs import strip_markers
 from tests.conftest import ROOT
 
 REFERENCE = strip_markers((ROOT / "solutions" / "a1_gates" / "gates.py").read_text())

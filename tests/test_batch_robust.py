@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from autograder import gradebook
-from autograder.batch import grade_batch, in_shard
+from autograder.outputs import gradebook
+from autograder.grading.batch import grade_batch, in_shard
 from autograder.cli import main as course_main
 from autograder.config import UsageError
 from autograder.results import GradingResult
@@ -70,7 +70,7 @@ def test_a_second_run_on_the_same_out_is_refused(course, tmp_path):
 
 
 def test_a_grader_error_is_recorded_counted_and_regraded(course, tmp_path, monkeypatch):
-    from autograder.checks import Forward
+    from autograder.checks.core import Forward
 
     folder = make_class(tmp_path / "class", 2)
     original = Forward.run
@@ -90,7 +90,7 @@ def test_a_grader_error_is_recorded_counted_and_regraded(course, tmp_path, monke
 
 
 def test_temp_space_running_out_stops_the_batch_with_one_line(course, tmp_path, monkeypatch, capsys):
-    from autograder.sandbox import Sandbox
+    from autograder.sandbox.session import Sandbox
 
     folder = make_class(tmp_path / "class", 2)
 
@@ -182,7 +182,7 @@ def test_three_shards_in_separate_processes_merge_into_the_single_run(course, tm
 
 
 def test_results_json_reads_back_as_the_same_model_and_totals_are_exact(course, tmp_path):
-    from autograder.grading import grade
+    from autograder.grading.grade import grade
 
     folder = tmp_path / "s"
     folder.mkdir()

@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from autograder.batch import grade_batch
-from autograder.feedback_page import feedback_html
-from autograder.grading import grade
+from autograder.grading.batch import grade_batch
+from autograder.outputs.feedback_page import feedback_html
+from autograder.grading.grade import grade
 from tests.browser import chromium, render
 from tests.conftest import ROOT
 

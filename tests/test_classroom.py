@@ -16,10 +16,10 @@ import sys
 import pytest
 import yaml
 
-from autograder.classroom import (ENCRYPTED, KEY_ENV, RUNNER, ClassroomError, assignment_key, runner_result,
+from autograder.platforms.classroom import (ENCRYPTED, KEY_ENV, RUNNER, ClassroomError, assignment_key, runner_result,
                                   secret_name, write_template)
 from autograder.cli import main as course_main
-from autograder.release import release_files
+from autograder.authoring.release import release_files
 from tests.conftest import ROOT
 from tests.test_notebook import MAXGATE_WRONG_INPUT, reference_text
 from tests.test_release import solution_lines

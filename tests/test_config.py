@@ -75,7 +75,7 @@ def test_not_toml_at_all(course_copy):
 
 
 def test_a_part_without_hidden_checks_is_refused_not_given_away(course_copy, course):
-    from autograder.grading import checks_by_part, hidden_checks
+    from autograder.grading.grade import checks_by_part, hidden_checks
 
     edit(course_copy, 'title_ko = "게이트를 연결한 시그모이드 뉴런", points = 25 }',
          'title_ko = "게이트를 연결한 시그모이드 뉴런", points = 20 },\n'
@@ -91,7 +91,7 @@ def test_a_part_without_hidden_checks_is_refused_not_given_away(course_copy, cou
 def test_without_a_course_secret_grading_warns_loudly_and_results_say_so(course, tmp_path, monkeypatch, capsys):
     from autograder.cli import main
     from autograder.results import GradingResult
-    from autograder.stubs import strip_markers
+    from autograder.authoring.stubs import strip_markers
 
     (tmp_path / "gates.py").write_text(strip_markers((ROOT / "solutions" / "a1_gates" / "gates.py").read_text()))
     for secret, warned, recorded in ((None, True, "development"), ("s3cret", False, "course")):

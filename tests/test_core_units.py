@@ -9,10 +9,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from autograder import gradebook
+from autograder.outputs import gradebook
 from autograder.config import UsageError
-from autograder.variants import Variant, VariantError, apply_change, build, definition_span, load_variants
-from autograder.checks import (CheckFailure, Context, agrees_with_reference, as_checked_array,
+from autograder.authoring.variants import Variant, VariantError, apply_change, build, definition_span, load_variants
+from autograder.checks.core import (CheckFailure, Context, agrees_with_reference, as_checked_array,
                                as_checked_float, assert_close, compare_values, wrong_only_at_zero)
 from autograder.results import GradingResult, PartResult, apportion, exact, points
 from autograder.results import TestResult as Outcome  # not collected by pytest
@@ -110,7 +110,7 @@ def test_diagnose_leak_and_scalar_factors():
     assert gradcheck.diagnose(np.array(-2.0), np.array(2.0), batch_size=None) is None
 
 
-# -- autograder.checks: comparisons ------------------------------------------------
+# -- autograder.checks.core: comparisons ------------------------------------------------
 
 def failure(call):
     with pytest.raises(CheckFailure) as info:
@@ -241,7 +241,7 @@ def test_from_json_rejects_what_it_did_not_write():
         GradingResult.from_gradescope(data)
 
 
-# -- autograder.gradebook ------------------------------------------------------------
+# -- autograder.outputs.gradebook ------------------------------------------------------------
 
 @pytest.mark.parametrize("cell", ["=1+2", "+1", "-1", "@SUM", "\tx", "\rx"])
 def test_formula_cells_are_escaped_and_read_back(cell):
@@ -263,7 +263,7 @@ def test_graded_row_reports_grader_errors():
     assert gradebook.graded_row(clean)[-2:] == ["graded", ""]
 
 
-# -- autograder.variants --------------------------------------------------------------
+# -- autograder.authoring.variants --------------------------------------------------------------
 
 REFERENCE = '''import numpy as np
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from autograder.grading import grade
+from autograder.grading.grade import grade
 from tests.conftest import ROOT
 
 SAMPLES = ROOT / "examples" / "submissions" / "a1_gates"

@@ -10,14 +10,14 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from autograder import figures
-from autograder.checks import CheckFailure, Context, assert_close
-from autograder.feedback_page import feedback_html, feedback_markdown, feedback_view
-from autograder.grading import grade
-from autograder.page_text import CATALOGUES, DIAGNOSES, page_text
+from autograder.outputs import figures
+from autograder.checks.core import CheckFailure, Context, assert_close
+from autograder.outputs.feedback_page import feedback_html, feedback_markdown, feedback_view
+from autograder.grading.grade import grade
+from autograder.outputs.page_text import CATALOGUES, DIAGNOSES, page_text
 from autograder.results import GradingResult, PartResult
 from autograder.results import TestResult as Outcome
-from autograder.variants import build_named
+from autograder.authoring.variants import build_named
 from tests.conftest import ROOT
 
 HOSTILE = "<script>document.title='pwned'</script>"
@@ -102,7 +102,7 @@ def test_both_languages_have_every_word():
 
 def test_pages_never_load_matplotlib():
     """Drawing a page with every kind of picture stays cheap: no matplotlib (150-300 ms a picture)."""
-    code = ("import sys; from fractions import Fraction as F; from autograder.feedback_page import feedback_html;"
+    code = ("import sys; from fractions import Fraction as F; from autograder.outputs.feedback_page import feedback_html;"
             "from autograder.results import GradingResult, PartResult, TestResult;"
             "r = GradingResult('a1_gates', 's'); r.parts = [PartResult('a', 'A', F(0), F(5))];"
             "r.tests = [TestResult('a', 'x', 'fail', F(0), F(5), 'wrong', 'sign', "

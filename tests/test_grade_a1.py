@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 
-from autograder.grading import derive_seed, grade
-from autograder.stubs import make_stub
+from autograder.grading.grade import derive_seed, grade
+from autograder.authoring.stubs import make_stub
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ import pytest
 
 from autograder.cli import main as course_main
 from autograder.config import load_course
-from autograder.gradescope import (PROJECT, bundle_files, course_toml_for, gradescope_results, student_id,
+from autograder.platforms.gradescope import (PROJECT, bundle_files, course_toml_for, gradescope_results, student_id,
                                    write_bundle)
-from autograder.grading import grade
+from autograder.grading.grade import grade
 from source_lib.messages import message
 from tests.conftest import ROOT
 from tests.test_notebook import MAXGATE_WRONG_INPUT, filled, reference_text, released_notebook
@@ -56,7 +56,7 @@ def test_the_bundle_holds_what_grading_needs_and_nothing_of_other_assignments(co
         modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
         assert archive.read("secret.txt").decode().strip() == SECRET
     assert {"setup.sh", "run_autograder", "secret.txt", f"{PROJECT}/course.toml", f"{PROJECT}/pyproject.toml",
-            f"{PROJECT}/autograder/grading.py", f"{PROJECT}/solutions/{AID}/hidden_checks.py",
+            f"{PROJECT}/autograder/grading/grade.py", f"{PROJECT}/solutions/{AID}/hidden_checks.py",
             f"{PROJECT}/source_lib/gradcheck.py", f"{PROJECT}/solutions/{AID}/gates.py"} <= names
     assert modes["run_autograder"] & stat.S_IXUSR and modes["setup.sh"] & stat.S_IXUSR
     solutions = {n for n in names if "/solutions/" in n}

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder import isolation
-from autograder.grading import grade
-from autograder.sandbox import Sandbox
-from autograder.wire import MAX_FRAME_BYTES
-from autograder.stubs import strip_markers
+from autograder.sandbox import isolation
+from autograder.grading.grade import grade
+from autograder.sandbox.session import Sandbox
+from autograder.sandbox.wire import MAX_FRAME_BYTES
+from autograder.authoring.stubs import strip_markers
 from tests.conftest import ROOT, settled
 
 REFERENCE = strip_markers((ROOT / "solutions" / "a1_gates" / "gates.py").read_text())
@@ -114,7 +114,7 @@ CASES = [
          "np.shape(x), np.shape(y)\nself.x_wins = np.asarray(x) >= y\nif isinstance(x, np.ndarray):\n"
          "    x[...] = 0.0\nreturn out"), {"max_gate"}, "fail", "modified its argument x"),
     Case("imports solutions", header("import solutions"), ALL_PARTS, "fail", "No module named 'solutions'"),
-    Case("imports the grader", header("import autograder.grading"), ALL_PARTS, "fail", "No module named 'autograder'"),
+    Case("imports the grader", header("import autograder.grading.grade"), ALL_PARTS, "fail", "No module named 'autograder'"),
     Case("ships a numpy.py", lambda t: t, set(), extra_files={"numpy.py": "raise SystemExit('fake numpy')\n"}),
     Case("infinite loop", at(SIG_FORWARD, "while True:\n    pass"), {"sigmoid_gate"}, "timeout",
          "did not finish"),

@@ -5,8 +5,8 @@ import tomllib
 
 import pytest
 
-from autograder.grading import grade, hidden_checks
-from autograder.release import release_files
+from autograder.grading.grade import grade, hidden_checks
+from autograder.authoring.release import release_files
 from source_lib.messages import final_sound, load_titles, message, with_particles
 
 

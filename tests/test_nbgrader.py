@@ -1,6 +1,6 @@
 """A real nbgrader round trip: generate_assignment and autograde agree with `course grade`.
 
-The nbgrader course is built from ours (``autograder.nbgrader_course``); nbgrader turns
+The nbgrader course is built from ours (``autograder.platforms.nbgrader_course``); nbgrader turns
 the instructor's notebook into the student's, then autogrades the reference, the stubs
 and a buggy submission (MaxGate sends the gradient to the wrong input) in a Jupyter
 kernel. nbgrader grades a part through its check cell (the part's public checks), our
@@ -17,11 +17,11 @@ import shutil
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.batch import grade_batch
+from autograder.grading.batch import grade_batch
 from autograder.cli import main as course_main
-from autograder.grading import grade
-from autograder.nbgrader_course import run_nbgrader, write_nbgrader_course
-from autograder.notebook import build_notebook
+from autograder.grading.grade import grade
+from autograder.platforms.nbgrader_course import run_nbgrader, write_nbgrader_course
+from autograder.authoring.notebook import build_notebook
 from tests.conftest import ROOT
 from tests.test_notebook import MAXGATE_WRONG_INPUT, filled, reference_text
 

@@ -9,10 +9,10 @@ import pytest
 
 from autograder.cli import main as course_main
 from autograder.config import LANGUAGES
-from autograder.grading import grade
-from autograder.notebook import LessonError, build_notebook, extract_files, notebook_text, split_definitions
-from autograder.release import release_files, released_ids
-from autograder.stubs import BEGIN, make_stub
+from autograder.grading.grade import grade
+from autograder.authoring.notebook import LessonError, build_notebook, extract_files, notebook_text, split_definitions
+from autograder.authoring.release import release_files, released_ids
+from autograder.authoring.stubs import BEGIN, make_stub
 from tests.conftest import ROOT
 
 MAXGATE_WRONG_INPUT = ("dx = np.where(self.x_wins, dout, 0.0)\n        dy = np.where(self.x_wins, 0.0, dout)",

@@ -13,8 +13,8 @@ import nbformat
 import pytest
 
 from autograder.config import LANGUAGES, load_course
-from autograder.notebook import build_notebook
-from autograder.release import release_files, released_ids
+from autograder.authoring.notebook import build_notebook
+from autograder.authoring.release import release_files, released_ids
 from tests.conftest import ROOT
 
 COURSE = load_course(ROOT)

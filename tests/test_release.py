@@ -5,9 +5,9 @@ import ast
 import pytest
 
 from autograder.cli import main
-from autograder.release import release_files, released_ids, stale_files
-from autograder.stubs import solution_regions
-from autograder.variants import load_variants
+from autograder.authoring.release import release_files, released_ids, stale_files
+from autograder.authoring.stubs import solution_regions
+from autograder.authoring.variants import load_variants
 from tests.conftest import ROOT, course_copy
 
 

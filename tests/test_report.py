@@ -4,10 +4,10 @@ grade-batch writes each page and the report and says where the report is."""
 import json
 from fractions import Fraction
 
-from autograder.batch import grade_batch
+from autograder.grading.batch import grade_batch
 from autograder.cli import main
-from autograder.page_text import diagnosis_name
-from autograder.report import Batch, build_report, write_report
+from autograder.outputs.page_text import diagnosis_name
+from autograder.outputs.report import Batch, build_report, write_report
 from autograder.results import GradingResult, PartResult
 from autograder.results import TestResult as Outcome
 from tests.conftest import ROOT

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import wire
+from autograder.sandbox import wire
 from autograder.config import Limits
-from autograder.sandbox import Sandbox, Session, StudentError, claim_tempdir, remove_abandoned_tempdirs
+from autograder.sandbox.session import Sandbox, Session, StudentError, claim_tempdir, remove_abandoned_tempdirs
 from tests.conftest import settled
 
 CODE = '''
@@ -136,7 +136,7 @@ def test_the_child_cannot_import_the_grader(sandbox, tmp_path):
     path = tmp_path / "spy.py"
     path.write_text("def probe(name):\n    import importlib\n    importlib.import_module(name)\n")
     with Session(sandbox, {"spy": path}) as s:
-        for name in ("autograder", "autograder.grading", "solutions", "hidden_checks"):
+        for name in ("autograder", "autograder.grading.grade", "solutions", "hidden_checks"):
             with pytest.raises(StudentError, match="ModuleNotFoundError"):
                 s.call("spy.probe", name)
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from autograder.grading import grade
+from autograder.grading.grade import grade
 
 ZEROS_GATES = '''
 import numpy as np
@@ -177,7 +177,7 @@ def test_a_loss_returned_as_an_array_is_named(grade_variant):
 
 def test_an_output_off_by_its_size_is_named_by_that_n_not_as_a_bare_factor(course):
     """Forward passes (rows, elements) as candidate Ns: an array N*D times too large is that N."""
-    from autograder.checks import CheckFailure, Context, assert_close
+    from autograder.checks.core import CheckFailure, Context, assert_close
 
     ctx = Context(None, None, None, 1e-5, 1e-6, "en")
     expected = np.arange(1.0, 7.0).reshape(2, 3)

@@ -12,10 +12,10 @@ from hypothesis.extra.numpy import arrays, mutually_broadcastable_shapes
 
 from autograder.cli import main
 from autograder.config import load_course
-from autograder.feedback_page import feedback_markdown, markdown_escape
-from autograder.grading import grade
-from autograder.release import released_ids
-from autograder.stubs import strip_markers
+from autograder.outputs.feedback_page import feedback_markdown, markdown_escape
+from autograder.grading.grade import grade
+from autograder.authoring.release import released_ids
+from autograder.authoring.stubs import strip_markers
 from tests.conftest import ROOT
 
 ASSIGNMENTS = released_ids(load_course(ROOT))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from autograder.stubs import MarkerError, make_stub, strip_markers
+from autograder.authoring.stubs import MarkerError, make_stub, strip_markers
 
 SOLUTION = '''import numpy as np
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy
 import pytest
 
-from autograder.nbgrader_course import nbgrader_files
-from autograder.release import release_files
+from autograder.platforms.nbgrader_course import nbgrader_files
+from autograder.authoring.release import release_files
 from source_lib import public
 from tests.test_notebook import reference_text
 

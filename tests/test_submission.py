@@ -1,13 +1,13 @@
-"""Which copy of a student file is graded when a submission holds several (the rule in autograder.submission)."""
+"""Which copy of a student file is graded when a submission holds several (the rule in autograder.grading.submission)."""
 
 import json
 
 import pytest
 
-from autograder.feedback_page import feedback_markdown, markdown_escape
-from autograder.grading import grade
-from autograder.release import release_files
-from autograder.submission import choose, find_submission, released_stubs
+from autograder.outputs.feedback_page import feedback_markdown, markdown_escape
+from autograder.grading.grade import grade
+from autograder.authoring.release import release_files
+from autograder.grading.submission import choose, find_submission, released_stubs
 from source_lib.messages import message
 from tests.test_notebook import filled, reference_text, write_json
 

@@ -10,12 +10,12 @@ import pytest
 from autograder import validate as validate_module
 from autograder.cli import main
 from autograder.config import load_course
-from autograder.probes import PROBES, probe_files
-from autograder.release import released_ids
+from autograder.authoring.probes import PROBES, probe_files
+from autograder.authoring.release import released_ids
 from autograder.results import GradingResult, PartResult
 from autograder.results import TestResult as Outcome
-from autograder.stubs import strip_markers
-from autograder.validate import Implementation, grade_all, implementations, validate, verdict
+from autograder.authoring.stubs import strip_markers
+from autograder.grading.validate import Implementation, grade_all, implementations, validate, verdict
 from tests.conftest import ROOT, course_copy
 
 ASSIGNMENTS = released_ids(load_course(ROOT))

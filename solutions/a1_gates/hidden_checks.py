@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from autograder.checks import (Backward, Forward, FunctionGradCheck, GradCheck, InputsUnchanged, Stable, Unit,
+from autograder.checks.core import (Backward, Forward, FunctionGradCheck, GradCheck, InputsUnchanged, Stable, Unit,
                                Value, distinct_pairs, large, normal)
 
 ADD = Unit("gates.AddGate", n_grads=2)

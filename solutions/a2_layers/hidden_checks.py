@@ -9,9 +9,9 @@ eval mode with its running statistics; Sequential on a deep stack.
 
 import numpy as np
 
-from autograder.checks import (Backward, Forward, GradCheck, InputsUnchanged, Stable, Unit, away_from, large,
+from autograder.checks.core import (Backward, Forward, GradCheck, InputsUnchanged, Stable, Unit, away_from, large,
                                normal)
-from autograder.wire import RngSeed
+from autograder.sandbox.wire import RngSeed
 
 
 def linear_args(n_in, n_out):

@@ -7,7 +7,7 @@ inputs unchanged, and stability: logits of size 1e4 and probabilities of exactly
 
 import numpy as np
 
-from autograder.checks import (Backward, Forward, GradCheck, InputsUnchanged, ReturnsFloat, Stable, StableCall, Unit,
+from autograder.checks.core import (Backward, Forward, GradCheck, InputsUnchanged, ReturnsFloat, Stable, StableCall, Unit,
                                Value, large)
 
 

@@ -6,7 +6,7 @@ shows its bias correction. Each trajectory is compared with the reference's step
 step, and the final loss is recomputed by the grader.
 """
 
-from autograder.optim_checks import (EPS_UNDER_ROOT, FOLDED_BIAS_CORRECTION, ClipCheck, OptimizerTrajectory,
+from autograder.checks.optim import (EPS_UNDER_ROOT, FOLDED_BIAS_CORRECTION, ClipCheck, OptimizerTrajectory,
                                      quadratic, rosenbrock, two_shapes)
 
 RAVINE = quadratic([1.0, 50.0])

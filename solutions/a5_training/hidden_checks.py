@@ -8,7 +8,7 @@ learning rate; gradient norms are compared on a deep sigmoid and a deep ReLU net
 
 import numpy as np
 
-from autograder.training_checks import DeadUnits, Fit, GradientNorms, Minibatches, ModelSpec, TrainStep
+from autograder.checks.training import DeadUnits, Fit, GradientNorms, Minibatches, ModelSpec, TrainStep
 
 SMALL = ModelSpec((2, 16, 3))
 DEEP_SIGMOID = ModelSpec((2, 12, 12, 12, 12, 3), activation="Sigmoid", init="xavier")

@@ -21,7 +21,7 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.page_text import diagnosis_name, page_text
+from autograder.outputs.page_text import diagnosis_name, page_text
 
 LIMIT_STATUSES = ("timeout", "memory", "crashed", "grader_error")
 WHOLE_FILE = ("syntax_error", "import_error", "missing_file")  # one mistake per student, not per part
@@ -155,8 +155,8 @@ def report_html(report):
     """report.html for ``build_report``'s dict."""
     from markupsafe import Markup
 
-    from autograder.feedback_page import render
-    from autograder.figures import svg
+    from autograder.outputs.feedback_page import render
+    from autograder.outputs.figures import svg
 
     text = page_text(report["language"])
     return render("report.html.j2", report=report, text=text, draw=lambda figure: Markup(svg(figure, text)),

@@ -5,8 +5,8 @@ implementations as ``students`` different student ids (a seed sweep):
 
 - the reference solution: must get full marks;
 - the released stubs: must get 0, every check "not implemented";
-- the do-nothing probes (``autograder.probes``: zeros, constant, echo, pass): must get 0;
-- each variant declared in ``solutions/<id>/variants.toml`` (``autograder.variants``):
+- the do-nothing probes (``autograder.authoring.probes``: zeros, constant, echo, pass): must get 0;
+- each variant declared in ``solutions/<id>/variants.toml`` (``autograder.authoring.variants``):
   a known-buggy one must lose points in exactly the parts it declares (the part check),
   a correct one must get full marks.
 
@@ -25,11 +25,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.grading import grade, hidden_checks
-from autograder.probes import PROBES, probe_files
-from autograder.sandbox import Sandbox
-from autograder.stubs import make_stub, strip_markers
-from autograder.variants import VariantError, build, load_variants
+from autograder.grading.grade import grade, hidden_checks
+from autograder.authoring.probes import PROBES, probe_files
+from autograder.sandbox.session import Sandbox
+from autograder.authoring.stubs import make_stub, strip_markers
+from autograder.authoring.variants import VariantError, build, load_variants
 
 STUDENTS = 20  # the default of --students: how many student ids each implementation is graded as
 
@@ -136,7 +136,7 @@ def student_ids(students):
 def grade_all(course, assignment, impls, students=STUDENTS, jobs=1, sandbox=None, progress=None):
     """[Row] of ``impls``, each graded as ``students`` student ids, by ``jobs`` workers
     (batch's worker pool; ``sandbox`` is used when jobs is 1)."""
-    from autograder.batch import _grade_one, _init_worker
+    from autograder.grading.batch import _grade_one, _init_worker
 
     tmp = Path(tempfile.mkdtemp(prefix="backprop-validate-"))
     try:

@@ -22,12 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.checks import CheckFailure, Context
+from autograder.checks.core import CheckFailure, Context
 from autograder.config import ConfigError
 from autograder.results import GradingResult, PartResult, TestResult, apportion, exact
-from autograder.runners import Reference
-from autograder.sandbox import Sandbox, Session, StudentError
-from autograder.submission import choice_notes, find_submission, released_stubs
+from autograder.sandbox.runners import Reference
+from autograder.sandbox.session import Sandbox, Session, StudentError
+from autograder.authoring.release import COMPONENTS_INIT
+from autograder.grading.submission import choice_notes, find_submission, released_stubs
 from source_lib.messages import load_titles, message
 
 DEVELOPMENT_SECRET = "backprop-lab-development-secret"
@@ -104,7 +105,7 @@ def component_files(course, assignment):
     if assignment.uses:
         files.update({f"components/{f}": course.solutions / used / f
                       for used in assignment.uses for f in course.assignment(used).files})
-        files["components/__init__.py"] = Path(__file__).parent / "components_init.py"
+        files["components/__init__.py"] = COMPONENTS_INIT
         packages += [f"components.{Path(name).stem}" for name in files
                      if name.startswith("components/") and not name.endswith("__init__.py")]
     return files, packages

@@ -1,10 +1,10 @@
 """The wire between the grader and the untrusted child process, and the child's loop.
 
-This one file is imported by the grader (``autograder.wire``) and, copied into the
+This one file is imported by the grader (``autograder.sandbox.wire``) and, copied into the
 children's library directory as ``backprop_wire``, runs the zygote (``zygote``): a
 process started with ``python -I -S`` that imports numpy once and forks a fresh child
 for every request of the grader; the child enters its jail (``backprop_jail``, a copy
-of autograder/isolation.py), then answers requests (``serve``). It needs only the
+of autograder/sandbox/isolation.py), then answers requests (``serve``). It needs only the
 standard library and numpy, so neither the zygote nor a child imports the rest of the
 grader.
 

@@ -24,9 +24,10 @@ from pathlib import Path
 import numpy as np
 
 import source_lib
-from autograder import isolation, wire
+from autograder.sandbox import isolation
+from autograder.sandbox import wire
 from autograder.config import Limits
-from autograder.isolation import Jail
+from autograder.sandbox.isolation import Jail
 from autograder.results import STATUSES
 
 BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); import numpy, backprop_jail, backprop_wire; "
@@ -98,7 +99,7 @@ class Sandbox:
     The library directory holds symbolic links to numpy (and its bundled libraries) and
     source_lib, and a copy of the wire module, and nothing else of the grader: the child
     cannot import the grader, the hidden tests or the solutions (and, at the ``jail``
-    level of autograder/isolation.py, cannot see them on disk either).
+    level of autograder/sandbox/isolation.py, cannot see them on disk either).
     """
 
     def __init__(self, limits=Limits()):

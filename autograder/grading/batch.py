@@ -12,9 +12,9 @@ is graded. An entry that is ``--out`` itself, or holds it, is skipped.
 Output, in ``--out`` (locked for the run: a second run on it is refused):
 ``<student>/results.json``, ``<student>/feedback.md``, ``<student>/feedback.html``,
 ``<student>/time.txt`` (seconds spent grading) and ``<student>/key.txt`` for each
-student, ``gradebook.csv`` (autograder/gradebook.py), appended row by row as each
+student, ``gradebook.csv`` (autograder/outputs/gradebook.py), appended row by row as each
 submission finishes and rewritten sorted at the end, and the class report
-(``report.html``, ``report.json``: autograder/report.py). A student's files are
+(``report.html``, ``report.json``: autograder/outputs/report.py). A student's files are
 written before the key that marks them done, each atomically, so a batch interrupted
 at any point (Ctrl-C, kill -9) loses at most the submissions in progress. Running it
 again grades only what is new or changed: the key is the hash of the submission's
@@ -37,13 +37,13 @@ import zipfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from autograder import gradebook
+from autograder.outputs import gradebook
 from autograder.config import UsageError
-from autograder.grading import course_secret, development_secret_warning, grade
-from autograder.isolation import die_with_parent
+from autograder.grading.grade import course_secret, development_secret_warning, grade
+from autograder.sandbox.isolation import die_with_parent
 from autograder.results import LIMIT_STATUSES
-from autograder.sandbox import Sandbox, claim_tempdir, remove_abandoned_tempdirs
-from autograder.submission import find_submission, released_stubs
+from autograder.sandbox.session import Sandbox, claim_tempdir, remove_abandoned_tempdirs
+from autograder.grading.submission import find_submission, released_stubs
 
 MAX_NAME = 100  # characters of a student id (an entry's name)
 RESERVED = {gradebook.FILE, gradebook.LOCK}
@@ -197,7 +197,7 @@ def class_folder(submissions, tmp, assignment, limits):
 def grader_version(course, assignment):
     """A hash of everything that decides a grade besides the submission itself."""
     digest = hashlib.sha256()
-    package = Path(__file__).parent
+    package = Path(__file__).parents[1]  # autograder/, every subpackage
     sources = sorted(package.rglob("*.py")) + sorted((package.parent / "source_lib").rglob("*.py"))
     sources += sorted((course.solutions / assignment.id).rglob("*"))
     sources += [course.root / "course.toml"]
@@ -230,7 +230,7 @@ def _init_worker(course, parent):
 
 def _grade_one(assignment_id, student, path):
     """(student, GradingResult, feedback.html, seconds spent grading); the page is drawn in the worker."""
-    from autograder.feedback_page import feedback_html
+    from autograder.outputs.feedback_page import feedback_html
 
     course = _WORKER["course"]
     start = time.monotonic()
@@ -305,7 +305,7 @@ def _grade_batch(course, assignment, submissions, out, jobs, progress, shard, tm
     errors = sorted([s for s, r in done.items() if r.grader_errors] + list(failed))
     summary(console, assignment, done, invalid, errors, skipped, book)
     if done:
-        from autograder.report import Batch, write_report
+        from autograder.outputs.report import Batch, write_report
 
         console.print(f"class report: {write_report(course, [Batch(assignment, out)], out)}", soft_wrap=True,
                       markup=False)
@@ -345,7 +345,7 @@ def _run(course, assignment, valid, keys, todo, out, jobs, progress, console, do
 
 def _record(out, student, result, key, page, seconds):
     """Write one student's files; the key (which makes the result final) only without a grader error."""
-    from autograder.feedback_page import feedback_markdown
+    from autograder.outputs.feedback_page import feedback_markdown
 
     folder = out / student
     folder.mkdir(exist_ok=True)

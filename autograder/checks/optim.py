@@ -11,7 +11,7 @@ from typing import Callable
 
 import numpy as np
 
-from autograder.checks import Check, CheckFailure, as_checked_array, as_checked_float, assert_close
+from autograder.checks.core import Check, CheckFailure, as_checked_array, as_checked_float, assert_close
 from source_lib import gradcheck
 
 

@@ -25,10 +25,10 @@ import sys
 from pathlib import Path
 
 from autograder.config import ConfigError
-from autograder.notebook import build_notebook, notebook_text
-from autograder.release import release_files
+from autograder.authoring.notebook import build_notebook, notebook_text
+from autograder.authoring.release import release_files
 
-NBGRADER_CONFIG = '''"""nbgrader configuration of the Backprop Lab course (written by autograder.nbgrader_course)."""
+NBGRADER_CONFIG = '''"""nbgrader configuration of the Backprop Lab course (written by autograder.platforms.nbgrader_course)."""
 
 c = get_config()  # noqa: F821 (nbgrader defines get_config)
 c.CourseDirectory.course_id = "backprop-lab"
@@ -99,7 +99,7 @@ def write_grades(course, assignment, course_dir, sandbox=None):
     """
     from nbgrader.api import MissingEntry
 
-    from autograder.grading import grade
+    from autograder.grading.grade import grade
 
     results = {}
     folders = sorted(p for p in (Path(course_dir) / "submitted").glob(f"*/{assignment.id}") if p.is_dir())

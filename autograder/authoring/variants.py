@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.config import ConfigError
-from autograder.stubs import strip_markers
+from autograder.authoring.stubs import strip_markers
 
 VARIANTS_FILE = "variants.toml"
 _VARIANT_KEYS = {"loses", "why", "change"}

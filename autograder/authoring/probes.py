@@ -19,14 +19,14 @@ Functions and methods defined in the file are wrapped by a postlude appended to 
 (``POSTLUDE``): nothing about any assignment is named here.
 """
 
-from autograder.stubs import enclosing_name, solution_regions, strip_markers
+from autograder.authoring.stubs import enclosing_name, solution_regions, strip_markers
 
 MODES = ("zeros", "constant", "echo")
 PROBES = (*MODES, "pass")
 
 POSTLUDE = '''
 
-# --- do-nothing probe appended by autograder.probes ({mode}) ---
+# --- do-nothing probe appended by autograder.authoring.probes ({mode}) ---
 import copy as _probe_copy
 import functools as _probe_functools
 import inspect as _probe_inspect

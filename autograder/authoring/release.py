@@ -22,7 +22,9 @@ from pathlib import Path
 
 import source_lib
 from autograder.config import LANGUAGES
-from autograder.stubs import BEGIN, END, make_stub, strip_markers
+from autograder.authoring.stubs import BEGIN, END, make_stub, strip_markers
+
+COMPONENTS_INIT = Path(__file__).parent / "components_init.py"  # components/__init__.py, for the grader and the release
 
 TEST_PUBLIC = '''"""Public tests of {aid}: run `python -m pytest` in this folder (or `course check {aid}`)."""
 
@@ -117,7 +119,7 @@ class ReleaseError(ValueError):
 
 def release_files(course, assignment):
     """{relative path: text} of assignments/<id>/."""
-    from autograder.notebook import build_notebook
+    from autograder.authoring.notebook import build_notebook
 
     folder = course.solutions / assignment.id
     files = {}
@@ -146,7 +148,7 @@ def release_files(course, assignment):
         for name in used.files:
             files[f"components/{name}"] = strip_markers((course.solutions / used_id / name).read_text(encoding="utf-8"))
     if assignment.uses:
-        files["components/__init__.py"] = (Path(__file__).parent / "components_init.py").read_text(encoding="utf-8")
+        files["components/__init__.py"] = COMPONENTS_INIT.read_text(encoding="utf-8")
     import nbformat
 
     for lang in LANGUAGES:

@@ -28,7 +28,7 @@ import ast
 import re
 from pathlib import Path
 
-from autograder.stubs import BEGIN, make_stub
+from autograder.authoring.stubs import BEGIN, make_stub
 
 DIRECTIVE = re.compile(r"^%%\s+(code|check)\s+(\S+)\s*$")
 DEMO_FENCE = "```python demo"

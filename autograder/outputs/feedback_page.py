@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from autograder.page_text import diagnosis_name, page_text
+from autograder.outputs.page_text import diagnosis_name, page_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -97,7 +97,7 @@ def figure_markup(figure, text, lang):
     """(caption, SVG markup) of a figure payload; the SVG is ours, the caption escaped by the template."""
     from markupsafe import Markup
 
-    from autograder.figures import svg
+    from autograder.outputs.figures import svg
 
     caption = text(f"figure_{figure['kind']}", what=figure.get("what", ""))
     if figure.get("diagnosis", "wrong_values") != "wrong_values":

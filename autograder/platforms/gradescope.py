@@ -38,7 +38,7 @@ import zipfile
 from pathlib import Path
 
 from autograder.config import load_course
-from autograder.grading import DOUBLES, HIDDEN_CHECKS
+from autograder.grading.grade import DOUBLES, HIDDEN_CHECKS
 from source_lib.messages import message
 
 PROJECT = "backprop_lab"
@@ -72,7 +72,7 @@ PYTHON="${{BACKPROP_LAB_PYTHON:-$ROOT/venv/bin/python}}"
 RESULTS="$ROOT/results/results.json"
 mkdir -p "$ROOT/results"
 rm -f "$RESULTS"
-cd "$ROOT/source/backprop_lab" && "$PYTHON" -m autograder.gradescope {assignment} "$ROOT"
+cd "$ROOT/source/backprop_lab" && "$PYTHON" -m autograder.platforms.gradescope {assignment} "$ROOT"
 status=$?
 if [ "$status" -ne 0 ] || [ ! -s "$RESULTS" ]; then
   echo "run_autograder: grading failed (exit status $status); writing a grader-error results.json" >&2
@@ -218,7 +218,7 @@ def gradescope_results(course, result, seconds):
     ``[gradescope]``, the feedback page's content as Markdown output (scores per part, the
     root cause said once, the notes), and ``execution_time`` (whole seconds, so only this
     file, not ``course grade``'s, changes from one run to the next)."""
-    from autograder.feedback_page import feedback_markdown
+    from autograder.outputs.feedback_page import feedback_markdown
 
     data = result.to_gradescope()
     data.update(output=feedback_markdown(result), output_format="md", test_output_format="md",
@@ -235,7 +235,7 @@ def run(assignment_id, root):
     ``results/``. Writes ``results/results.json``; the status is 2 when a check hit a
     grader error (run_autograder then reports the grader's failure instead).
     """
-    from autograder.grading import grade
+    from autograder.grading.grade import grade
 
     root = Path(root)
     course = load_course(root / "source" / PROJECT)
@@ -267,7 +267,7 @@ def main(course, args):
 
 if __name__ == "__main__":
     status, outcome = run(sys.argv[1], sys.argv[2])
-    from autograder.feedback_page import feedback_markdown
+    from autograder.outputs.feedback_page import feedback_markdown
 
     sys.stdout.write(feedback_markdown(outcome))
     sys.exit(status)

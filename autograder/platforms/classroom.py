@@ -12,7 +12,7 @@ The template holds what a student needs and nothing of the hidden tests:
 - ``.github/classroom/grade.sh``: the workflow's decrypt and grade steps, so they can
   run (and be tested) outside GitHub;
 - ``.github/classroom/grader.zip.enc``: the Gradescope bundle of the assignment
-  (``autograder.gradescope``: grader, hidden checks, reference, course secret),
+  (``autograder.platforms.gradescope``: grader, hidden checks, reference, course secret),
   encrypted with ``openssl enc -aes-256-cbc -pbkdf2`` under the assignment's own key,
   ``assignment_key``: derived from the instructor's passphrase (the environment variable
   ``BACKPROP_LAB_GRADER_KEY``, kept off GitHub) and the assignment id. The instructor
@@ -115,7 +115,7 @@ case "${{1:-}}" in
     printf '{{"users": [{{"sid": "%s"}}]}}\\n' "${{student##*/}}" > "$ROOT/submission_metadata.json"
     AUTOGRADER_ROOT="$ROOT" BACKPROP_LAB_PYTHON="$PYTHON" bash "$ROOT/source/run_autograder" || true
     cd "$ROOT/source/backprop_lab"
-    "$PYTHON" -m autograder.classroom . "$ROOT/results/results.json" >> "${{GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}}"
+    "$PYTHON" -m autograder.platforms.classroom . "$ROOT/results/results.json" >> "${{GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}}"
     ;;
   *)
     echo "usage: grade.sh decrypt|grade" >&2
@@ -154,7 +154,7 @@ class ClassroomError(ConfigError):
 
 def template_files(course, assignment):
     """{path relative to the template: text} of every file but the encrypted grader."""
-    from autograder.release import release_files
+    from autograder.authoring.release import release_files
 
     files = release_files(course, assignment)
     files["README.md"] += README[course.language].format(files=", ".join(assignment.files))
@@ -196,7 +196,7 @@ def write_template(course, assignment, target, passphrase=None):
     passphrase: the instructor's passphrase (``$BACKPROP_LAB_GRADER_KEY`` by default); the
     bundle is encrypted with ``assignment_key(passphrase, assignment)``.
     """
-    from autograder.gradescope import write_bundle
+    from autograder.platforms.gradescope import write_bundle
 
     passphrase = passphrase or os.environ.get(KEY_ENV)
     if not passphrase:

@@ -11,7 +11,7 @@ import copy
 
 import numpy as np
 
-from autograder.wire import RngSeed, follow
+from autograder.sandbox.wire import RngSeed, follow
 
 
 def _local(value):

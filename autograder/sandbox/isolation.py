@@ -1,6 +1,6 @@
 """Operating-system isolation of the child process beyond rlimits.
 
-What every child gets (autograder/sandbox.py): a fresh process forked from a zygote
+What every child gets (autograder/sandbox/session.py): a fresh process forked from a zygote
 started with ``python -I -S`` and a clean environment, a scratch directory holding
 only copies of the student's files, rlimits on address space, CPU time and file size,
 its own session and process group killed as a whole, and pipes that carry only JSON

@@ -2,7 +2,7 @@
 
 A submission is a folder, a ``.py`` file or a notebook. A single ``.py`` file stands
 for the assignment's one student file whatever its name; a notebook's student code is
-read from its solution cells (``autograder.notebook.extract_files``) and written to
+read from its solution cells (``autograder.authoring.notebook.extract_files``) and written to
 ``workdir`` as the .py files it stands for, so it is graded exactly like them.
 
 In a folder (a Classroom repository, a Gradescope upload, an nbgrader tree) a student
@@ -62,7 +62,7 @@ def normalised(text):
 
 def from_notebook(assignment, notebook, workdir, found):
     """Fill ``found`` with the student files extracted from ``notebook`` into ``workdir``."""
-    from autograder.notebook import extract_files
+    from autograder.authoring.notebook import extract_files
 
     found.notebook = Path(notebook)
     folder = Path(workdir)
@@ -96,7 +96,7 @@ def choose(candidates, stub):
 
 def released_stubs(course, assignment):
     """{file name: the text of its released stub} of ``assignment`` (from solutions/)."""
-    from autograder.stubs import make_stub
+    from autograder.authoring.stubs import make_stub
 
     folder = course.solutions / assignment.id
     return {name: make_stub((folder / name).read_text(encoding="utf-8")) for name in assignment.files}
@@ -114,7 +114,7 @@ def find_submission(assignment, path, workdir, stubs=None):
     """The Submission of ``assignment`` at ``path`` (a folder, a .py file or a notebook).
 
     stubs: {file name: released stub text}, so that an untouched stub is never graded
-    in place of a filled-in notebook beside it (``autograder.release.released_stubs``).
+    in place of a filled-in notebook beside it (``autograder.authoring.release.released_stubs``).
     """
     path = Path(path)
     found = Submission(path)
@@ -127,7 +127,7 @@ def find_submission(assignment, path, workdir, stubs=None):
             found.files[path.name] = path
         found.missing = [f for f in assignment.files if f not in found.files]
         return found
-    from autograder.notebook import extract_files
+    from autograder.authoring.notebook import extract_files
 
     root = path.resolve()
 

@@ -11,9 +11,9 @@ from typing import Callable
 
 import numpy as np
 
-from autograder.checks import (Check, CheckFailure, as_checked_array, as_checked_float, assert_close, describe_type,
+from autograder.checks.core import (Check, CheckFailure, as_checked_array, as_checked_float, assert_close, describe_type,
                                figure_on_failure, rounded)
-from autograder.wire import RngSeed
+from autograder.sandbox.wire import RngSeed
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Grading: one submission (grade), a class (batch), and the instructor's proof of the grader (validate)."""

@@ -1,0 +1,1 @@
+"""The platforms that run the grader: Gradescope bundles, GitHub Classroom templates, nbgrader courses."""
