@@ -17,7 +17,9 @@ def floor_of(dotted):
 def imports_of(path):
     """Every autograder module a file imports, at the top or inside a function."""
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("autograder."):
+        if isinstance(node, ast.ImportFrom) and node.module == "autograder":
+            yield from (f"autograder.{a.name}" for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("autograder."):
             yield node.module
         elif isinstance(node, ast.Import):
             yield from (a.name for a in node.names if a.name.startswith("autograder."))

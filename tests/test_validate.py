@@ -7,7 +7,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from autograder import validate as validate_module
+from autograder.grading import validate as validate_module
 from autograder.cli import main
 from autograder.config import load_course
 from autograder.authoring.probes import PROBES, probe_files

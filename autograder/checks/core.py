@@ -34,7 +34,7 @@ from typing import Callable
 
 import numpy as np
 
-from autograder import wire
+from autograder.sandbox import wire
 from source_lib import gradcheck
 from source_lib.messages import message
 
