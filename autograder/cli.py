@@ -112,12 +112,13 @@ def cmd_release(course, args):
 
 def cmd_check(course, args):
     """The public checks on the student files found at PATH, chosen as the grader chooses them."""
-    from autograder.authoring.release import release_dir
+    from autograder.authoring.release import release_dir, write_copies
     from autograder.grading.submission import choice_notes, find_submission, released_stubs
     from source_lib.cells import notebook_language
 
     assignment = course.assignment(args.assignment)
     folder = release_dir(course, assignment)
+    write_copies(course, assignment)  # the released checks import the kit's components, which are not committed
     path = Path(args.path or folder).resolve()
     if not path.exists():
         raise ConfigError(f"{path}: no such file or folder")

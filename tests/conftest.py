@@ -18,6 +18,19 @@ def course():
     return load_course(ROOT)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def released_copies(course):
+    """The release's copies (source_lib/, components/) in assignments/, as `course release` writes
+    them: they are not committed, and some tests import a released folder's components."""
+    from filelock import FileLock
+
+    from autograder.authoring.release import released_ids, write_copies
+
+    with FileLock(ROOT / "assignments" / ".copies.lock"):  # pytest-xdist workers start together
+        for aid in released_ids(course):
+            write_copies(course, course.assignment(aid))
+
+
 @pytest.fixture(scope="session")
 def sandbox(course):
     with Sandbox(course.limits) as box:

@@ -16,6 +16,11 @@
 
 ``write_release`` writes them; ``stale_files`` lists what on disk differs, so
 ``course release --check`` (and a test) fails when assignments/ is out of date.
+
+``source_lib/`` and ``components/`` are copies of code that lives once in the repository
+(``source_lib/`` and ``solutions/``): ``COPIES``. They are written into every released folder,
+which is what leaves the repository, and never committed (.gitignore); a folder that does
+not have them yet is not out of date, one whose copies differ is.
 """
 
 from pathlib import Path
@@ -25,6 +30,7 @@ from autograder.config import LANGUAGES
 from autograder.authoring.stubs import BEGIN, END, make_stub, strip_markers
 
 COMPONENTS_INIT = Path(__file__).parent / "components_init.py"  # components/__init__.py, for the grader and the release
+COPIES = ("source_lib/", "components/")  # released, never committed: the code lives once in the repository
 
 TEST_PUBLIC = '''"""Public tests of {aid}: run `python -m pytest` in this folder (or `course check {aid}`)."""
 
@@ -183,13 +189,30 @@ def write_release(course, assignment):
     return written
 
 
+def is_copy(rel):
+    """Whether a released file is a copy made at release time and never committed (``COPIES``)."""
+    return rel.startswith(COPIES)
+
+
+def write_copies(course, assignment):
+    """Write only the copies (``COPIES``) of assignments/<id>/, as ``course release`` would."""
+    target = release_dir(course, assignment)
+    for rel, text in release_files(course, assignment).items():
+        if is_copy(rel):
+            (target / rel).parent.mkdir(parents=True, exist_ok=True)
+            (target / rel).write_text(text, encoding="utf-8")
+
+
 def stale_files(course, assignment):
-    """The files of assignments/<id>/ that are missing, different or not generated."""
+    """The files of assignments/<id>/ that are missing, different or not generated
+    (a copy that is not there yet is not stale: the release writes it)."""
     target = release_dir(course, assignment)
     files = release_files(course, assignment)
     stale = []
     for rel, text in files.items():
         path = target / rel
+        if not path.is_file() and is_copy(rel):
+            continue
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             stale.append(rel)
     if target.is_dir():

@@ -1,1 +1,0 @@
-"""Reference components of earlier assignments, given to this one."""
