@@ -17,13 +17,14 @@ import os
 import sys
 import time
 import types
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
 from autograder.checks.core import CheckFailure, Context
-from autograder.config import ConfigError
+from autograder.config import LANGUAGES, ConfigError
 from autograder.results import GradingResult, PartResult, TestResult, apportion, exact
 from autograder.sandbox.runners import Reference
 from autograder.sandbox.session import Sandbox, Session, StudentError
@@ -191,20 +192,61 @@ def missing_file_message(submission, file, lang):
     return message("missing_file", lang, file=file)
 
 
-def _grade(course, assignment, submission_path, student_id, sandbox, secret, lang):
-    submission = find_submission(assignment, submission_path, sandbox.workdir(), released_stubs(course, assignment))
+@dataclass(frozen=True)
+class Bundle:
+    """What grading reads of an assignment besides the submission, loaded once per process
+    (``load_bundle``), so a grade is (bundle, submission, student) -> result.
+
+    by_part: {part id: [its hidden checks]}; stand_ins: {part id: {"module.name": "doubles.name"}};
+    reference: the reference modules' runner; components: ({name: path}, [packages]) given to
+    the child; stubs: {file name: released stub text}; titles: {lang: {English title: title}}.
+    """
+
+    by_part: dict
+    stand_ins: dict
+    reference: Reference
+    components: tuple
+    stubs: dict
+    titles: dict
+
+
+_BUNDLES = {}  # {(course root, assignment id): ((fingerprint, assignment), Bundle)}
+
+
+def _fingerprint(course, assignment):
+    """What a bundle is built from, as (path, mtime, size): course.toml and the solution
+    folders of the assignment and of those it uses. An edit makes the next grade reload."""
+    folders = [course.solutions / aid for aid in (assignment.id, *assignment.uses)]
+    paths = [course.root / "course.toml", *(p for f in folders for p in sorted(f.glob("*")) if p.is_file())]
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths if p.exists())
+
+
+def load_bundle(course, assignment):
+    """The assignment's ``Bundle``, imported once per process and again only after an edit."""
+    key, built_from = (str(course.root), assignment.id), (_fingerprint(course, assignment), assignment)
+    cached = _BUNDLES.get(key)
+    if cached and cached[0] == built_from:
+        return cached[1]
     hidden = _import_solution(course, assignment.id, HIDDEN_CHECKS)
-    by_part = checks_by_part(assignment, hidden.CHECKS)
-    reference = Reference(load_reference(course, assignment))
-    components = component_files(course, assignment)
-    titles = load_titles(course.solutions / assignment.id, lang)
+    bundle = Bundle(by_part=checks_by_part(assignment, hidden.CHECKS), stand_ins=getattr(hidden, "STAND_INS", {}),
+                    reference=Reference(load_reference(course, assignment)),
+                    components=component_files(course, assignment), stubs=released_stubs(course, assignment),
+                    titles={lang: load_titles(course.solutions / assignment.id, lang) for lang in LANGUAGES})
+    _BUNDLES[key] = built_from, bundle
+    return bundle
+
+
+def _grade(course, assignment, submission_path, student_id, sandbox, secret, lang):
+    bundle = load_bundle(course, assignment)
+    submission = find_submission(assignment, submission_path, sandbox.workdir(), bundle.stubs)
+    by_part, reference, components, titles = bundle.by_part, bundle.reference, bundle.components, bundle.titles[lang]
     result = GradingResult(assignment.id, student_id, language=lang, isolation=sandbox.isolation,
                            notes=choice_notes(submission, lang),
                            secret="development" if secret == DEVELOPMENT_SECRET else "course")
     limits = sandbox.limits
     sandbox.zygote()  # started here, so no student's time budget pays for it
     load_error = None
-    replaced = getattr(hidden, "STAND_INS", {})  # {part: {"module.name": "doubles.name"}}
+    replaced = bundle.stand_ins
     for part in assignment.parts:
         if part.id in replaced:
             names = ", ".join(target.split(".", 1)[1] for target in replaced[part.id])
