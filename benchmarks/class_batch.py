@@ -65,14 +65,13 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.grading.batch import grade_batch, isolation_levels
-from autograder.results import LIMIT_STATUSES
+from before import engine, run_before  # benchmarks/before.py, beside this script
 from autograder.config import load_course
-from autograder.grading.grade import grade
-from autograder.platforms.nbgrader_course import run_nbgrader, write_nbgrader_course
-from autograder.sandbox.session import Sandbox
-from autograder.authoring.stubs import strip_markers
-from autograder.authoring.variants import build, load_variants
+from autograder.results import LIMIT_STATUSES
+
+# The measuring functions use only engine() and the two modules above, which every engine has,
+# so --before can run them on an earlier commit; building the class and nbgrader's side import
+# today's modules inside the functions that need them.
 
 ROOT = Path(__file__).resolve().parent.parent
 AID = "a1_gates"
@@ -98,6 +97,9 @@ def kinds(course):
     """{kind: (gates.py text, parts it must lose)} of every kind of submission in the class."""
     assignment = course.assignment(AID)
     every = {p.id for p in assignment.parts}
+    from autograder.authoring.stubs import strip_markers
+    from autograder.authoring.variants import build, load_variants
+
     reference = strip_markers((course.solutions / AID / "gates.py").read_text(encoding="utf-8"))
     found = {"correct: reference": (reference, set())}
     for variant in load_variants(course.solutions / AID):
@@ -156,9 +158,10 @@ def one_by_one(course, class_dir, students):
     """{student: (seconds, score)} grading each submission alone, one after the other, in one sandbox."""
     assignment = course.assignment(AID)
     graded = {}
-    with Sandbox(course.limits) as sandbox:
+    e = engine()
+    with e.Sandbox(course.limits) as sandbox:
         for student in students:
-            seconds, result = timed(grade, course, assignment, class_dir / student, student, sandbox=sandbox)
+            seconds, result = timed(e.grade, course, assignment, class_dir / student, student, sandbox=sandbox)
             graded[student] = seconds, result.score
     return graded
 
@@ -166,7 +169,7 @@ def one_by_one(course, class_dir, students):
 def batch(course, class_dir, out, jobs):
     """(seconds, exit status, {student: GradingResult}) of one grade_batch run; its summary is swallowed."""
     with contextlib.redirect_stdout(io.StringIO()):
-        seconds, (status, results, _) = timed(grade_batch, course, course.assignment(AID), class_dir, out, jobs=jobs,
+        seconds, (status, results, *_) = timed(engine().grade_batch, course, course.assignment(AID), class_dir, out, jobs=jobs,
                                            progress=False)
     return seconds, status, results
 
@@ -177,11 +180,11 @@ def limit_hits(results):
     return {s: statuses for s, statuses in hits.items() if statuses}
 
 
-def course_grade_command(folder, out, runs=3):
+def course_grade_command(course_root, folder, out, runs=3):
     """Median seconds of ``course grade a1_gates FOLDER --student solo --json ...``."""
-    command = [str(Path(sys.executable).parent / "course"), "grade", AID, str(folder), "--student", "solo",
-               "--json", str(out / "solo.json")]
-    return statistics.median(timed(subprocess.run, command, cwd=ROOT, capture_output=True, check=True)[0]
+    command = [sys.executable, "-m", "autograder.cli", "--course", str(course_root), "grade", AID, str(folder),
+               "--student", "solo", "--json", str(out / "solo.json")]
+    return statistics.median(timed(subprocess.run, command, cwd=course_root, capture_output=True, check=True)[0]
                              for _ in range(runs))
 
 
@@ -219,6 +222,8 @@ def student_notebook(released, text):
 
 def nbgrader_course(course, folder):
     """An nbgrader course of a1_gates in ``folder``, its assignment generated; returns the released notebook."""
+    from autograder.platforms.nbgrader_course import run_nbgrader, write_nbgrader_course
+
     write_nbgrader_course(course, course.assignment(AID), folder)
     with open(folder / "nbgrader_config.py", "a", encoding="utf-8") as config:
         config.write(f"c.Execute.timeout = {NBGRADER_CELL_TIMEOUT_S}\n")
@@ -261,6 +266,8 @@ def measure_nbgrader(course, folder, class_dir, students, reference):
     "failed": students it reported an error for, "timeouts": students with a cell timed out,
     "status": its exit status}.
     """
+    from autograder.platforms.nbgrader_course import run_nbgrader
+
     released = nbgrader_course(course, folder)
     for student in students:
         submit(folder, released, student, (class_dir / student / "gates.py").read_text(encoding="utf-8"))
@@ -290,38 +297,65 @@ def print_mix(all_kinds, students, ours, theirs, failed, points):
         graded = [sum(theirs[s].values()) for s in members if s in theirs]
         nb = span(graded) if graded else "-"
         nb += f" ({len(failed & set(members))} failed)" if failed & set(members) else ""
-        wrong = {frozenset(lost_parts(ours[s].part_scores(), points)) for s in members} - {
+        wrong = {frozenset(lost_parts(ours[s]["parts"], points)) for s in members} - {
             frozenset(expected)}
         verdict = "ok" if not wrong else "UNEXPECTED: lost " + "; ".join(", ".join(sorted(w)) or "none" for w in wrong)
-        print(f"{kind:48} {len(members):3d} {span(float(ours[s].score) for s in members):>9} {nb:>18}  {verdict}")
+        print(f"{kind:48} {len(members):3d} {span(ours[s]["total"] for s in members):>9} {nb:>18}  {verdict}")
     print(f"(scores out of {sum(points.values()):g})")
 
 
-def print_table(jobs, floor, latencies, batch_s, hits, command_s, nb):
-    """The figures of both graders side by side; ``nb`` is measure_nbgrader's answer or None."""
-    n, times = len(latencies), list(latencies.values())
+def measure_ours(course_root, class_dir, students, jobs, solo, tmp):
+    """The figures of the engine on sys.path over the class: each submission alone, the class
+    in one batch, one ``course grade`` command on the folder ``solo``. A dict that JSON keeps (for --before)."""
+    course = load_course(course_root)
+    alone = one_by_one(course, class_dir, students)
+    batch_s, status, results = batch(course, class_dir, tmp / "out", jobs)
+    return {"alone": {s: seconds for s, (seconds, _) in alone.items()},
+            "alone_scores": {s: float(score) for s, (_, score) in alone.items()},
+            "batch_s": batch_s, "status": status, "command_s": course_grade_command(course_root, solo, tmp),
+            "hits": limit_hits(results), "isolation": sorted({r.isolation for r in results.values()}),
+            "scores": {s: {"total": float(r.score), "parts": {p.id: float(p.score) for p in r.parts}}
+                       for s, r in results.items()}}
+
+
+def column(figures, jobs):
+    """{row label: text} of one engine's figures (measure_ours)."""
+    times, n = list(figures["alone"].values()), len(figures["alone"])
+    hits = figures["hits"]
     by_status = ", ".join(f"{s} {sum(s in v for v in hits.values())}" for s in LIMIT_STATUSES)
+    return {
+        "per submission, alone: median": f"{statistics.median(times):.2f} s",
+        "per submission, alone: p95": f"{np.percentile(times, 95):.2f} s",
+        "per submission, alone: worst": f"{max(times):.2f} s",
+        "class graded one by one: total": f"{sum(times):.1f} s ({n})",
+        "per submission in the class run": f"{figures['batch_s'] / n:.3f} s",
+        "single-submission command": f"{figures['command_s']:.2f} s",
+        "class run total": f"{figures['batch_s']:.1f} s ({n})",
+        "throughput": f"{n / figures['batch_s']:.2f}/s",
+        "hit a limit / failed": f"{len(hits)} ({by_status})",
+    }
+
+
+def print_table(jobs, floor, ours, before, nb):
+    """The figures side by side: ours now, ours at --before (or None), nbgrader (or None)."""
     n_nb = len(nb["scores"]) if nb else 0
     theirs = {
-        "in the class run": f"{nb['total'] / n_nb:.2f} s", "command": f"{nb['single']:.2f} s",
-        "total": f"{nb['total']:.1f} s ({n_nb})", "throughput": f"{n_nb / nb['total']:.2f}/s",
-        "limits": f"{len(nb['timeouts'])} timed out, {len(nb['failed'])} failed",
+        "per submission in the class run": f"{nb['total'] / n_nb:.2f} s", "single-submission command":
+        f"{nb['single']:.2f} s", "class run total": f"{nb['total']:.1f} s ({n_nb})",
+        "throughput": f"{n_nb / nb['total']:.2f}/s",
+        "hit a limit / failed": f"{len(nb['timeouts'])} timed out, {len(nb['failed'])} failed",
     } if nb else {}
-    rows = [
-        ("per submission, alone: median", f"{statistics.median(times):.2f} s", "-"),
-        ("per submission, alone: p95", f"{np.percentile(times, 95):.2f} s", "-"),
-        ("per submission, alone: worst", f"{max(times):.2f} s", "-"),
-        ("class graded one by one: total", f"{sum(times):.1f} s ({n})", "-"),
-        ("per submission in the class run", f"{batch_s / n:.2f} s", theirs.get("in the class run", "-")),
-        ("single-submission command", f"{command_s:.2f} s", theirs.get("command", "-")),
-        ("class run total", f"{batch_s:.1f} s ({n})", theirs.get("total", "-")),
-        ("throughput", f"{n / batch_s:.2f}/s", theirs.get("throughput", "-")),
-        ("hit a limit / failed", f"{len(hits)} ({by_status})", theirs.get("limits", "-")),
-    ]
-    print(f"\n{'':34} {f'ours, grade_batch --jobs {jobs}':>32} {'nbgrader autograde':>26}")
-    for label, mine, other in rows:
-        print(f"{label:34} {mine:>32} {other:>26}")
+    now, was = column(ours, jobs), column(before["figures"], jobs) if before else {}
+    head = f"ours, grade_batch --jobs {jobs}"
+    print(f"\n{'':34} {head:>32}" + (f" {'before, ' + before['rev']:>26}" if before else "")
+          + f" {'nbgrader autograde':>26}")
+    for label, mine in now.items():
+        print(f"{label:34} {mine:>32}" + (f" {was[label]:>26}" if before else "") + f" {theirs.get(label, '-'):>26}")
     print(f"{'floor: python -I -S, import numpy':34} {f'{floor:.3f} s':>32}")
+    per = ours["batch_s"] / len(ours["alone"])
+    print(f"goals: a1 in a class with --jobs {jobs} at most 0.08 s per submission: {per:.3f} s "
+          f"({'met' if per <= 0.08 else 'NOT met'}); one course grade command at most 0.3 s: "
+          f"{ours['command_s']:.2f} s ({'met' if ours['command_s'] <= 0.3 else 'NOT met'})")
 
 
 def main():
@@ -333,7 +367,18 @@ def main():
     parser.add_argument("--hostile-share", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="20 students")
+    parser.add_argument("--before", metavar="REV", help="grade the same class with commit REV's engine too")
+    parser.add_argument("--course", type=Path, default=ROOT, help=argparse.SUPPRESS)  # set by --before's run
+    parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--class-dir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--solo", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.json:  # the run of one engine for --before, on the class it is given
+        with tempfile.TemporaryDirectory(prefix="class-batch-") as tmp:
+            students = sorted(p.name for p in args.class_dir.iterdir())
+            args.json.write_text(json.dumps(measure_ours(args.course, args.class_dir, students, args.jobs, args.solo,
+                                                         Path(tmp))))
+        return
     n = 20 if args.quick else args.students
     course = load_course(ROOT)
     all_kinds = kinds(course)
@@ -342,28 +387,29 @@ def main():
         tmp = Path(tmp)
         class_dir = tmp / "class"
         students = write_class(class_dir, all_kinds, class_mix(all_kinds, n, args.hostile_share, args.seed))
-        floor = process_floor()
-        print(f"{n} submissions of {AID}; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start")
-        alone = one_by_one(course, class_dir, students)
-        batch_s, status, results = batch(course, class_dir, tmp / "out", args.jobs)
         (tmp / "solo").mkdir()
         (tmp / "solo" / "gates.py").write_text(reference, encoding="utf-8")
-        command_s = course_grade_command(tmp / "solo", tmp)
+        floor = process_floor()
+        print(f"{n} submissions of {AID}; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start")
+        before = {"rev": args.before, "figures": run_before(Path(__file__), args.before, [
+            "--class-dir", str(class_dir), "--solo", str(tmp / "solo"), "--jobs", str(args.jobs)])} if args.before else None
+        (tmp / "ours").mkdir()
+        ours = measure_ours(ROOT, class_dir, sorted(students), args.jobs, tmp / "solo", tmp / "ours")
         n_nb = n if args.nbgrader_students is None else min(args.nbgrader_students, n)
         nb = measure_nbgrader(course, tmp / "nbgrader" / "course", class_dir, list(students)[:n_nb],
                               reference) if n_nb else None
-    print_mix(all_kinds, students, results, nb["scores"] if nb else {}, nb["failed"] if nb else set(),
+    print_mix(all_kinds, students, ours["scores"], nb["scores"] if nb else {}, nb["failed"] if nb else set(),
               {p.id: p.points for p in course.assignment(AID).parts})
-    isolation = isolation_levels(results)
-    differ = sorted(s for s, (_, score) in alone.items() if score != results[s].score)
-    print(f"\nours: isolation level {', '.join(isolation)}; limits {course.limits.timeout_s:g} s per check, "
+    differ = sorted(s for s, score in ours["alone_scores"].items() if score != ours["scores"][s]["total"])
+    moved = sorted(s for s in ours["scores"] if before and before["figures"]["scores"][s] != ours["scores"][s])
+    print(f"\nours: isolation level {', '.join(ours['isolation'])}; limits {course.limits.timeout_s:g} s per check, "
           f"{course.limits.memory_mb} MB; a shared sandbox for the one-by-one run, as in each batch worker; "
-          f"grade_batch exit status {status}; one-by-one and batch scores differ for: {', '.join(differ) or 'none'}")
+          f"grade_batch exit status {ours['status']}; one-by-one and batch scores differ for: {', '.join(differ) or 'none'}"
+          + (f"; scores that differ from {args.before}'s: {', '.join(moved) or 'none'}" if before else ""))
     if nb:
         print(f"nbgrader: per-cell timeout {NBGRADER_CELL_TIMEOUT_S} s (c.Execute.timeout in the throwaway course's "
               f"nbgrader_config.py), no memory limit; autograde exit status {nb['status']}")
-    print_table(args.jobs, floor, {s: seconds for s, (seconds, _) in alone.items()}, batch_s, limit_hits(results),
-                command_s, nb)
+    print_table(args.jobs, floor, ours, before, nb)
 
 
 if __name__ == "__main__":
