@@ -26,6 +26,7 @@ LAYOUTS = {  # name: (module today, module before the move)
     "hidden_checks": ("autograder.grading.grade", "autograder.grading"),
     "Sandbox": ("autograder.sandbox.session", "autograder.sandbox"),
     "grade_batch": ("autograder.grading.batch", "autograder.batch"),
+    "validate": ("autograder.grading.validate", "autograder.validate"),
 }
 
 

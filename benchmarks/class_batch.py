@@ -300,7 +300,7 @@ def print_mix(all_kinds, students, ours, theirs, failed, points):
         wrong = {frozenset(lost_parts(ours[s]["parts"], points)) for s in members} - {
             frozenset(expected)}
         verdict = "ok" if not wrong else "UNEXPECTED: lost " + "; ".join(", ".join(sorted(w)) or "none" for w in wrong)
-        print(f"{kind:48} {len(members):3d} {span(ours[s]["total"] for s in members):>9} {nb:>18}  {verdict}")
+        print(f"{kind:48} {len(members):3d} {span(ours[s]['total'] for s in members):>9} {nb:>18}  {verdict}")
     print(f"(scores out of {sum(points.values()):g})")
 
 
