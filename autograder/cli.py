@@ -6,6 +6,7 @@
     course grade-batch ASSIGNMENT SUBMISSIONS --out DIR [--jobs N] [--shard K/N]
     course gradebook merge ASSIGNMENT OUT_DIR... --out DIR
     course report ASSIGNMENT OUT_DIR [ASSIGNMENT OUT_DIR ...] [--out DIR]
+    course similarity ASSIGNMENT OUT_DIR
     course validate [ASSIGNMENT ...] [--students N] [--jobs N]
     course gradescope ASSIGNMENT --out autograder.zip
     course release ASSIGNMENT --classroom DIR
@@ -223,6 +224,12 @@ def cmd_report(course, args):
     return main(course, args)
 
 
+def cmd_similarity(course, args):
+    from autograder.outputs.similarity import main
+
+    return main(course, args)
+
+
 def cmd_gradebook_merge(course, args):
     from autograder.outputs.gradebook import merge
 
@@ -370,6 +377,11 @@ def parser():
                    help="an assignment and its grade-batch --out, one pair or several, e.g. a1_gates build/a1_gates")
     s.add_argument("--out", metavar="DIR", help="where the report goes (default: the OUT_DIR, when there is one), e.g. --out build/report")
     s.set_defaults(run=cmd_report)
+    s = command("similarity", "which students of a graded batch wrote the same code (similarity.html, .json)",
+                "course similarity a1_gates build/a1_gates")
+    s.add_argument("assignment", metavar="ASSIGNMENT", help=ASSIGNMENT_HELP)
+    s.add_argument("out_dir", metavar="OUT_DIR", help="the --out of `course grade-batch`, e.g. build/a1_gates")
+    s.set_defaults(run=cmd_similarity)
     s = command("gradebook", "work on the outputs of grade-batch",
                 "course gradebook merge a1_gates shard1/ shard2/ --out build/a1_gates")
     books = s.add_subparsers(dest="gradebook_command", required=True, parser_class=Parser, metavar="ACTION",

@@ -256,6 +256,20 @@ def _keys(assignment, valid, version, tmp, stubs):
     return keys, invalid
 
 
+def keep_code(assignment, valid, out, tmp, stubs):
+    """Copy the files graded of each student ({student: path}) to ``out/<student>/code/`` (a
+    notebook's as extracted from its cells), for ``course similarity``."""
+    from autograder.outputs.similarity import CODE
+
+    for i, (student, path) in enumerate(sorted(valid.items())):
+        found = find_submission(assignment, path, tmp / f"code-{i}", stubs)
+        folder = out / student / CODE
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        for name, source in found.files.items():
+            shutil.copyfile(source, folder / name)
+
+
 def grade_batch(course, assignment, submissions, out, jobs=1, progress=True, shard=None):
     """Grade every new or changed submission (of ``shard`` = (K, N) only, if given).
 
@@ -282,9 +296,10 @@ def _grade_batch(course, assignment, submissions, out, jobs, progress, shard, tm
     if shard:
         valid = {s: p for s, p in valid.items() if in_shard(s, shard)}
         invalid = {s: m for s, m in invalid.items() if in_shard(s, shard)}
-    keys, unreadable = _keys(assignment, valid, grader_version(course, assignment), tmp,
-                             released_stubs(course, assignment))
+    stubs = released_stubs(course, assignment)
+    keys, unreadable = _keys(assignment, valid, grader_version(course, assignment), tmp, stubs)
     invalid.update(unreadable)
+    keep_code(assignment, {s: valid[s] for s in keys}, out, tmp, stubs)
     done, todo = {}, []
     for student in sorted(keys):
         result = gradebook.load_result(out / student)
