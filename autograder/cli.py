@@ -5,6 +5,7 @@
     course grade ASSIGNMENT SUBMISSION --student ID [--json FILE] [--feedback FILE] [--feedback-html FILE]
     course grade-batch ASSIGNMENT SUBMISSIONS --out DIR [--jobs N] [--shard K/N]
     course gradebook merge ASSIGNMENT OUT_DIR... --out DIR
+    course gradebook diff ASSIGNMENT OUT_A OUT_B [--csv FILE]
     course report ASSIGNMENT OUT_DIR [ASSIGNMENT OUT_DIR ...] [--out DIR]
     course similarity ASSIGNMENT OUT_DIR
     course validate [ASSIGNMENT ...] [--students N] [--jobs N]
@@ -238,6 +239,12 @@ def cmd_gradebook_merge(course, args):
     return 0
 
 
+def cmd_gradebook_diff(course, args):
+    from autograder.outputs.changes import diff_main
+
+    return diff_main(course, args)
+
+
 def cmd_gradescope(course, args):
     from autograder.platforms.gradescope import main
 
@@ -394,6 +401,15 @@ def parser():
     s.add_argument("sources", nargs="+", metavar="OUT_DIR", help="the --out folders of the shards, e.g. shard1/")
     s.add_argument("--out", required=True, metavar="DIR", help="where the merged gradebook goes, e.g. --out build/a1_gates")
     s.set_defaults(run=cmd_gradebook_merge)
+    s = books.add_parser("diff", help="which scores changed from one grade-batch run to another, and which checks",
+                         description="which scores changed from one grade-batch run to another, and which checks",
+                         formatter_class=examples,
+                         epilog="examples:\n  course gradebook diff a2_layers build/a2-week4 build/a2")
+    s.add_argument("assignment", metavar="ASSIGNMENT", help=ASSIGNMENT_HELP)
+    s.add_argument("out_a", metavar="OUT_A", help="the earlier --out of grade-batch, e.g. build/a2-week4")
+    s.add_argument("out_b", metavar="OUT_B", help="the later --out of grade-batch, e.g. build/a2")
+    s.add_argument("--csv", metavar="FILE", help="also write the changes as changes.csv here, e.g. --csv changes.csv")
+    s.set_defaults(run=cmd_gradebook_diff)
     s = command("gradescope", "write a Gradescope autograder bundle",
                 "course gradescope a1_gates --out autograder.zip")
     s.add_argument("assignment", metavar="ASSIGNMENT", help=ASSIGNMENT_HELP)

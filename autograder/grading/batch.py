@@ -37,7 +37,7 @@ import zipfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from autograder.outputs import gradebook
+from autograder.outputs import changes, gradebook
 from autograder.config import UsageError
 from autograder.grading.grade import course_secret, development_secret_warning, grade
 from autograder.sandbox.isolation import die_with_parent
@@ -46,7 +46,7 @@ from autograder.sandbox.session import Sandbox, claim_tempdir, remove_abandoned_
 from autograder.grading.submission import find_submission, released_stubs
 
 MAX_NAME = 100  # characters of a student id (an entry's name)
-RESERVED = {gradebook.FILE, gradebook.LOCK}
+RESERVED = {gradebook.FILE, gradebook.LOCK, changes.FILE, changes.FOLDER}
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 SHOWN_STUDENTS = 50  # a larger class's scores are only in the gradebook
 
@@ -308,6 +308,8 @@ def _grade_batch(course, assignment, submissions, out, jobs, progress, shard, tm
             done[student] = result
         else:
             todo.append(student)
+    earlier = {s: r for s in todo if (r := gradebook.load_result(out / s)) is not None and not r.grader_errors}
+    kept = changes.keep_earlier(out, earlier)  # before a regrade replaces them
     rows = [gradebook.graded_row(r) for r in done.values()]
     rows += [gradebook.invalid_row(assignment, s, m) for s, m in invalid.items()]
     book = out / gradebook.FILE
@@ -319,6 +321,9 @@ def _grade_batch(course, assignment, submissions, out, jobs, progress, shard, tm
         gradebook.write_atomically(book, gradebook.render(assignment, rows))
     errors = sorted([s for s, r in done.items() if r.grader_errors] + list(failed))
     summary(console, assignment, done, invalid, errors, skipped, book)
+    regraded = changes.settle(out, kept, earlier, {s: done[s] for s in earlier if s in done})
+    for line in changes.lines(assignment, regraded, course.language):
+        console.print(line, soft_wrap=True, markup=False)
     if done:
         from autograder.outputs.report import Batch, write_report
 
