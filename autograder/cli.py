@@ -3,7 +3,7 @@
     course release [ASSIGNMENT ...] [--check]
     course check ASSIGNMENT [PATH]
     course grade ASSIGNMENT SUBMISSION --student ID [--json FILE] [--feedback FILE] [--feedback-html FILE]
-    course grade-batch ASSIGNMENT SUBMISSIONS --out DIR [--jobs N] [--shard K/N]
+    course grade-batch ASSIGNMENT SUBMISSIONS --out DIR [--jobs N] [--shard K/N] [--submitted-at FILE]
     course gradebook merge ASSIGNMENT OUT_DIR... --out DIR
     course gradebook diff ASSIGNMENT OUT_A OUT_B [--csv FILE]
     course report ASSIGNMENT OUT_DIR [ASSIGNMENT OUT_DIR ...] [--out DIR]
@@ -375,6 +375,11 @@ def parser():
                    help="submissions graded at once (default: 1), e.g. --jobs 2")
     s.add_argument("--shard", metavar="K/N",
                    help="grade only shard K of N (1 <= K <= N), e.g. --shard 2/4; see `course gradebook merge`")
+    s.add_argument("--submitted-at", metavar="FILE",
+                   help="submission times for course.toml's [late]: a CSV (student,submitted_at) or one ISO time, "
+                        "e.g. --submitted-at times.csv (default: Gradescope's metadata or the last commit)")
+    s.add_argument("--late-ledger", metavar="FILE",
+                   help="the term's late days per student and assignment (default: late_days.csv beside --out)")
     s.add_argument("--lang", choices=("en", "ko"), help=LANG_HELP + "), e.g. --lang ko")
     s.set_defaults(run=cmd_grade_batch)
     s = command("report", "the class report (report.html, report.json) of graded batches",

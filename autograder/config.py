@@ -308,6 +308,9 @@ def load_course(root="."):
     if len(set(ids)) != len(ids):
         top.fail("assignments", "unique assignment ids", ids)
     for a in assignments:
+        if late is not None and a.due is not None and getattr(a.due, "tzinfo", None) is None:
+            top.fail(f"assignments[{a.id}].due", "a date-time with a time zone when [late] is set "
+                     "(e.g. 2026-09-18T23:59:00+09:00)", str(a.due))
         for used in a.uses:
             if used not in ids:
                 top.fail(f"assignments[{a.id}].uses", f"ids of other assignments {ids}", used)

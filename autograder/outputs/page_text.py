@@ -79,6 +79,14 @@ EN = {
     "regrade_none": "No score changed.",
     "regrade_kept": "The earlier results are kept in {folder}; changes.csv lists each student and part.",
     "regrade_diff": "{a} → {b}: {n} scores changed",
+    "late_no_time": "no submission time known: nothing deducted",
+    "late_on_time": "submitted {submitted} ({source}): on time",
+    "late_covered": "submitted {submitted} ({source}): {days} day(s) late, {used} late day(s) used, nothing deducted",
+    "late_late": "submitted {submitted} ({source}): {days} day(s) late, {used} late day(s) used, {percent}% deducted",
+    "late_source_given": "--submitted-at",
+    "late_source_gradescope": "Gradescope",
+    "late_source_classroom": "last commit",
+    "late_source_none": "unknown",
 }
 
 KO = {
@@ -155,6 +163,14 @@ KO = {
     "regrade_none": "바뀐 점수가 없습니다.",
     "regrade_kept": "이전 결과는 {folder}에 보관했습니다. changes.csv에 학생과 파트별로 적혀 있습니다.",
     "regrade_diff": "{a} → {b}: 점수 {n}개 바뀜",
+    "late_no_time": "제출 시각을 알 수 없음: 감점 없음",
+    "late_on_time": "{submitted} 제출 ({source}): 기한 내",
+    "late_covered": "{submitted} 제출 ({source}): {days}일 늦음, 지각 사용일 {used}일 사용, 감점 없음",
+    "late_late": "{submitted} 제출 ({source}): {days}일 늦음, 지각 사용일 {used}일 사용, {percent}% 감점",
+    "late_source_given": "--submitted-at",
+    "late_source_gradescope": "Gradescope",
+    "late_source_classroom": "마지막 커밋",
+    "late_source_none": "알 수 없음",
 }
 
 DIAGNOSES = {
