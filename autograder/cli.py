@@ -6,6 +6,7 @@
     course grade-batch ASSIGNMENT SUBMISSIONS --out DIR [--jobs N] [--shard K/N] [--submitted-at FILE]
     course gradebook merge ASSIGNMENT OUT_DIR... --out DIR
     course gradebook diff ASSIGNMENT OUT_A OUT_B [--csv FILE]
+    course gradebook export --format canvas|moodle OUT_DIR [--ids FILE] [--lms-assignment ID]
     course report ASSIGNMENT OUT_DIR [ASSIGNMENT OUT_DIR ...] [--out DIR]
     course similarity ASSIGNMENT OUT_DIR
     course validate [ASSIGNMENT ...] [--students N] [--jobs N]
@@ -245,6 +246,12 @@ def cmd_gradebook_diff(course, args):
     return diff_main(course, args)
 
 
+def cmd_gradebook_export(course, args):
+    from autograder.outputs.lms import main
+
+    return main(course, args)
+
+
 def cmd_gradescope(course, args):
     from autograder.platforms.gradescope import main
 
@@ -415,6 +422,17 @@ def parser():
     s.add_argument("out_b", metavar="OUT_B", help="the later --out of grade-batch, e.g. build/a2")
     s.add_argument("--csv", metavar="FILE", help="also write the changes as changes.csv here, e.g. --csv changes.csv")
     s.set_defaults(run=cmd_gradebook_diff)
+    s = books.add_parser("export", help="the CSV Canvas or Moodle imports, from a grade-batch --out",
+                         description="the CSV Canvas or Moodle imports, from a grade-batch --out",
+                         formatter_class=examples,
+                         epilog="examples:\n  course gradebook export --format canvas build/a1_gates --ids roster.csv")
+    s.add_argument("--format", required=True, choices=("canvas", "moodle"), help="the LMS, e.g. --format canvas")
+    s.add_argument("out_dir", metavar="OUT_DIR", help="the --out of grade-batch, e.g. build/a1_gates")
+    s.add_argument("--ids", metavar="FILE",
+                   help="our student ids to theirs: a CSV with 'student' and the LMS's columns, e.g. --ids roster.csv")
+    s.add_argument("--lms-assignment", metavar="ID",
+                   help="Canvas: the id of the assignment to update (default: a new assignment), e.g. 4711")
+    s.set_defaults(run=cmd_gradebook_export)
     s = command("gradescope", "write a Gradescope autograder bundle",
                 "course gradescope a1_gates --out autograder.zip")
     s.add_argument("assignment", metavar="ASSIGNMENT", help=ASSIGNMENT_HELP)

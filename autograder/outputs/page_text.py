@@ -87,6 +87,7 @@ EN = {
     "late_source_gradescope": "Gradescope",
     "late_source_classroom": "last commit",
     "late_source_none": "unknown",
+    "lms_written": "{path}: the file {lms} imports; the student ids used: {ids} (check it before importing)",
 }
 
 KO = {
@@ -171,6 +172,7 @@ KO = {
     "late_source_gradescope": "Gradescope",
     "late_source_classroom": "마지막 커밋",
     "late_source_none": "알 수 없음",
+    "lms_written": "{path}: {lms}에서 가져올 파일. 사용한 학생 ID: {ids} (가져오기 전에 확인하세요)",
 }
 
 DIAGNOSES = {
