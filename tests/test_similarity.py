@@ -129,3 +129,24 @@ def test_the_pages_show_both_codes_escaped_and_the_same_bytes_twice(course, tmp_
     similarity.write_similarity(course, assignment, tmp_path)
     assert first == (page.read_bytes(), (tmp_path / "similarity.json").read_bytes())
     assert json.loads(first[1])["students"] == 3
+
+
+def test_a_notebook_is_compared_by_the_code_in_its_cells(course, tmp_path):
+    """grade-batch keeps a notebook's extracted files in <student>/code/, so a .py copy of a
+    notebook's code is found like any other."""
+    from autograder.grading.batch import keep_code
+    from autograder.grading.submission import released_stubs
+    from tests.test_notebook import filled, released_notebook, write_json
+
+    assignment = course.assignment("a1_gates")
+    kim = (SAMPLES / "a1_gates" / "kim_minji" / "gates.py").read_text()
+    notebook = write_json(tmp_path / "kim.ipynb", filled(released_notebook(course, "ko"), kim))
+    (tmp_path / "copier").mkdir()
+    (tmp_path / "copier" / "gates.py").write_text(disguise(kim))
+    out = tmp_path / "out"
+    out.mkdir()
+    keep_code(assignment, {"kim": notebook, "copier": tmp_path / "copier"}, out, tmp_path / "work",
+              released_stubs(course, assignment))
+    assert (out / "kim" / similarity.CODE / "gates.py").is_file()
+    _, report = similarity.write_similarity(course, assignment, out)
+    assert [(p["a"], p["b"]) for p in report["pairs"]] == [("copier", "kim")]
