@@ -46,8 +46,8 @@ def test_a_regrade_that_moves_a_score_keeps_the_earlier_result_and_says_why(tmp_
          points(after["lee_jun"].part_scores()["max_gate"]), f"+{float(gained):.2f}")]
     turned = [t.name for t in after["lee_jun"].tests if t.part == "max_gate" and t.passed
               and not next(o for o in before["lee_jun"].tests if o.name == t.name).passed]
-    assert turned and all(f"{name}: fail -> pass" in rows[0]["checks"] for name in turned)
-    line = f"학생 1명: MaxGate +{float(gained):.2f}, 검사 '{turned[0]}' 이제 통과"
+    assert turned and all(f"{name}: ✗ → ✓" in rows[0]["checks"] for name in turned)
+    line = f"학생 1명 (lee_jun): MaxGate +{float(gained):.2f}, 검사 '{turned[0]}' 이제 통과"
     assert line in terminal.replace("\n", "")
 
     report = (out / "report.html").read_text()

@@ -3,9 +3,10 @@
 A ``Change`` is one student's part whose score differs between an earlier result and a
 later one, with the checks of that part whose verdict (passed or not) changed. They are
 written to ``changes.csv`` (columns ``student, part, before, after, change, checks``;
-points as ``results.points`` shows them, cells escaped as the gradebook's) and said in
-short lines, one per group of students whose scores moved alike ("12 students:
-BatchNorm1d +2.50, check 'train mode: running statistics' now passes"), on the terminal
+points as ``results.points`` shows them, "+2.50" for a change, each check as "name: ✗ → ✓";
+text cells escaped as the gradebook's) and said in
+short lines, one per group of students whose scores moved alike ("12 students (kim,
+lee, …): BatchNorm1d +2.50, check 'train mode: running statistics' now passes"), on the terminal
 and in the class report.
 
 When grade-batch regrades a student it had recorded (the grader, the solution,
@@ -30,6 +31,8 @@ from autograder.results import points
 FILE = "changes.csv"
 FOLDER = "earlier"
 COLUMNS = ("student", "part", "before", "after", "change", "checks")
+NAMED = 5  # students named in a line of ``lines`` (all of them are in changes.csv)
+MARKS = {True: "✓", False: "✗"}  # a check's verdict in changes.csv: passed, not passed
 
 
 @dataclass(frozen=True)
@@ -77,10 +80,9 @@ def render(changes):
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     for c in changes:
-        checks = "; ".join(f"{name}: {'pass' if was else 'fail'} -> {'pass' if now else 'fail'}"
-                           for name, was, now in c.checks)
-        writer.writerow([escape(str(cell)) for cell in (c.student, c.part, points(c.before), points(c.after),
-                                                        signed(c.delta), checks)])
+        checks = "; ".join(f"{name}: {MARKS[was]} → {MARKS[now]}" for name, was, now in c.checks)
+        writer.writerow([escape(c.student), escape(c.part), points(c.before), points(c.after), signed(c.delta),
+                         escape(checks)])  # the numbers are ours: never a formula
     return buffer.getvalue()
 
 
@@ -105,7 +107,8 @@ def lines(assignment, changes, lang):
             what += [text("regrade_now_passes" if now else "regrade_now_fails", check=name)
                      for name, _, now in c.checks]
         groups.setdefault(", ".join(what), []).append(student)
-    return [text("regrade_line", n=len(students), what=what)
+    return [text("regrade_line", n=len(students), what=what,
+                 who=", ".join(students[:NAMED]) + (", …" if len(students) > NAMED else ""))
             for what, students in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0]))]
 
 
