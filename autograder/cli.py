@@ -386,7 +386,8 @@ def parser():
                    help="submission times for course.toml's [late]: a CSV (student,submitted_at) or one ISO time, "
                         "e.g. --submitted-at times.csv (default: Gradescope's metadata or the last commit)")
     s.add_argument("--late-ledger", metavar="FILE",
-                   help="the term's late days per student and assignment (default: late_days.csv beside --out)")
+                   help="the term's late days per student and assignment (default: late_days.csv beside --out), "
+                        "e.g. --late-ledger build/late_days.csv")
     s.add_argument("--lang", choices=("en", "ko"), help=LANG_HELP + "), e.g. --lang ko")
     s.set_defaults(run=cmd_grade_batch)
     s = command("report", "the class report (report.html, report.json) of graded batches",

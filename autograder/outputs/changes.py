@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from autograder.config import UsageError
 from autograder.outputs.gradebook import escape, load_result, unescape, write_atomically
 from autograder.outputs.page_text import page_text
 from autograder.results import points
@@ -172,8 +173,6 @@ def report_section(assignment, out, lang):
 
 def diff_main(course, args):
     """`course gradebook diff ASSIGNMENT OUT_A OUT_B`: the changes from run A to run B."""
-    from autograder.config import UsageError
-
     assignment = course.assignment(args.assignment)
     runs = []
     for out in (args.out_a, args.out_b):

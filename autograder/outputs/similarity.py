@@ -39,9 +39,12 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder.config import UsageError
+
 K = 25            # characters of filtered code per fingerprint (copydetect's noise threshold)
 MIN_SHARED = 60   # characters of code inside shared regions (on each side) before a pair is shown
 CODE = "code"     # <student>/code/: the files grade-batch graded
+SHOWN_BELOW = 10  # the most similar pairs below the threshold, shown to see the margin
 FILES = ("similarity.html", "similarity.json")
 DEFINITION = re.compile(r"(?:def|class)[FO]")  # a definition's start in filtered text (names are F, O)
 
@@ -173,8 +176,11 @@ def compare(codes, boilerplate, threshold):
                           "segments_b": segments(prints[b].raw_code, slices_b)})
         else:
             others.append(row)
-    order = lambda r: (-max(r["similarity_a"], r["similarity_b"]), r["a"], r["b"])  # noqa: E731
-    return sorted(shown, key=order), sorted(others, key=order)[:10]
+    return sorted(shown, key=_most_similar), sorted(others, key=_most_similar)[:SHOWN_BELOW]
+
+
+def _most_similar(pair):
+    return -max(pair["similarity_a"], pair["similarity_b"]), pair["a"], pair["b"]
 
 
 def similarity(course, assignment, out):
@@ -197,8 +203,6 @@ def write_similarity(course, assignment, out):
 
     report = similarity(course, assignment, out)
     if not report["students"]:
-        from autograder.config import UsageError
-
         raise UsageError(f"{out}: no <student>/{CODE}/ here (run `course grade-batch {assignment.id} "
                          f"SUBMISSIONS --out {out}` first)")
     out = Path(out)
