@@ -52,6 +52,11 @@ def test_a_regrade_that_moves_a_score_keeps_the_earlier_result_and_says_why(tmp_
 
     report = (out / "report.html").read_text()
     assert "재채점으로 바뀐 점수" in report and f"MaxGate +{float(gained):.2f}" in report
+    from tests.browser import chromium, render
+
+    if chromium() is not None:  # as the instructor reads it
+        shown = render(out / "report.html", tmp_path / "report.png")
+        assert line in shown.text and "earlier/1" in shown.text and shown.console == []
 
     # the same, between any two runs
     assert main(["--course", str(course.root), "gradebook", "diff", "a1_gates", str(out / changes.FOLDER / "1"),

@@ -125,6 +125,12 @@ def test_the_pages_show_both_codes_escaped_and_the_same_bytes_twice(course, tmp_
     html = page.read_text()
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert html.count("<mark>") >= 2 and "비슷한 코드" in html and "판정이 아닙니다" in html
+    from tests.browser import chromium, render
+
+    if chromium() is not None:  # as the instructor sees it: the copied lines marked, the hostile comment as text
+        shown = render(page, tmp_path / "similarity.png")
+        assert shown.scripts == 0 and shown.console == [] and shown.requests == [page.resolve().as_uri()]
+        assert "<script>alert(1)</script>" in shown.text and "copier · kim_minji" in shown.text
     first = (page.read_bytes(), (tmp_path / "similarity.json").read_bytes())
     similarity.write_similarity(course, assignment, tmp_path)
     assert first == (page.read_bytes(), (tmp_path / "similarity.json").read_bytes())
