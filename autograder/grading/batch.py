@@ -37,7 +37,7 @@ import zipfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from autograder.outputs import changes, gradebook
+from autograder.outputs import changes, gradebook, lms, similarity
 from autograder.config import UsageError
 from autograder.grading.grade import course_secret, development_secret_warning, grade
 from autograder.sandbox.isolation import die_with_parent
@@ -47,7 +47,7 @@ from autograder.grading.submission import find_submission, released_stubs
 from autograder.grading.submitted_at import late_rule
 
 MAX_NAME = 100  # characters of a student id (an entry's name)
-RESERVED = {gradebook.FILE, gradebook.LOCK, changes.FILE, changes.FOLDER}
+RESERVED = {gradebook.FILE, gradebook.LOCK, changes.FILE, changes.FOLDER, *similarity.FILES, *lms.FILES}
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 SHOWN_STUDENTS = 50  # a larger class's scores are only in the gradebook
 
@@ -260,11 +260,9 @@ def _keys(assignment, valid, version, tmp, stubs):
 def keep_code(assignment, valid, out, tmp, stubs):
     """Copy the files graded of each student ({student: path}) to ``out/<student>/code/`` (a
     notebook's as extracted from its cells), for ``course similarity``."""
-    from autograder.outputs.similarity import CODE
-
     for i, (student, path) in enumerate(sorted(valid.items())):
         found = find_submission(assignment, path, tmp / f"code-{i}", stubs)
-        folder = out / student / CODE
+        folder = out / student / similarity.CODE
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         for name, source in found.files.items():

@@ -34,6 +34,7 @@ from autograder.outputs.gradebook import FILE, escape, read, write_atomically
 from autograder.results import points
 
 FORMATS = ("canvas", "moodle")
+FILES = tuple(name for fmt in FORMATS for name in (f"{fmt}.csv", f"{fmt}_ids.csv"))  # what export writes
 CANVAS_IDS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 MOODLE_IDS = ("ID number", "Email address")
 ID_COLUMNS = {"canvas": ("name", "canvas_id", "sis_user_id", "sis_login_id", "section"),
