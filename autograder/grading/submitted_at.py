@@ -73,7 +73,7 @@ def late_rule(course, assignment, valid, out, given_path=None, ledger_path=None)
     one is late in the term's ledger (default: ``late_days.csv`` beside ``out``, the folder
     holding every assignment's --out), and for each result writes ``<student>/late.json``
     (``outputs/late.py``: ``assess``) and returns its row. Without ``[late]`` in
-    course.toml nothing is read or written and nothing is deducted.
+    course.toml no time is read, nothing is deducted and no late.json is kept.
     """
     from fractions import Fraction
 
@@ -82,7 +82,11 @@ def late_rule(course, assignment, valid, out, given_path=None, ledger_path=None)
     from autograder.outputs import gradebook, late
 
     if course.late is None:
-        return gradebook.graded_row
+        def row_without(result):  # and no late.json left from a policy since removed (merge reads it)
+            (Path(out) / result.student / late.FILE).unlink(missing_ok=True)
+            return gradebook.graded_row(result)
+
+        return row_without
     given = read_given(given_path) if given_path else {}
     times = {s: submission_time(s, path, given) for s, path in sorted(valid.items())}
     ledger_path = Path(ledger_path) if ledger_path else Path(out).resolve().parent / late.LEDGER
