@@ -3,9 +3,12 @@
     course release [ASSIGNMENT ...] [--check]
     course check ASSIGNMENT [PATH]
     course grade ASSIGNMENT SUBMISSION --student ID [--json FILE] [--feedback FILE] [--feedback-html FILE]
-    course grade-batch ASSIGNMENT SUBMISSIONS --out DIR [--jobs N] [--shard K/N]
+    course grade-batch ASSIGNMENT SUBMISSIONS --out DIR [--jobs N] [--shard K/N] [--submitted-at FILE]
     course gradebook merge ASSIGNMENT OUT_DIR... --out DIR
+    course gradebook diff ASSIGNMENT OUT_A OUT_B [--csv FILE]
+    course gradebook export --format canvas|moodle OUT_DIR [--ids FILE] [--lms-assignment ID]
     course report ASSIGNMENT OUT_DIR [ASSIGNMENT OUT_DIR ...] [--out DIR]
+    course similarity ASSIGNMENT OUT_DIR
     course validate [ASSIGNMENT ...] [--students N] [--jobs N]
     course gradescope ASSIGNMENT --out autograder.zip
     course release ASSIGNMENT --classroom DIR
@@ -224,12 +227,30 @@ def cmd_report(course, args):
     return main(course, args)
 
 
+def cmd_similarity(course, args):
+    from autograder.outputs.similarity import main
+
+    return main(course, args)
+
+
 def cmd_gradebook_merge(course, args):
     from autograder.outputs.gradebook import merge
 
     rows = merge(course.assignment(args.assignment), args.sources, Path(args.out))
     print(f"{args.out}: gradebook of {len(rows)} students merged from {len(args.sources)} folders")
     return 0
+
+
+def cmd_gradebook_diff(course, args):
+    from autograder.outputs.changes import diff_main
+
+    return diff_main(course, args)
+
+
+def cmd_gradebook_export(course, args):
+    from autograder.outputs.lms import main
+
+    return main(course, args)
 
 
 def cmd_gradescope(course, args):
@@ -362,6 +383,12 @@ def parser():
                    help="submissions graded at once (default: 1), e.g. --jobs 2")
     s.add_argument("--shard", metavar="K/N",
                    help="grade only shard K of N (1 <= K <= N), e.g. --shard 2/4; see `course gradebook merge`")
+    s.add_argument("--submitted-at", metavar="FILE",
+                   help="submission times for course.toml's [late]: a CSV (student,submitted_at) or one ISO time, "
+                        "e.g. --submitted-at times.csv (default: Gradescope's metadata or the last commit)")
+    s.add_argument("--late-ledger", metavar="FILE",
+                   help="the term's late days per student and assignment (default: late_days.csv beside --out), "
+                        "e.g. --late-ledger build/late_days.csv")
     s.add_argument("--lang", choices=("en", "ko"), help=LANG_HELP + "), e.g. --lang ko")
     s.set_defaults(run=cmd_grade_batch)
     s = command("report", "the class report (report.html, report.json) of graded batches",
@@ -371,6 +398,11 @@ def parser():
                    help="an assignment and its grade-batch --out, one pair or several, e.g. a1_gates build/a1_gates")
     s.add_argument("--out", metavar="DIR", help="where the report goes (default: the OUT_DIR, when there is one), e.g. --out build/report")
     s.set_defaults(run=cmd_report)
+    s = command("similarity", "which students of a graded batch wrote the same code (similarity.html, .json)",
+                "course similarity a1_gates build/a1_gates")
+    s.add_argument("assignment", metavar="ASSIGNMENT", help=ASSIGNMENT_HELP)
+    s.add_argument("out_dir", metavar="OUT_DIR", help="the --out of `course grade-batch`, e.g. build/a1_gates")
+    s.set_defaults(run=cmd_similarity)
     s = command("gradebook", "work on the outputs of grade-batch",
                 "course gradebook merge a1_gates shard1/ shard2/ --out build/a1_gates")
     books = s.add_subparsers(dest="gradebook_command", required=True, parser_class=Parser, metavar="ACTION",
@@ -383,6 +415,26 @@ def parser():
     s.add_argument("sources", nargs="+", metavar="OUT_DIR", help="the --out folders of the shards, e.g. shard1/")
     s.add_argument("--out", required=True, metavar="DIR", help="where the merged gradebook goes, e.g. --out build/a1_gates")
     s.set_defaults(run=cmd_gradebook_merge)
+    s = books.add_parser("diff", help="which scores changed from one grade-batch run to another, and which checks",
+                         description="which scores changed from one grade-batch run to another, and which checks",
+                         formatter_class=examples,
+                         epilog="examples:\n  course gradebook diff a2_layers build/a2-week4 build/a2")
+    s.add_argument("assignment", metavar="ASSIGNMENT", help=ASSIGNMENT_HELP)
+    s.add_argument("out_a", metavar="OUT_A", help="the earlier --out of grade-batch, e.g. build/a2-week4")
+    s.add_argument("out_b", metavar="OUT_B", help="the later --out of grade-batch, e.g. build/a2")
+    s.add_argument("--csv", metavar="FILE", help="also write the changes as changes.csv here, e.g. --csv changes.csv")
+    s.set_defaults(run=cmd_gradebook_diff)
+    s = books.add_parser("export", help="the CSV Canvas or Moodle imports, from a grade-batch --out",
+                         description="the CSV Canvas or Moodle imports, from a grade-batch --out",
+                         formatter_class=examples,
+                         epilog="examples:\n  course gradebook export --format canvas build/a1_gates --ids roster.csv")
+    s.add_argument("--format", required=True, choices=("canvas", "moodle"), help="the LMS, e.g. --format canvas")
+    s.add_argument("out_dir", metavar="OUT_DIR", help="the --out of grade-batch, e.g. build/a1_gates")
+    s.add_argument("--ids", metavar="FILE",
+                   help="our student ids to theirs: a CSV with 'student' and the LMS's columns, e.g. --ids roster.csv")
+    s.add_argument("--lms-assignment", metavar="ID",
+                   help="Canvas: the id of the assignment to update (default: a new assignment), e.g. 4711")
+    s.set_defaults(run=cmd_gradebook_export)
     s = command("gradescope", "write a Gradescope autograder bundle",
                 "course gradescope a1_gates --out autograder.zip")
     s.add_argument("assignment", metavar="ASSIGNMENT", help=ASSIGNMENT_HELP)

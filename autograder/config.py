@@ -107,6 +107,7 @@ RANGES = {
     "timeout_s": (0.05, 3600), "memory_mb": (64, 1 << 20), "output_kb": (1, 1 << 20), "disk_mb": (1, 1 << 20),
     "part_timeouts": (1, 100), "processes": (1, 10_000), "class_mb": (1, 1 << 24), "class_files": (1, 10**8),
     "class_depth": (2, 1000), "gradcheck": (1e-12, 0.1), "reference": (1e-15, 0.1), "points": (0.01, 1e6),
+    "threshold": (0.05, 1.0), "penalty": (0, 100), "grace_minutes": (0, 10_080), "cap": (0, 100), "late_days": (0, 365),
 }
 
 
@@ -130,6 +131,27 @@ class GradescopeSettings:
     checks: str = "visible"
 
 
+LATE_UNITS = ("day", "hour")
+
+
+@dataclass(frozen=True)
+class LatePolicy:
+    """course.toml's ``[late]``: what a late submission costs (``grading/late.py`` applies it).
+
+    Lateness is the submission time minus the assignment's due time. Within
+    ``grace_minutes`` it costs nothing; past it, every started ``per`` (a day or an hour)
+    costs ``penalty`` percent of the raw score, at most ``cap`` percent in all. A student
+    has ``late_days`` for the term (0: none): each started day of lateness spends one,
+    earlier due dates first, and a day covered by one costs nothing.
+    """
+
+    per: str = "day"
+    penalty: float = 0
+    grace_minutes: float = 0
+    cap: float = 100
+    late_days: int = 0
+
+
 @dataclass(frozen=True)
 class Course:
     root: Path
@@ -140,6 +162,8 @@ class Course:
     tolerances: Tolerances
     assignments: tuple[Assignment, ...] = field(default=())
     gradescope: GradescopeSettings = GradescopeSettings()
+    late: LatePolicy | None = None          # None: no [late] table, nothing is ever deducted
+    similarity_threshold: float = 0.6       # [similarity] threshold: pairs at or above it are shown
 
     def assignment(self, assignment_id):
         for assignment in self.assignments:
@@ -257,7 +281,12 @@ def load_course(root="."):
     tols = _Table(path, "tolerances", top.get("tolerances", (dict,), "a [tolerances] table", {}, required=False))
     raw_assignments = top.get("assignments", (list,), "an array of [[assignments]] tables")
     gs = _Table(path, "gradescope", top.get("gradescope", (dict,), "a [gradescope] table", {}, required=False))
+    raw_late = top.get("late", (dict,), "a [late] table", None, required=False)
+    similar = _Table(path, "similarity", top.get("similarity", (dict,), "a [similarity] table", {}, required=False))
     top.done()
+    late = None if raw_late is None else _late(_Table(path, "late", raw_late))
+    threshold = float(_number(similar, "threshold", 0.6))
+    similar.done()
     visibility = {key: gs.get(key, (str,), f"one of {VISIBILITIES}", "visible", required=False)
                   for key in ("summary", "checks")}
     for key, value in visibility.items():
@@ -279,7 +308,29 @@ def load_course(root="."):
     if len(set(ids)) != len(ids):
         top.fail("assignments", "unique assignment ids", ids)
     for a in assignments:
+        if late is not None and a.due is not None and getattr(a.due, "tzinfo", None) is None:
+            top.fail(f"assignments[{a.id}].due", "a date-time with a time zone when [late] is set "
+                     "(e.g. 2026-09-18T23:59:00+09:00)", str(a.due))
         for used in a.uses:
             if used not in ids:
                 top.fail(f"assignments[{a.id}].uses", f"ids of other assignments {ids}", used)
-    return Course(root, name, language, secret_env, lim, tol, assignments, GradescopeSettings(**visibility))
+    return Course(root, name, language, secret_env, lim, tol, assignments, GradescopeSettings(**visibility), late,
+                  threshold)
+
+
+def _late(table):
+    """The LatePolicy of a ``[late]`` table; percents and a cap in whole hundredths of a percent."""
+    per = table.get("per", (str,), f"one of {LATE_UNITS}", "day", required=False)
+    if per not in LATE_UNITS:
+        table.fail("per", f"one of {LATE_UNITS}", per)
+    penalty = _number(table, "penalty", None, required=True)
+    cap = _number(table, "cap", 100)
+    for key, value in (("penalty", penalty), ("cap", cap)):
+        if abs(value * 100 - round(value * 100)) > 1e-6:
+            table.fail(key, "a percent in whole hundredths", value)
+    late_days = _number(table, "late_days", 0)
+    if late_days != int(late_days):
+        table.fail("late_days", "a whole number of days", late_days)
+    policy = LatePolicy(per, penalty, _number(table, "grace_minutes", 0), cap, int(late_days))
+    table.done()
+    return policy

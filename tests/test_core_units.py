@@ -403,9 +403,9 @@ def test_gradebook_csv_is_sorted_escaped_and_reads_back(tmp_path):
     a = book_assignment()
     rows = [gradebook.invalid_row(a, "=cmd()", "not a zip"), gradebook.failed_row(a, "bob", "crash, retry")]
     text = gradebook.render(a, rows)
-    assert text.splitlines()[0] == "student,p1,p2,score,max_score,status,message"
+    assert text.splitlines()[0] == "student,p1,p2,score,late_penalty,final_score,late_days_used,max_score,status,message"
     # sorted by student ("=" before "b"); a formula is quoted by ', a comma by the CSV quotes
-    assert text.splitlines()[1:] == ["'=cmd(),,,,5,invalid,not a zip", 'bob,,,,5,grader_error,"crash, retry"']
+    assert text.splitlines()[1:] == ["'=cmd(),,,,,,,5,invalid,not a zip", 'bob,,,,,,,5,grader_error,"crash, retry"']
     (tmp_path / "gradebook.csv").write_text(text, encoding="utf-8")
     back = gradebook.read(tmp_path / "gradebook.csv")
     assert [r["student"] for r in back] == ["=cmd()", "bob"] and back[1]["message"] == "crash, retry"

@@ -37,16 +37,17 @@ import zipfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from autograder.outputs import gradebook
+from autograder.outputs import changes, gradebook, lms, similarity
 from autograder.config import UsageError
 from autograder.grading.grade import course_secret, development_secret_warning, grade
 from autograder.sandbox.isolation import die_with_parent
 from autograder.results import LIMIT_STATUSES
 from autograder.sandbox.session import Sandbox, claim_tempdir, remove_abandoned_tempdirs
 from autograder.grading.submission import find_submission, released_stubs
+from autograder.grading.submitted_at import late_rule
 
 MAX_NAME = 100  # characters of a student id (an entry's name)
-RESERVED = {gradebook.FILE, gradebook.LOCK}
+RESERVED = {gradebook.FILE, gradebook.LOCK, changes.FILE, changes.FOLDER, *similarity.FILES, *lms.FILES}
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 SHOWN_STUDENTS = 50  # a larger class's scores are only in the gradebook
 
@@ -256,8 +257,24 @@ def _keys(assignment, valid, version, tmp, stubs):
     return keys, invalid
 
 
-def grade_batch(course, assignment, submissions, out, jobs=1, progress=True, shard=None):
+def keep_code(assignment, valid, out, tmp, stubs):
+    """Copy the files graded of each student ({student: path}) to ``out/<student>/code/`` (a
+    notebook's as extracted from its cells), for ``course similarity``."""
+    for i, (student, path) in enumerate(sorted(valid.items())):
+        found = find_submission(assignment, path, tmp / f"code-{i}", stubs)
+        folder = out / student / similarity.CODE
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        for name, source in found.files.items():
+            shutil.copyfile(source, folder / name)
+
+
+def grade_batch(course, assignment, submissions, out, jobs=1, progress=True, shard=None, submitted_at=None,
+                late_ledger=None):
     """Grade every new or changed submission (of ``shard`` = (K, N) only, if given).
+
+    submitted_at, late_ledger: the late policy's --submitted-at file and the term's ledger
+    (``grading/submitted_at.py``: ``late_rule``).
 
     Returns (exit status, {student: GradingResult}, {label: message} of invalid entries):
     the status is 2 when a result holds a grader error, else 0.
@@ -271,20 +288,21 @@ def grade_batch(course, assignment, submissions, out, jobs=1, progress=True, sha
     try:
         with gradebook.locked(out):
             return _grade_batch(course, assignment, class_folder(submissions, tmp, assignment, course.limits),
-                                out, jobs, progress, shard, tmp, console)
+                                out, jobs, progress, shard, tmp, console, (submitted_at, late_ledger))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         owner.close()
 
 
-def _grade_batch(course, assignment, submissions, out, jobs, progress, shard, tmp, console):
+def _grade_batch(course, assignment, submissions, out, jobs, progress, shard, tmp, console, late_sources):
     valid, invalid, skipped = scan_class(assignment, submissions, out, course.limits)
     if shard:
         valid = {s: p for s, p in valid.items() if in_shard(s, shard)}
         invalid = {s: m for s, m in invalid.items() if in_shard(s, shard)}
-    keys, unreadable = _keys(assignment, valid, grader_version(course, assignment), tmp,
-                             released_stubs(course, assignment))
+    stubs = released_stubs(course, assignment)
+    keys, unreadable = _keys(assignment, valid, grader_version(course, assignment), tmp, stubs)
     invalid.update(unreadable)
+    keep_code(assignment, {s: valid[s] for s in keys}, out, tmp, stubs)
     done, todo = {}, []
     for student in sorted(keys):
         result = gradebook.load_result(out / student)
@@ -293,17 +311,23 @@ def _grade_batch(course, assignment, submissions, out, jobs, progress, shard, tm
             done[student] = result
         else:
             todo.append(student)
-    rows = [gradebook.graded_row(r) for r in done.values()]
+    earlier = {s: r for s in todo if (r := gradebook.load_result(out / s)) is not None and not r.grader_errors}
+    kept = changes.keep_earlier(out, earlier)  # before a regrade replaces them
+    row_of = late_rule(course, assignment, {s: valid[s] for s in keys}, out, *late_sources)
+    rows = [row_of(r) for r in done.values()]
     rows += [gradebook.invalid_row(assignment, s, m) for s, m in invalid.items()]
     book = out / gradebook.FILE
     gradebook.write_atomically(book, gradebook.render(assignment, rows))
     failed = {}
     try:
-        _run(course, assignment, valid, keys, todo, out, jobs, progress, console, done, rows, failed)
+        _run(course, assignment, valid, keys, todo, out, jobs, progress, console, done, rows, failed, row_of)
     finally:
         gradebook.write_atomically(book, gradebook.render(assignment, rows))
     errors = sorted([s for s, r in done.items() if r.grader_errors] + list(failed))
     summary(console, assignment, done, invalid, errors, skipped, book)
+    regraded = changes.settle(out, kept, earlier, {s: done[s] for s in earlier if s in done})
+    for line in changes.lines(assignment, regraded, course.language):
+        console.print(line, soft_wrap=True, markup=False)
     if done:
         from autograder.outputs.report import Batch, write_report
 
@@ -312,9 +336,9 @@ def _grade_batch(course, assignment, submissions, out, jobs, progress, shard, tm
     return (2 if errors else 0), done, invalid
 
 
-def _run(course, assignment, valid, keys, todo, out, jobs, progress, console, done, rows, failed):
-    """Grade ``todo`` in a pool; record each result as it comes (into ``done`` and ``rows``; a
-    grading that raised into ``failed``: {student: message})."""
+def _run(course, assignment, valid, keys, todo, out, jobs, progress, console, done, rows, failed, row_of):
+    """Grade ``todo`` in a pool; record each result as it comes (into ``done`` and ``rows``, made by
+    ``row_of``; a grading that raised into ``failed``: {student: message})."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -330,7 +354,7 @@ def _run(course, assignment, valid, keys, todo, out, jobs, progress, console, do
                     _, result, page, seconds = future.result()
                     _record(out, student, result, keys[student], page, seconds)
                     done[student] = result
-                    rows.append(gradebook.graded_row(result))
+                    rows.append(row_of(result))
                 except Exception as exc:
                     if no_space(exc):
                         pool.shutdown(wait=False, cancel_futures=True)
@@ -421,7 +445,8 @@ def main(course, args):
     shard = parse_shard(args.shard) if args.shard else None
     try:
         status, _, _ = grade_batch(course, course.assignment(args.assignment), Path(args.submissions),
-                                   Path(args.out), jobs=args.jobs, shard=shard)
+                                   Path(args.out), jobs=args.jobs, shard=shard, submitted_at=args.submitted_at,
+                                   late_ledger=args.late_ledger)
     except NoSpace as exc:
         raise UsageError(str(exc)) from None
     return status

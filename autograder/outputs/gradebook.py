@@ -1,8 +1,11 @@
 """gradebook.csv: one row per student, built from the results model, safe to open in a spreadsheet.
 
-Columns: ``student``, one per part, ``score``, ``max_score``, ``status`` (``graded``,
+Columns: ``student``, one per part, ``score`` (the raw score), ``late_penalty``,
+``final_score`` (score - late_penalty), ``late_days_used`` (course.toml's ``[late]``,
+``outputs/late.py``), ``max_score``, ``status`` (``graded``,
 ``grader_error``: graded but not final, regraded by the next run, or ``invalid``: the
-entry could not be graded, see ``message``) and ``message``. Scores are shown at 2
+entry could not be graded, see ``message``) and ``message`` (also what lateness cost,
+or that no submission time was known). Scores are shown at 2
 decimals at most (``results.points``), so a row's parts add up exactly to its score.
 Rows are sorted by student, so the same results give the same file byte for byte,
 whether they come from one run, a resumed run or merged shards.
@@ -28,6 +31,7 @@ from autograder.results import GradingResult, points
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 STATUSES = ("graded", "grader_error", "invalid")
 FILE = "gradebook.csv"
+LATE_COLUMNS = ("late_penalty", "final_score", "late_days_used")
 LOCK = ".lock"
 
 
@@ -42,25 +46,32 @@ def unescape(cell):
 
 
 def header(assignment):
-    return ["student", *(p.id for p in assignment.parts), "score", "max_score", "status", "message"]
+    return ["student", *(p.id for p in assignment.parts), "score", *LATE_COLUMNS, "max_score", "status", "message"]
 
 
-def graded_row(result):
-    """The row of one GradingResult."""
+def graded_row(result, late=None):
+    """The row of one GradingResult and its ``late.Late`` (None: nothing deducted, nothing said)."""
+    from autograder.outputs.late import Late, note_text
+
+    late = late or Late()
     status = "grader_error" if result.grader_errors else "graded"
-    message = f"{len(result.grader_errors)} grader error(s): regraded by the next run" if result.grader_errors else ""
-    return [result.student, *(points(p.score) for p in result.parts), points(result.score),
-            points(result.max_score), status, message]
+    notes = [f"{len(result.grader_errors)} grader error(s): regraded by the next run"] if result.grader_errors else []
+    notes += [note_text(late, result.language)] if late.note else []
+    return [result.student, *(points(p.score) for p in result.parts), points(result.score), points(late.penalty),
+            points(result.exact_score - late.penalty), str(late.days_used), points(result.max_score), status,
+            "; ".join(notes)]
 
 
 def invalid_row(assignment, label, message):
     """The row of an entry that could not be graded: no scores, the reason."""
-    return [label, *("" for _ in assignment.parts), "", points(assignment.points), "invalid", message]
+    return [label, *("" for _ in assignment.parts), "", *("" for _ in LATE_COLUMNS), points(assignment.points),
+            "invalid", message]
 
 
 def failed_row(assignment, student, message):
     """The row of a submission whose grading itself failed (not final: the next run regrades it)."""
-    return [student, *("" for _ in assignment.parts), "", points(assignment.points), "grader_error", message]
+    return [student, *("" for _ in assignment.parts), "", *("" for _ in LATE_COLUMNS), points(assignment.points),
+            "grader_error", message]
 
 
 def render(assignment, rows):
@@ -163,4 +174,6 @@ def _source_row(assignment, source, entry):
     result = load_result(source / student)
     if result is None:
         raise UsageError(f"{source / student}: no readable results.json for a row of {source / FILE}")
-    return graded_row(result)
+    from autograder.outputs.late import load_late
+
+    return graded_row(result, load_late(source / student))

@@ -21,6 +21,7 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.outputs.changes import report_section
 from autograder.outputs.page_text import diagnosis_name, page_text
 
 LIMIT_STATUSES = ("timeout", "memory", "crashed", "grader_error")
@@ -143,7 +144,7 @@ def summarise(batch, lang):
             "max_score": float(assignment.points), "mean": round(statistics.mean(totals), 4),
             "median": statistics.median(totals), "scores": sorted(totals), "parts": parts,
             "mistakes": mistakes(assignment, results, lang), "problems": problems(assignment, results),
-            "grading_time": timing}
+            "grading_time": timing, "regrade": report_section(assignment, batch.out, lang)}
 
 
 def build_report(batches, lang):
