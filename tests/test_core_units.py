@@ -257,7 +257,7 @@ def test_plain_cells_are_left_alone():
 
 def test_graded_row_reports_grader_errors():
     r = sample_result()
-    assert gradebook.graded_row(r) == ["ann", "1.5", "0", "1.5", "5", "grader_error",
+    assert gradebook.graded_row(r) == ["ann", "1.5", "0", "1.5", "0", "1.5", "0", "5", "grader_error",
                                        "1 grader error(s): regraded by the next run"]
     clean = GradingResult("a1", "bob", r.tests[:2], r.parts)
     assert gradebook.graded_row(clean)[-2:] == ["graded", ""]
