@@ -129,8 +129,12 @@ def assert_shape(value, shape, what):
 
 
 def assert_close(got, expected, what, tol=1e-6):
-    """AssertionError unless ``got`` is within ``tol`` (relative, floored) of ``expected``."""
+    """AssertionError unless ``got`` has the shape of ``expected`` and is within ``tol`` (relative,
+    floored) of it."""
     assert_finite(got, what)
+    lang = default_language()
+    assert np.shape(got) == np.shape(expected), message("wrong_shape", lang, what=what, got=np.shape(got),
+                                                        expected=np.shape(expected), like=message("the_expected", lang))
     err = gradcheck.max_rel_error(got, expected)
     if err > tol:
         index, g, e, err = gradcheck.worst_element(got, expected)

@@ -74,8 +74,8 @@ def check_max_ties(ns):
     gate = ns.MaxGate()
     gate.forward(x, y)
     dx, dy = gate.backward(np.ones(4))
-    assert_close(dx, np.array([1.0, 1.0, 0.0, 1.0]), "MaxGate.backward: dx at x = [1, 2, -3, 0.5], y = [1, 0, 5, 0.5]")
-    assert_close(dy, np.array([0.0, 0.0, 1.0, 0.0]), "MaxGate.backward: dy at x = [1, 2, -3, 0.5], y = [1, 0, 5, 0.5]")
+    assert_close(dx, np.array([1.0, 1.0, 0.0, 1.0]), "MaxGate.backward(1): dx, x = [1, 2, -3, 0.5], y = [1, 0, 5, 0.5]")
+    assert_close(dy, np.array([0.0, 0.0, 1.0, 0.0]), "MaxGate.backward(1): dy, x = [1, 2, -3, 0.5], y = [1, 0, 5, 0.5]")
 
 
 def check_sigmoid(ns):
@@ -97,7 +97,7 @@ def check_sigmoid_large(ns):
     gate = ns.SigmoidGate()
     out = quietly(lambda: gate.forward(LARGE.copy()), "SigmoidGate.forward")
     assert_shape(out, LARGE.shape, "SigmoidGate.forward")
-    assert_close(out, 0.5 * (1.0 + np.tanh(LARGE / 2.0)), "SigmoidGate.forward at +-1e3 and +-1e4")
+    assert_close(out, 0.5 * (1.0 + np.tanh(LARGE / 2.0)), "SigmoidGate.forward(x), x = ±1e3, ±1e4")
     dx = quietly(lambda: gate.backward(np.ones(LARGE.shape)), "SigmoidGate.backward")
     assert_finite(dx, "SigmoidGate.backward")
 

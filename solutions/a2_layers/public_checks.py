@@ -55,7 +55,7 @@ def _activation(name):
         layer = getattr(ns, name)()
         out = quietly(lambda: layer.forward(LARGE.copy()), f"{name}.forward")
         assert_shape(out, LARGE.shape, f"{name}.forward")
-        assert_close(out, FORMULAS[name](LARGE), f"{name}.forward at +-1e3 and +-1e4")
+        assert_close(out, FORMULAS[name](LARGE), f"{name}.forward(x), x = ±1e3, ±1e4")
         dx = quietly(lambda: layer.backward(np.ones(LARGE.shape)), f"{name}.backward")
         assert_finite(dx, f"{name}.backward")
 
@@ -126,7 +126,7 @@ def check_linear_params_in_place(ns):
     layer.params["W"][...] = rng.standard_normal((5, 3))
     layer.params["b"][...] = rng.standard_normal(3)
     assert_close(layer.forward(x), x @ layer.params["W"] + layer.params["b"],
-                 'Linear.forward after params["W"][...] = ... and params["b"][...] = ...')
+                 'params["W"][...] = W2; params["b"][...] = b2; Linear.forward(x)')
 
 
 def check_linear_unchanged(ns):
@@ -144,17 +144,17 @@ def check_linear_unchanged(ns):
 
 def check_sigmoid_at_zero(ns):
     """Sigmoid: sigmoid'(0) = 1/4"""
-    assert_close(_derivative_at(ns.Sigmoid(), np.zeros(3)), np.full(3, 0.25), "Sigmoid.backward at 0")
+    assert_close(_derivative_at(ns.Sigmoid(), np.zeros(3)), np.full(3, 0.25), "Sigmoid.backward(1), x = 0")
 
 
 def check_relu_at_zero(ns):
     """ReLU, LeakyReLU(0.2) and ELU(0.5): the derivatives at -1, exactly 0 and 2"""
     x = np.array([-1.0, 0.0, 2.0])
-    assert_close(_derivative_at(ns.ReLU(), x), np.array([0.0, 0.0, 1.0]), "ReLU.backward at -1, 0, 2")
+    assert_close(_derivative_at(ns.ReLU(), x), np.array([0.0, 0.0, 1.0]), "ReLU.backward(1), x = [-1, 0, 2]")
     assert_close(_derivative_at(ns.LeakyReLU(0.2), x), np.array([0.2, 0.2, 1.0]),
-                 "LeakyReLU(0.2).backward at -1, 0, 2")
+                 "LeakyReLU(0.2).backward(1), x = [-1, 0, 2]")
     assert_close(_derivative_at(ns.ELU(0.5), x), np.array([0.5 * np.exp(-1.0), 0.5, 1.0]),
-                 "ELU(0.5).backward at -1, 0, 2")
+                 "ELU(0.5).backward(1), x = [-1, 0, 2]")
 
 
 def check_gelu_at_zero(ns):
@@ -171,8 +171,8 @@ def check_batchnorm(ns):
     x = _batch(np.random.default_rng(RNG_SEED))
     out = ns.BatchNorm1d(4).forward(x)
     assert_shape(out, x.shape, "BatchNorm1d.forward")
-    assert_close(out.mean(axis=0), np.zeros(4), "BatchNorm1d.forward: mean per feature", tol=1e-6)
-    assert_close(out.std(axis=0), np.ones(4), "BatchNorm1d.forward: std per feature", tol=1e-4)
+    assert_close(out.mean(axis=0), np.zeros(4), "BatchNorm1d.forward(x).mean(axis=0)", tol=1e-6)
+    assert_close(out.std(axis=0), np.ones(4), "BatchNorm1d.forward(x).std(axis=0)", tol=1e-4)
 
 
 def check_batchnorm_gradient(ns):
@@ -204,7 +204,7 @@ def check_batchnorm_modes(ns):
     assert_close(layer.params["beta"], np.zeros(4), 'BatchNorm1d(4).params["beta"]')
     layer.eval()
     layer.train()
-    assert_close(float(layer.training), 1.0, "BatchNorm1d.training after eval() and train()")
+    assert_close(float(layer.training), 1.0, "eval(); train(); BatchNorm1d.training")
 
 
 def check_batchnorm_eval(ns):
@@ -215,9 +215,9 @@ def check_batchnorm_eval(ns):
     mean, var = layer.running_mean.copy(), layer.running_var.copy()
     layer.eval()
     x = _batch(rng)
-    assert_close(layer.forward(x), (x - mean) / np.sqrt(var + 1e-5), "BatchNorm1d.forward in eval mode")
-    assert_close(layer.running_mean, mean, "running_mean after a forward in eval mode")
-    assert_close(layer.running_var, var, "running_var after a forward in eval mode")
+    assert_close(layer.forward(x), (x - mean) / np.sqrt(var + 1e-5), "eval(); BatchNorm1d.forward(x)")
+    assert_close(layer.running_mean, mean, "eval(); forward(x); running_mean")
+    assert_close(layer.running_var, var, "eval(); forward(x); running_var")
 
 
 def check_batchnorm_unchanged(ns):
