@@ -28,16 +28,19 @@ def _two_input_gate(gate_class):
 
     def gradients(ns):
         rng = np.random.default_rng(RNG_SEED)
-        x, y = rng.standard_normal((3, 4)), rng.standard_normal(4)
-        gate = getattr(ns, gate_class)()
-        out = gate.forward(x, y)
-        assert_shape(out, (3, 4), f"{gate_class}.forward")
-        dout = rng.standard_normal((3, 4))
-        dx, dy = gate.backward(dout)
-        assert_shape(dx, x.shape, f"{gate_class}.backward: dx")
-        assert_shape(dy, y.shape, f"{gate_class}.backward: dy")
-        assert_gradient(dx, lambda v: getattr(ns, gate_class)().forward(v, y), x, dout, f"{gate_class}.backward: dx")
-        assert_gradient(dy, lambda v: getattr(ns, gate_class)().forward(x, v), y, dout, f"{gate_class}.backward: dy")
+        for x, y in ((rng.standard_normal((3, 4)), rng.standard_normal(4)),
+                     (rng.standard_normal((3, 1)), rng.standard_normal((1, 4)))):
+            gate = getattr(ns, gate_class)()
+            out = gate.forward(x, y)
+            assert_shape(out, (3, 4), f"{gate_class}.forward")
+            dout = rng.standard_normal((3, 4))
+            dx, dy = gate.backward(dout)
+            assert_shape(dx, x.shape, f"{gate_class}.backward: dx")
+            assert_shape(dy, y.shape, f"{gate_class}.backward: dy")
+            assert_gradient(dx, lambda v: getattr(ns, gate_class)().forward(v, y), x, dout,
+                            f"{gate_class}.backward: dx")
+            assert_gradient(dy, lambda v: getattr(ns, gate_class)().forward(x, v), y, dout,
+                            f"{gate_class}.backward: dy")
 
     def floats(ns):
         out, dx_want, dy_want = FLOATS[gate_class]
@@ -62,7 +65,7 @@ def _two_input_gate(gate_class):
         assert_unchanged(kept[1], y, f"{gate_class}.backward", "y", key="mutated_cached")
 
     return [
-        _named(gradients, "gradients", f"{gate_class}: shapes and gradient check with broadcasting (3, 4) and (4,)"),
+        _named(gradients, "gradients", f"{gate_class}: shapes and gradient check with broadcasting (3, 4) and (4,), (3, 1) and (1, 4)"),
         _named(floats, "floats", f"{gate_class}: Python floats as x and y"),
         _named(unchanged, "unchanged", f"{gate_class}: forward and backward leave x, y and dout unchanged"),
     ]

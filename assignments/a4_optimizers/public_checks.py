@@ -68,12 +68,12 @@ def check_sgd(ns):
 
 
 def check_momentum(ns):
-    """Momentum: v = mu*v - lr*g; p += v (two steps)"""
-    opt = ns.Momentum(lr=0.1, mu=0.9)
+    """Momentum: v = mu*v - lr*g; p += v (two steps, default mu = 0.9)"""
+    opt = ns.Momentum(lr=0.1)  # the default mu, 0.9
     p = np.array([1.0])
     for _ in range(2):
         opt.step([p], [np.array([1.0])])
-    assert_close(p, np.array([1.0 - 0.1 - 0.19]), "Momentum(lr=0.1, mu=0.9).step × 2, g = 1: p")
+    assert_close(p, np.array([1.0 - 0.1 - 0.19]), "Momentum(lr=0.1).step × 2, g = 1: p")
 
 
 def check_adagrad(ns):
@@ -86,9 +86,9 @@ def check_adagrad(ns):
 
 
 def check_rmsprop(ns):
-    """RMSProp: s = rho*s + (1-rho)*g^2; p -= lr * g / (sqrt(s) + eps)"""
-    p = _one_step(ns.RMSProp(lr=0.01, rho=0.9), [1.0], [2.0])
-    assert_close(p, np.array([1.0 - 0.01 * 2 / np.sqrt(0.4)]), "RMSProp(lr=0.01, rho=0.9).step, g = 2: p", tol=1e-6)
+    """RMSProp: s = rho*s + (1-rho)*g^2; p -= lr * g / (sqrt(s) + eps) (default rho = 0.9)"""
+    p = _one_step(ns.RMSProp(lr=0.01), [1.0], [2.0])  # the default rho, 0.9
+    assert_close(p, np.array([1.0 - 0.01 * 2 / np.sqrt(0.4)]), "RMSProp(lr=0.01).step, g = 2: p", tol=1e-6)
 
 
 def check_adam(ns):
@@ -100,13 +100,23 @@ def check_adam(ns):
     assert_close(b, np.full((2, 2), -0.1), "Adam(lr=0.1).step: params[1]", tol=1e-5)
 
 
+def _eps_outside(name, moved):
+    """A check that eps=1e-7 stands outside the root: a gradient of 1e-7 moves p by ``moved`` * lr."""
+
+    def check(ns):
+        p = _one_step(getattr(ns, name)(lr=0.1, eps=1e-7), [1.0], [1e-7])
+        assert_close(p, np.array([1.0 - 0.1 * moved]), f"{name}(lr=0.1, eps=1e-7).step, g = 1e-7: p")
+
+    return _named(check, "eps_outside", f"{name}: eps outside the square root (a gradient of the size of eps)")
+
+
 def check_clip(ns):
-    """clip_grad_norm: the total norm over all arrays, returned before clipping; arrays scaled in place"""
+    """clip_grad_norm: the total norm over all arrays, returned before clipping; arrays scaled in place by exactly max_norm / norm"""
     grads = [np.array([3.0, 0.0]), np.array([[0.0, 4.0]])]
     norm = ns.clip_grad_norm(grads, 1.0)
     assert_close(norm, 5.0, "clip_grad_norm(grads, 1.0)")
-    assert_close(grads[0], np.array([0.6, 0.0]), "clip_grad_norm(grads, 1.0): grads[0]")
-    assert_close(grads[1], np.array([[0.0, 0.8]]), "clip_grad_norm(grads, 1.0): grads[1]")
+    assert_close(grads[0], np.array([0.6, 0.0]), "clip_grad_norm(grads, 1.0): grads[0]", tol=1e-12)
+    assert_close(grads[1], np.array([[0.0, 0.8]]), "clip_grad_norm(grads, 1.0): grads[1]", tol=1e-12)
 
 
 def check_clip_below(ns):
@@ -120,9 +130,9 @@ def check_clip_below(ns):
 CHECKS = {
     "sgd": [check_sgd, *_rules("SGD")],
     "momentum": [check_momentum, *_rules("Momentum")],
-    "adagrad": [check_adagrad, *_rules("Adagrad")],
-    "rmsprop": [check_rmsprop, *_rules("RMSProp")],
-    "adam": [check_adam, *_rules("Adam")],
+    "adagrad": [check_adagrad, _eps_outside("Adagrad", 0.5), *_rules("Adagrad")],
+    "rmsprop": [check_rmsprop, _eps_outside("RMSProp", 1 / (np.sqrt(0.1) + 1)), *_rules("RMSProp")],
+    "adam": [check_adam, _eps_outside("Adam", 0.5), *_rules("Adam")],
     "clip": [check_clip, check_clip_below],
 }
 

@@ -126,14 +126,15 @@ def check_fit_falls(ns):
 
 
 def _dead_model():
-    """The model of the checks with unit 2 of its ReLU dead (a bias of -100)."""
+    """The model of the checks with units 2 (a bias of -100) and 5 (input exactly 0) of its ReLU dead."""
     model = _model()
     model.layers[0].params["b"][2] = -100.0
+    model.layers[0].params["W"][:, 5] = 0.0
     return model
 
 
 def check_dead_relu(ns):
-    """dead_relu_units: a unit with a bias of -100 is dead, the others are as the inputs say"""
+    """dead_relu_units: a unit with a bias of -100 and one whose input is exactly 0 are dead, the others as the inputs say"""
     X, _ = _data()
     model = _dead_model()
     expected = np.all(model.layers[0].forward(X) <= 0, axis=0)

@@ -32,6 +32,11 @@ def _bce(p, t):
     return -np.mean(t * np.log(p) + (1 - t) * np.log(1 - p))
 
 
+def _bce_backward(p, t):
+    p = np.clip(p, EPS, 1 - EPS)
+    return (p - t) / (p * (1 - p)) / p.size
+
+
 def _logsumexp(z):
     m = z.max(axis=-1, keepdims=True)
     return (m + np.log(np.exp(z - m).sum(axis=-1, keepdims=True)))[..., 0]
@@ -77,6 +82,8 @@ LOSSES = {
     "BCEWithLogitsLoss": (_logits, BIG_LOGITS, _bce_logits(*BIG_LOGITS)),
     "SoftmaxCrossEntropyLoss": (_classes, BIG_CLASSES, _cross_entropy(*BIG_CLASSES)),
 }
+# the backward a docstring states at the extreme inputs: BCE's is the gradient of the clipped formula
+BACKWARDS = {"BCELoss": _bce_backward}
 # (in the check's title, in the messages) the extreme inputs of each loss
 EXTREMES = {"BCELoss": ("p = 0 and p = 1", "pred = 0, 1")}
 
@@ -98,7 +105,10 @@ def _loss(name):
         loss = getattr(ns, name)()
         value = quietly(lambda: loss.forward(pred, target), f"{name}.forward")
         assert_close(value, big_value, f"{name}.forward(pred, target), {extreme}")
-        assert_finite(quietly(loss.backward, f"{name}.backward"), f"{name}.backward(), {extreme}")
+        grad = quietly(loss.backward, f"{name}.backward")
+        assert_finite(grad, f"{name}.backward(), {extreme}")
+        if name in BACKWARDS:
+            assert_close(grad, BACKWARDS[name](*big), f"{name}.backward(), {extreme}")
 
     def unchanged(ns):
         for pred, target in (inputs(np.random.default_rng(RNG_SEED)), big):
