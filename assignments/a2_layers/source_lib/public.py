@@ -202,7 +202,7 @@ def run_all(checks_path, folder, files, lang):
         return 1
     try:
         passed = [part for part in checks.CHECKS if run_part(checks.CHECKS, part, student, lang)]
-        print(f"{len(passed)} / {len(checks.CHECKS)}: " + ", ".join(passed))
+        print(message("parts_passed", lang, passed=len(passed), total=len(checks.CHECKS), names=", ".join(passed)))
     except BrokenPipeError:  # piped into `head`, which has gone: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
@@ -245,21 +245,20 @@ def kit_main(folder, files, argv=None, course_language="en"):
 
     from source_lib.cells import extract_files, notebook_language
 
-    parser = argparse.ArgumentParser(prog="python check.py", description="Run the public checks of your work.",
-                                     epilog=f"example: python check.py {Path(folder).name}.{course_language}.ipynb "
-                                            f"--lang {course_language}")
-    parser.add_argument("path", nargs="?", help="a notebook or a .py file (default: the .py files of this folder)")
-    parser.add_argument("--lang", choices=sorted(CATALOGUES), help="the language of the messages "
-                        f"(default: the notebook's, else BACKPROP_LAB_LANG, else {course_language})")
-    args = parser.parse_args(argv)
     default = kit_language(course_language)
+    parser = argparse.ArgumentParser(prog="python check.py", description=message("kit_description", default),
+                                     epilog=" ".join(f"python check.py {nb.name} --lang {default}"
+                                                     for nb in sorted(Path(folder).glob(f"*.{default}.ipynb"))) or None)
+    parser.add_argument("path", nargs="?", help=message("kit_path_help", default))
+    parser.add_argument("--lang", choices=sorted(CATALOGUES), help=message("kit_lang_help", default, course=course_language))
+    args = parser.parse_args(argv)
     folder = Path(folder)
     checks_path = folder / "public_checks.py"
     if args.path is None:
         return run_all(checks_path, folder, files, args.lang or default)
     path = Path(args.path)
     if not path.is_file():
-        parser.error(f"{path}: no such file")
+        parser.error(message("kit_no_file", args.lang or default, path=path))
     with tempfile.TemporaryDirectory() as tmp:
         if path.suffix == ".ipynb":
             lang = args.lang or notebook_language(path) or default

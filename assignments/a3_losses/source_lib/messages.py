@@ -73,6 +73,11 @@ EN = {
     "passed": "passed",
     "same_as_above": "(same as above)",
     "part_summary": "{part}: {score:g} / {max_score:g}",
+    "parts_passed": "parts passed: {passed} / {total} ({names})",
+    "kit_description": "Run the public checks of your work: they use only your own code.",
+    "kit_path_help": "a notebook or a .py file (default: the .py files of this folder)",
+    "kit_lang_help": "the language of the messages (default: the notebook's, else BACKPROP_LAB_LANG, else {course})",
+    "kit_no_file": "{path}: no such file",
 }
 
 KO = {
@@ -136,6 +141,11 @@ KO = {
     "passed": "통과",
     "same_as_above": "(위와 같음)",
     "part_summary": "{part}: {score:g} / {max_score:g}",
+    "parts_passed": "통과한 파트: {passed} / {total} ({names})",
+    "kit_description": "공개 검사를 실행합니다: 여러분의 코드만 사용합니다.",
+    "kit_path_help": "노트북 또는 .py 파일 (기본값: 이 폴더의 .py 파일)",
+    "kit_lang_help": "메시지의 언어 (기본값: 노트북의 언어, 없으면 BACKPROP_LAB_LANG, 없으면 {course})",
+    "kit_no_file": "{path}: 그런 파일이 없습니다",
 }
 
 CATALOGUES = {"en": EN, "ko": KO}
