@@ -24,7 +24,6 @@ from autograder.authoring.stubs import make_stub, strip_markers
 from autograder.authoring.variants import build_named, load_variants
 from autograder.platforms import classroom
 from source_lib import public
-from tests.conftest import ROOT
 from tests.test_student_kit import kit, run_kit  # noqa: F401 (the fixture)
 
 STUDENT_COMMANDS = re.compile(r"\bcourse (check|grade|validate|report)\b")

@@ -11,7 +11,7 @@ shapes, the reference values).
 import numpy as np
 
 from source_lib.public import (LARGE, assert_close, assert_finite, assert_gradient, assert_shape, assert_unchanged,
-                               quietly, run_part)
+                               quietly)
 
 RNG_SEED = 0
 # (forward of x = 2, y = -1; dx and dy for dout = 1) of each two-input gate, from its docstring
@@ -138,8 +138,3 @@ CHECKS = {
     "sigmoid_gate": [check_sigmoid, check_sigmoid_large, check_sigmoid_float, check_sigmoid_unchanged],
     "neuron": [check_neuron],
 }
-
-
-def check(part, ns):
-    """Run the public checks of ``part`` on your code (in a notebook: check("add_gate", globals()))."""
-    return run_part(CHECKS, part, ns)

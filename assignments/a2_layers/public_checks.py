@@ -12,7 +12,7 @@ other shapes and seeds).
 import numpy as np
 
 from source_lib.public import (LARGE, assert_close, assert_finite, assert_gradient, assert_shape, assert_unchanged,
-                               quietly, run_part)
+                               quietly)
 
 RNG_SEED = 0
 GELU_C = np.sqrt(2.0 / np.pi)
@@ -280,8 +280,3 @@ CHECKS = {
                   check_batchnorm_eval, check_batchnorm_unchanged],
     "sequential": [check_sequential, check_sequential_grads],
 }
-
-
-def check(part, ns):
-    """Run the public checks of ``part`` on your code (in a notebook: check("linear", globals()))."""
-    return run_part(CHECKS, part, ns)

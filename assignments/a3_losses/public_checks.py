@@ -10,7 +10,7 @@ runs, so one bug never hides another. The hidden tests also compare with the ref
 import numpy as np
 
 from source_lib.messages import default_language, message
-from source_lib.public import LARGE, assert_close, assert_finite, assert_gradient, assert_unchanged, quietly, run_part
+from source_lib.public import LARGE, assert_close, assert_finite, assert_gradient, assert_unchanged, quietly
 
 RNG_SEED = 0
 EPS = 1e-12  # BCELoss's clipping, as its docstring states
@@ -158,8 +158,3 @@ CHECKS = {
     "bce_logits": _loss("BCEWithLogitsLoss"),
     "softmax_ce": [check_softmax, *_loss("SoftmaxCrossEntropyLoss")],
 }
-
-
-def check(part, ns):
-    """Run the public checks of ``part`` on your code (in a notebook: check("mse", globals()))."""
-    return run_part(CHECKS, part, ns)

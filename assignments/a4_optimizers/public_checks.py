@@ -10,7 +10,7 @@ on other objectives against the reference.
 import numpy as np
 
 from source_lib.messages import default_language, message
-from source_lib.public import assert_close, assert_unchanged, run_part
+from source_lib.public import assert_close, assert_unchanged
 
 OPTIMIZERS = {"SGD": lambda ns: ns.SGD(lr=0.1), "Momentum": lambda ns: ns.Momentum(lr=0.1),
               "Adagrad": lambda ns: ns.Adagrad(lr=0.1), "RMSProp": lambda ns: ns.RMSProp(lr=0.1),
@@ -135,8 +135,3 @@ CHECKS = {
     "adam": [check_adam, _eps_outside("Adam", 0.5), *_rules("Adam")],
     "clip": [check_clip, check_clip_below],
 }
-
-
-def check(part, ns):
-    """Run the public checks of ``part`` on your code (in a notebook: check("sgd", globals()))."""
-    return run_part(CHECKS, part, ns)

@@ -11,7 +11,7 @@ import numpy as np
 
 from components import layers, losses, optim
 from source_lib.messages import default_language, message
-from source_lib.public import assert_close, assert_unchanged, run_part
+from source_lib.public import assert_close
 
 
 def _data(n=23):
@@ -180,8 +180,3 @@ CHECKS = {
     "dead_relu": [check_dead_relu, check_dead_relu_unchanged],
     "gradient_norms": [check_gradient_norms],
 }
-
-
-def check(part, ns):
-    """Run the public checks of ``part`` on your code (in a notebook: check("fit", globals()))."""
-    return run_part(CHECKS, part, ns)
