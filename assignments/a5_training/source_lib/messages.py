@@ -2,7 +2,9 @@
 
 ``message(key, lang, **fields)`` formats one message. Both catalogues hold the same
 keys (a test checks it). The language comes from course.toml's ``language`` for the
-grader and from the BACKPROP_LAB_LANG environment variable for the public checks.
+grader and from the BACKPROP_LAB_LANG environment variable for the public checks (which
+the student kit sets to the course's language unless told otherwise:
+``source_lib.public.kit_language``).
 
 A Korean message writes a particle in both forms after a field, ``{what}이(가)``;
 ``with_particles`` then keeps the one the word before it takes (``AddGate.forward가``,
