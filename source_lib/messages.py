@@ -2,7 +2,9 @@
 
 ``message(key, lang, **fields)`` formats one message. Both catalogues hold the same
 keys (a test checks it). The language comes from course.toml's ``language`` for the
-grader and from the BACKPROP_LAB_LANG environment variable for the public checks.
+grader and from the BACKPROP_LAB_LANG environment variable for the public checks (which
+the student kit sets to the course's language unless told otherwise:
+``source_lib.public.kit_language``).
 
 A Korean message writes a particle in both forms after a field, ``{what}이(가)``;
 ``with_particles`` then keeps the one the word before it takes (``AddGate.forward가``,
@@ -39,10 +41,21 @@ EN = {
     "warning_raised": "{what} raised a numpy warning: {warning}. Use a numerically stable formula.",
     "mask_mismatch": "{what}: {count} of {total} units differ from the expected mask (first at index {index}: got {got}, expected {expected}).",
     "not_in_place": "{what} did not change {arg} in place: update the caller's arrays (p -= ..., p[...] = ...) instead of assigning new ones.",
+    "grads_changed": "{what} modified {arg}: step must never change the gradients it is given; copy before changing an array.",
     "final_loss": "{what}: after {steps} steps the loss is {got:.6g}; the reference reaches {expected:.6g}.",
     "batch_count": "{what} gave {got} batches; expected {expected} for N = {n} and batch_size = {batch_size} (the last, smaller batch is used too).",
     "labels_mismatch": "{what}: the labels do not belong to the rows of Xb (shuffle X and y with the same permutation).",
     "accuracy": "{what}: the trained model's accuracy on held-out data is {got:.3f}; at least {expected:.3f} is expected.",
+    "an_ndarray": "an ndarray of shape {shape}",
+    "the_input": "the input",
+    "the_expected": "the expected value",
+    "every_row_once": "{what}: every row of X must appear exactly once per epoch ({got} rows came out of {expected}).",
+    "loss_not_lower": "{what}: a small SGD step on the same batch should lower the loss, but it went from {before:.6g} to {after:.6g}.",
+    "loss_count": "{what}: history[\"loss\"] has {got} entries; expected one per epoch, {expected}.",
+    "not_reproducible": "{what}: two runs with the same seed gave different losses (one rng.permutation per epoch from the rng given makes a run reproducible).",
+    "loss_not_falling": "{what}: the training loss did not fall on easy data (first epoch {first:.6g}, last {last:.6g}).",
+    "mask_count": "{what}: expected one boolean mask per ReLU layer ({expected}), got {got}.",
+    "changed_model": "{what} changed the model's {arg}: a diagnosis must leave the model as it was.",
     "pattern_nonfinite": "It contains NaN or inf.",
     "pattern_transposed": "It looks transposed.",
     "pattern_zero": "It is all zeros.",
@@ -62,6 +75,11 @@ EN = {
     "passed": "passed",
     "same_as_above": "(same as above)",
     "part_summary": "{part}: {score:g} / {max_score:g}",
+    "parts_passed": "parts passed: {passed} / {total} ({names})",
+    "kit_description": "Run the public checks of your work: they use only your own code.",
+    "kit_path_help": "a notebook or a .py file (default: the .py files of this folder)",
+    "kit_lang_help": "the language of the messages (default: the notebook's, else BACKPROP_LAB_LANG, else {course})",
+    "kit_no_file": "{path}: no such file",
 }
 
 KO = {
@@ -91,10 +109,21 @@ KO = {
     "warning_raised": "{what}에서 numpy 경고가 발생했습니다: {warning}. 수치적으로 안정한 식을 사용하세요.",
     "mask_mismatch": "{what}: 전체 {total}개 유닛 중 {count}개가 기대한 마스크와 다릅니다 (첫 번째 위치 {index}: 계산값 {got}, 기대값 {expected}).",
     "not_in_place": "{what}이(가) {arg}을(를) 제자리(in place)에서 바꾸지 않았습니다: 새 배열을 대입하지 말고 호출한 쪽의 배열을 갱신하세요 (p -= ..., p[...] = ...).",
+    "grads_changed": "{what}이(가) {arg}을(를) 바꾸었습니다: step은 받은 기울기를 바꾸면 안 됩니다. 배열을 바꾸기 전에 복사하세요.",
     "final_loss": "{what}: {steps}번 갱신 후 손실이 {got:.6g}입니다. 참조 구현은 {expected:.6g}에 도달합니다.",
     "batch_count": "{what}이(가) 배치 {got}개를 만들었습니다. N = {n}, batch_size = {batch_size}이면 {expected}개여야 합니다 (크기가 작은 마지막 배치도 사용합니다).",
     "labels_mismatch": "{what}: 레이블이 Xb의 행과 맞지 않습니다 (X와 y를 같은 순열로 섞으세요).",
     "accuracy": "{what}: 학습된 모델의 검증 데이터 정확도가 {got:.3f}입니다. 최소 {expected:.3f}이어야 합니다.",
+    "an_ndarray": "shape {shape}인 ndarray",
+    "the_input": "입력",
+    "the_expected": "기대값",
+    "every_row_once": "{what}: 한 에폭에서 X의 모든 행이 정확히 한 번씩 나와야 합니다 (행 {expected}개 중 {got}개가 나왔습니다).",
+    "loss_not_lower": "{what}: 같은 배치에서 작은 SGD 한 단계를 밟으면 손실이 줄어야 하는데, {before:.6g}에서 {after:.6g}(으)로 바뀌었습니다.",
+    "loss_count": "{what}: history[\"loss\"]의 항목이 {got}개입니다. 에폭마다 하나씩, {expected}개여야 합니다.",
+    "not_reproducible": "{what}: 같은 시드로 두 번 실행했는데 손실이 다릅니다 (주어진 rng로 에폭마다 rng.permutation을 한 번 쓰면 재현됩니다).",
+    "loss_not_falling": "{what}: 쉬운 데이터인데 학습 손실이 줄지 않았습니다 (첫 에폭 {first:.6g}, 마지막 {last:.6g}).",
+    "mask_count": "{what}: ReLU 층마다 불리언 마스크가 하나씩 ({expected}개) 있어야 하는데 {got}개입니다.",
+    "changed_model": "{what}이(가) 모델의 {arg}을(를) 바꾸었습니다: 진단은 모델을 그대로 두어야 합니다.",
     "pattern_nonfinite": "NaN 또는 inf가 포함되어 있습니다.",
     "pattern_transposed": "전치(transpose)된 것으로 보입니다.",
     "pattern_zero": "모든 값이 0입니다.",
@@ -114,6 +143,11 @@ KO = {
     "passed": "통과",
     "same_as_above": "(위와 같음)",
     "part_summary": "{part}: {score:g} / {max_score:g}",
+    "parts_passed": "통과한 파트: {passed} / {total} ({names})",
+    "kit_description": "공개 검사를 실행합니다: 여러분의 코드만 사용합니다.",
+    "kit_path_help": "노트북 또는 .py 파일 (기본값: 이 폴더의 .py 파일)",
+    "kit_lang_help": "메시지의 언어 (기본값: 노트북의 언어, 없으면 BACKPROP_LAB_LANG, 없으면 {course})",
+    "kit_no_file": "{path}: 그런 파일이 없습니다",
 }
 
 CATALOGUES = {"en": EN, "ko": KO}

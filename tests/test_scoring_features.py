@@ -77,10 +77,10 @@ def test_course_check_passes_the_reference_and_fails_the_stubs_with_messages(cap
     total = sum(len(c) for c in checks.values())
     assert main(["--course", str(ROOT), "check", assignment_id, str(ROOT / "solutions" / assignment_id)]) == 0
     out = capfd.readouterr().out
-    assert out.count("✓") == total and "✗" not in out and f"{len(checks)} / {len(checks)}:" in out
+    assert out.count("✓") == total and "✗" not in out and f"{len(checks)} / {len(checks)} (" in out
     assert main(["--course", str(ROOT), "check", assignment_id]) == 1  # the released stubs
     failures = [line for line in capfd.readouterr().out.splitlines() if "✗" in line]
-    assert len(failures) == total
+    assert {line.split(":")[0].split()[-1] for line in failures} == set(checks)  # every part fails somewhere
     assert all("is not implemented yet" in line for line in failures), failures[:3]
 
 

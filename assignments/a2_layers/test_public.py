@@ -1,13 +1,19 @@
-"""Public tests of a2_layers: run `python -m pytest` in this folder (or `course check a2_layers`)."""
+"""Public tests of a2_layers: run `python -m pytest` in this folder (the same checks as `python check.py`).
 
+Messages speak BACKPROP_LAB_LANG if set (en or ko), else the course's language (ko).
+"""
+
+import os
 from pathlib import Path
 
 import pytest
 
 import public_checks
-from source_lib.public import load_student
+from source_lib.public import failure, kit_language, load_student
 
 FILES = ['layers.py']
+LANG = kit_language("ko")
+os.environ["BACKPROP_LAB_LANG"] = LANG  # the checks' messages follow it
 
 
 @pytest.fixture(scope="module")
@@ -20,4 +26,6 @@ def student():
     for part, checks in public_checks.CHECKS.items() for check in checks
 ])
 def test_public(student, check):
-    check(student)
+    why = failure(check, student, LANG)
+    if why is not None:
+        pytest.fail(why, pytrace=False)

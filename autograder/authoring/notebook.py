@@ -33,6 +33,12 @@ from autograder.authoring.stubs import BEGIN, make_stub
 DIRECTIVE = re.compile(r"^%%\s+(code|check)\s+(\S+)\s*$")
 DEMO_FENCE = "```python demo"
 SCHEMA_VERSION = 3
+# Languages whose lines must break between words, never inside one (a browser breaks Korean
+# anywhere, "평/균"): their Markdown cells are wrapped in a div that says so. JupyterLab's
+# sanitizer keeps the lang attribute and word-break: keep-all; the blank lines keep the
+# Markdown inside the div Markdown.
+WHOLE_WORDS = {"ko"}
+KEEP_WORDS = '<div lang="{lang}" style="word-break: keep-all">\n\n{text}\n\n</div>'
 SETUP = """import os
 
 os.environ["BACKPROP_LAB_LANG"] = "{lang}"  # the language of the public checks' messages
@@ -129,7 +135,8 @@ def build_notebook(course, assignment, lang, solutions=False):
     cells = [nbf.new_code_cell(SETUP.format(lang=lang), metadata=_metadata("locked", "setup"))]
     for kind, value in parse_lesson(lesson.read_text(encoding="utf-8")):
         if kind == "markdown":
-            cells.append(nbf.new_markdown_cell(value, metadata=_metadata("locked", f"md{len(cells)}")))
+            text = KEEP_WORDS.format(lang=lang, text=value) if lang in WHOLE_WORDS else value
+            cells.append(nbf.new_markdown_cell(text, metadata=_metadata("locked", f"md{len(cells)}")))
         elif kind == "demo":
             cells.append(nbf.new_code_cell(value, metadata={"backprop_lab": {"demo": True}}))
         elif kind == "check":

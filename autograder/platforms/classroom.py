@@ -129,21 +129,26 @@ README = {
 ## Submitting with GitHub Classroom
 
 Commit and push: every push is graded. The workflow "Autograding Tests" (the Actions
-tab) runs the hidden tests on your files and reports your points to GitHub Classroom;
-its log lists each check and why it failed. Only your {files} is graded.
+tab) runs the hidden tests and reports your points to GitHub Classroom; its log lists
+each check and why it failed. What is graded is the code of {files}, as said above: the
+.py file{plural}, or the cells of a notebook in this repository that hold {it} (the copy
+with the fewest `raise NotImplementedError` left). Nothing else is graded.
 
 To run the public checks on your machine: `pip install -r requirements.txt`, then
-`python -m pytest` in this folder. Do not change `.github/`: the grading lives there.
+`python check.py` or `python -m pytest` in this folder. Do not change `.github/`: the
+grading lives there.
 """,
     "ko": """
 ## GitHub Classroom으로 제출하기
 
-커밋하고 push하세요: push할 때마다 채점됩니다. "Autograding Tests" 워크플로(Actions 탭)가
-여러분의 파일에 숨겨진 테스트를 실행하고 점수를 GitHub Classroom에 보고합니다. 로그에서
-각 검사의 결과와 실패 이유를 볼 수 있습니다. 채점 대상은 {files}뿐입니다.
+커밋하고 push하세요: push할 때마다 채점됩니다. "Autograding Tests" 워크플로(Actions 탭)가 숨겨진
+테스트를 실행하고 점수를 GitHub Classroom에 보고합니다. 로그에서 각 검사의 결과와 실패 이유를 볼 수
+있습니다. 채점하는 것은 위에서 말한 대로 {files}의 코드입니다: .py 파일, 또는 이 저장소의 노트북에서
+그 코드를 담은 셀(`raise NotImplementedError`가 가장 적게 남은 쪽). 그 밖의 것은 채점하지 않습니다.
 
 내 컴퓨터에서 공개 검사를 실행하려면 `pip install -r requirements.txt` 후 이 폴더에서
-`python -m pytest`를 실행하세요. `.github/`는 수정하지 마세요: 채점 설정이 들어 있습니다.
+`python check.py` 또는 `python -m pytest`를 실행하세요. `.github/`는 수정하지 마세요: 채점 설정이
+들어 있습니다.
 """,
 }
 
@@ -157,7 +162,9 @@ def template_files(course, assignment):
     from autograder.authoring.release import release_files
 
     files = release_files(course, assignment)
-    files["README.md"] += README[course.language].format(files=", ".join(assignment.files))
+    several = len(assignment.files) > 1
+    files["README.md"] += README[course.language].format(files=", ".join(assignment.files),
+                                                         plural="s" if several else "", it="them" if several else "it")
     files[".gitignore"] = GITIGNORE
     files[".github/workflows/classroom.yml"] = WORKFLOW.format(
         aid=assignment.id, encrypted=ENCRYPTED, key_env=KEY_ENV, secret=secret_name(assignment), runner=RUNNER,
@@ -200,9 +207,10 @@ def write_template(course, assignment, target, passphrase=None):
 
     passphrase = passphrase or os.environ.get(KEY_ENV)
     if not passphrase:
-        raise ClassroomError(f"set {KEY_ENV} to the passphrase that encrypts the hidden tests, and store the "
-                             f"same value as the GitHub secret {KEY_ENV} (for example: "
-                             f"export {KEY_ENV}=$(openssl rand -base64 32))")
+        raise ClassroomError(f"set {KEY_ENV} to a passphrase of your own and keep it off GitHub (for example: "
+                             f"export {KEY_ENV}=$(openssl rand -base64 32)); the hidden tests are encrypted with "
+                             f"a key derived from it, which this command then prints for you to store as the "
+                             f"organisation secret {secret_name(assignment)}")
     target = Path(target)
     written = []
     for rel, text in template_files(course, assignment).items():
