@@ -5,6 +5,9 @@ the same model back (batch, gradebook, merge, Classroom), never by the position 
 Gradescope's ``tags``. Output is deterministic: no timestamps, tests in course order,
 sorted JSON keys.
 
+Text from a submission (an exception's message, a file or type name, a student id)
+reaches every output; ``safe_text`` is the one policy for how it lands there.
+
 Points are exact: a part's points are apportioned over its checks in hundredths of a
 point by the largest remainder (``apportion``), so every number shown (a test's
 max_score, a part's score, the total) is a whole number of hundredths and the numbers
@@ -40,9 +43,49 @@ def apportion(total, weights):
     return [Fraction(s, 100) for s in shares]
 
 
+def safe_text(text, terminal=False):
+    """``text`` as it may be written anywhere the grader writes: the one policy for student text.
+
+    In a file (results.json, feedback pages, gradebook.csv, Gradescope's output): each
+    character that UTF-8 cannot encode (a lone surrogate, e.g. from an exception message
+    built of undecodable bytes) is replaced by its escape (``\\udcff``), so writing never
+    fails; nothing else changes (the page's and the CSV's own escaping do the rest).
+    On a terminal or in a log (``terminal``): also every character that is not printable
+    (``str.isprintable``: control characters such as the escape sequences that clear the
+    screen, set the window title or fill the clipboard, C1 controls, bidirectional
+    overrides, newlines and tabs) is shown as its escape (``\\x1b``, ``\\n``), so the text
+    is one line that the terminal shows and never interprets, and nothing in it can start
+    a line of its own (a fake score table stays inside the line of the failure it is in).
+    Idempotent: an escape is printable ASCII.
+    """
+    text = str(text)
+    if terminal:
+        return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def safe_data(data):
+    """JSON-like ``data`` (dicts, lists, strings, numbers) with every string, keys too, made ``safe_text``."""
+    if isinstance(data, str):
+        return safe_text(data)
+    if isinstance(data, dict):
+        return {safe_text(k): safe_data(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [safe_data(v) for v in data]
+    return data
+
+
+def json_text(data):
+    """The text of a results.json holding ``data``: every string safe, keys sorted, indented."""
+    return json.dumps(safe_data(data), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def points(value):
-    """A number of points as it is shown: at most 2 decimals, no trailing zeros ("6.67", "20")."""
-    return f"{float(value):.2f}".rstrip("0").rstrip(".")
+    """A number of points as it is shown, exactly and without trailing zeros: a whole number of
+    hundredths (every score) at 2 decimals at most ("6.67", "20"), the median of an even count
+    of them (a whole number of half-hundredths) at 3 ("87.465")."""
+    thousandths = round(Fraction(value) * 1000)
+    return f"{thousandths / 1000:.3f}".rstrip("0").rstrip(".")
 
 
 def exact(number):
@@ -149,7 +192,7 @@ class GradingResult:
         }
 
     def to_json(self):
-        return json.dumps(self.to_gradescope(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        return json_text(self.to_gradescope())
 
     @classmethod
     def from_gradescope(cls, data):

@@ -236,6 +236,8 @@ def run(assignment_id, root):
     grader error (run_autograder then reports the grader's failure instead).
     """
     from autograder.grading.grade import grade
+    from autograder.outputs.gradebook import write_atomically
+    from autograder.results import json_text
 
     root = Path(root)
     course = load_course(root / "source" / PROJECT)
@@ -248,8 +250,7 @@ def run(assignment_id, root):
     data = gradescope_results(course, result, time.monotonic() - started)
     results = root / "results"
     results.mkdir(parents=True, exist_ok=True)
-    (results / "results.json").write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-                                          encoding="utf-8")
+    write_atomically(results / "results.json", json_text(data))
     return (2 if result.grader_errors else 0), result
 
 
@@ -265,9 +266,9 @@ def main(course, args):
     return 0
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # the log (Gradescope's stdout, the Classroom workflow's): plain text, as `course grade` prints
     status, outcome = run(sys.argv[1], sys.argv[2])
-    from autograder.outputs.feedback_page import feedback_markdown
+    from autograder.outputs.terminal import console, show_result
 
-    sys.stdout.write(feedback_markdown(outcome))
+    show_result(outcome, console())
     sys.exit(status)
