@@ -69,22 +69,29 @@ def print_table(out, columns, rows, title=None):
 
 
 def show_result(result, out):
-    """Print ``result`` on the rich console ``out``: total, parts, each cause once (module docstring)."""
+    """Print ``result`` on the rich console ``out``: total, parts, each cause once (module docstring).
+
+    A failure is its mark and its text, wrapped between words with every continuation
+    line indented under the text, so no part of a student's message starts a line.
+    """
+    from rich.table import Table
     from rich.text import Text
 
     from source_lib.public import marks
 
     text = page_text(result.language)
-    cross = marks(out.file)[1]
-    out.print(Text(line(result.summary_line())), soft_wrap=True)
+    out.print(Text(line(result.summary_line())))
     print_table(out, [text("part"), text("score"), text("max")],
                 [[p.id, points(p.score), points(p.max_score)] for p in result.parts])
     roots, parts = feedback_view(result)
-    for root in roots:
-        out.print(Text(line(cross, " ", root.message), style="red"), soft_wrap=True)
-    for part in parts:
-        for failure in part.failures:
-            out.print(Text(line(cross, " ", part.id, ": ", "; ".join(failure.checks),
-                                f" [{text('status_' + failure.status)}]: ", failure.message), style="red"),
-                      soft_wrap=True)
-    out.print(Text(line(text("isolation"), ": ", result.isolation), style="dim"), soft_wrap=True)
+    failures = [line(root.message) for root in roots]
+    failures += [line(part.id, ": ", "; ".join(failure.checks), f" [{text('status_' + failure.status)}]: ",
+                      failure.message) for part in parts for failure in part.failures]
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for failure in failures:
+        grid.add_row(Text(marks(out.file)[1], style="red"), Text(failure, style="red"))
+    if failures:
+        out.print(grid)
+    out.print(Text(line(text("isolation"), ": ", result.isolation), style="dim"))

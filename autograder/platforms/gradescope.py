@@ -39,6 +39,7 @@ from pathlib import Path
 
 from autograder.config import load_course
 from autograder.grading.grade import DOUBLES, HIDDEN_CHECKS
+from autograder.results import safe_text
 from source_lib.messages import message
 
 PROJECT = "backprop_lab"
@@ -206,9 +207,10 @@ def write_bundle(course, assignment, out, secret=None):
 def student_id(metadata):
     """The student id of a Gradescope submission_metadata.json: sid, else e-mail, else id, of each user.
 
-    A group submission gets its members' ids, sorted and joined with "+".
+    A group submission gets its members' ids, sorted and joined with "+". An id is ``safe_text``
+    (the JSON may hold a lone surrogate, which could neither seed the inputs nor be written).
     """
-    ids = sorted(str(u.get("sid") or u.get("email") or u.get("id")) for u in metadata.get("users", []))
+    ids = sorted(safe_text(u.get("sid") or u.get("email") or u.get("id")) for u in metadata.get("users", []))
     return "+".join(ids) or "student"
 
 
