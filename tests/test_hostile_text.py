@@ -120,6 +120,7 @@ def test_gradescope_writes_results_and_a_plain_log(course, tmp_path):
     assert done.returncode == 0, done.stderr.decode(errors="replace")
     results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
     assert results["score"] == 85 and "\\udcff" in results["extra_data"]["student"]
+    json.dumps(results, ensure_ascii=False).encode("utf-8")  # no lone surrogate left in any field
     log = done.stdout.decode("utf-8")
     assert_shown_not_run(log)
     assert not re.search(r"\\[()\[\]_*#]|&gt;|&lt;|&amp;", log), "Markdown escapes in a log meant for reading"
