@@ -209,7 +209,9 @@ def cmd_gradescope(course, args):
 
 
 def cmd_nbgrader(course, args):
+    from autograder.outputs.terminal import line
     from autograder.platforms.nbgrader_course import write_grades, write_nbgrader_course
+    from autograder.results import points
 
     assignment = course.assignment(args.assignment)
     if not args.grades:
@@ -220,7 +222,7 @@ def cmd_nbgrader(course, args):
         return 0
     results = write_grades(course, assignment, args.dir)
     for student, result in results.items():
-        print(f"{student}: {result.score:g} / {result.max_score:g} written to nbgrader's gradebook")
+        print(line(student, f": {points(result.score)} / {points(result.max_score)} written to nbgrader's gradebook"))
     return 2 if any(r.grader_errors for r in results.values()) else 0
 
 
