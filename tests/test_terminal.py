@@ -5,7 +5,10 @@ grade-batch's summary shows exact numbers on lines of their own; every table fit
 columns without breaking a word; a Korean course's terminal speaks Korean.
 """
 
+import os
 import re
+import subprocess
+import sys
 from fractions import Fraction
 from io import StringIO
 
@@ -20,6 +23,7 @@ from autograder.grading.validate import Row
 from autograder.outputs.terminal import console, show_result
 from autograder.results import GradingResult, PartResult, points
 from autograder.results import TestResult as CheckResult
+from tests.conftest import ROOT
 from tests.test_notebook import reference_text
 
 AID = "a1_gates"
@@ -108,3 +112,12 @@ def test_a_log_shows_runtime_text_plainly(course):
     out, stream = console_of(160)
     show_result(result, out)
     assert "shape (0, 0) where x >= y & [x]_1 * 2" in stream.getvalue() and "x >= y [" in stream.getvalue()
+
+
+def test_a_console_that_cannot_encode_korean_gets_escapes_not_a_traceback():
+    """A cp1252 console (Windows) and a Korean course: the grade is printed, Korean as \\uXXXX escapes."""
+    done = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", AID, "assignments/a1_gates/gates.py",
+                           "--student", "kim"], cwd=ROOT, capture_output=True, timeout=300,
+                          env=dict(os.environ, PYTHONIOENCODING="cp1252"))
+    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr.decode(errors="replace")
+    assert "\\ud30c\\ud2b8" in done.stdout.decode("cp1252"), "the header 파트, escaped"
