@@ -46,22 +46,22 @@ def apportion(total, weights):
 def safe_text(text, terminal=False):
     """``text`` as it may be written anywhere the grader writes: the one policy for student text.
 
-    In a file (results.json, feedback pages, gradebook.csv, Gradescope's output): each
-    character that UTF-8 cannot encode (a lone surrogate, e.g. from an exception message
-    built of undecodable bytes) is replaced by its escape (``\\udcff``), so writing never
-    fails; nothing else changes (the page's and the CSV's own escaping do the rest).
-    On a terminal or in a log (``terminal``): also every character that is not printable
-    (``str.isprintable``: control characters such as the escape sequences that clear the
-    screen, set the window title or fill the clipboard, C1 controls, bidirectional
-    overrides, newlines and tabs) is shown as its escape (``\\x1b``, ``\\n``), so the text
-    is one line that the terminal shows and never interprets, and nothing in it can start
-    a line of its own (a fake score table stays inside the line of the failure it is in).
+    Every character that is not printable (``str.isprintable``) is replaced by its escape
+    (``\\x1b``, ``\\udcff``, ``\\u202e``): a lone surrogate, which UTF-8 cannot encode (an
+    exception message built of undecodable bytes), so writing never fails; control
+    characters such as the escape sequences that clear a screen, set a window title or
+    fill the clipboard (OSC 52), a carriage return that overwrites a line, C1 controls and
+    bidirectional overrides, so no terminal interprets them, even one that shows a file
+    written here (``cat gradebook.csv``). A file keeps its newlines and tabs; on a terminal
+    or in a log (``terminal``) they are escaped too, so the text is one line and nothing in
+    it can start a line of its own (a fake score table stays inside its failure's line).
     Idempotent: an escape is printable ASCII.
     """
     text = str(text)
-    if terminal:
-        return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    keep = "" if terminal else "\n\t"
+    if (text if terminal else text.replace("\n", "").replace("\t", "")).isprintable():
+        return text
+    return "".join(c if c.isprintable() or c in keep else repr(c)[1:-1] for c in text)
 
 
 def safe_data(data):

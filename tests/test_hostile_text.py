@@ -4,7 +4,8 @@ A student's exception message holding a lone surrogate (which UTF-8 cannot encod
 escape sequences that clear a terminal, set its window title or fill its clipboard
 (OSC 52), a C1 control, a bidirectional override and a fake score table on lines of its
 own must neither stop the grader from writing results.json, the feedback pages, the
-gradebook, Gradescope's results and the Classroom log, nor reach a terminal or a log raw.
+gradebook, Gradescope's results and the Classroom log, nor reach a terminal, a log or a
+file raw (a file keeps its newlines; a terminal's line is one line).
 Each test fails when ``safe_text`` (or its call in that writer) is switched off.
 """
 
@@ -62,7 +63,7 @@ def assert_shown_not_run(out):
 
 
 def test_safe_text_escapes_what_cannot_be_encoded_and_in_a_terminal_every_control_character():
-    assert safe_text("a\udcffb") == "a\\udcffb" and safe_text("a\x1bb\nc") == "a\x1bb\nc"
+    assert safe_text("a\udcffb") == "a\\udcffb" and safe_text("a\x1bb\nc\td\re") == "a\\x1bb\nc\td\\re"
     assert safe_text("a\x1bb\nc\u202e", terminal=True) == "a\\x1bb\\nc\\u202e"
     assert safe_text("한국어 ✓", terminal=True) == "한국어 ✓"
     assert safe_text(safe_text(HOSTILE, terminal=True), terminal=True) == safe_text(HOSTILE, terminal=True)
@@ -76,7 +77,7 @@ def test_course_grade_writes_results_and_pages_and_prints_no_control_character(c
                           "--feedback", str(paths["md"]), "--feedback-html", str(paths["html"])])
     assert status == 0
     texts = {ext: path.read_bytes().decode("utf-8") for ext, path in paths.items()}
-    assert all("udcff" in text for text in texts.values())
+    assert all("udcff" in text and not any(c in text for c in RAW) for text in texts.values())
     result = GradingResult.from_json(texts["json"])
     assert result.to_json() == texts["json"], "read back as the same model"
     assert_shown_not_run(capsys.readouterr().out)
@@ -94,14 +95,15 @@ def test_the_terminal_and_its_wrapping_never_let_the_fake_table_start_a_line(hos
 def test_feedback_pages_are_written(hostile, tmp_path):
     for name, page in (("f.md", feedback_markdown(hostile)), ("f.html", feedback_html(hostile))):
         gradebook.write_atomically(tmp_path / name, page)
-        assert "\\udcff" in (tmp_path / name).read_text(encoding="utf-8")
+        written = (tmp_path / name).read_text(encoding="utf-8")
+        assert "\\udcff" in written and "\\x1b" in written and not any(c in written for c in RAW)
 
 
 def test_the_gradebook_row_of_a_hostile_message_and_name_is_utf8(course, hostile):
     """Both ways batch writes the CSV: rendered whole, and appended row by row."""
     rows = [gradebook.graded_row(hostile), gradebook.invalid_row(course.assignment(AID), "x\udcff", HOSTILE)]
     text = gradebook.render(course.assignment(AID), rows)
-    assert "x\\udcff" in text.encode("utf-8").decode("utf-8")
+    assert "x\\udcff" in text.encode("utf-8").decode("utf-8") and not any(c in text for c in RAW), "cat-safe too"
 
 
 def test_gradescope_writes_results_and_a_plain_log(course, tmp_path):
