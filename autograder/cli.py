@@ -249,8 +249,8 @@ def cmd_validate(course, args):
         seconds = time.perf_counter() - start
         print_validate_table(out, aid, rows)
         all_ok &= all(row.ok for row in rows)
-        out.print(f"{aid}: {sum(r.ok for r in rows)} of {len(rows)} rows as expected, each implementation graded as "
-                  f"{args.students} students ({seconds:.1f} s)")
+        out.print(f"{aid}: {sum(r.ok for r in rows)} of {len(rows)} rows as expected, graded as {args.students} "
+                  f"students ({seconds:.1f} s)")  # fits 80 columns
     return 0 if all_ok else 1
 
 
