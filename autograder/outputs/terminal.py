@@ -4,7 +4,7 @@
 terminal (or ``COLUMNS``), 160 columns in a log that is not a terminal, no colour there.
 ``show_result(result, out)`` prints one submission (``course grade``, and the log of
 Gradescope and GitHub Classroom): its total on one line, a table of the parts, then each
-cause once, one line each, as the feedback page groups them (``feedback_view``): a
+cause once, one line each (then the notes and the isolation level), as the feedback page groups them (``feedback_view``): a
 cause shared by several parts (a syntax error, a missing file) once, with nothing
 repeated per part, and in a part the checks that failed with the same message on one
 line. Every text from the submission is ``safe_text(..., terminal=True)``: one line, no
@@ -94,4 +94,6 @@ def show_result(result, out):
         grid.add_row(Text(marks(out.file)[1], style="red"), Text(failure, style="red"))
     if failures:
         out.print(grid)
+    for note in result.notes:  # which copy was graded, which parts use the grader's stand-ins
+        out.print(Text(line(note), style="dim"))
     out.print(Text(line(text("isolation"), ": ", result.isolation), style="dim"))
