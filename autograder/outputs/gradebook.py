@@ -9,9 +9,10 @@ whether they come from one run, a resumed run or merged shards.
 
 Spreadsheet safety (OWASP, CSV injection): a cell that starts with ``=``, ``+``, ``-``,
 ``@``, a tab or a carriage return gets a single quote in front, so no spreadsheet runs
-it as a formula; a control character, or one UTF-8 cannot encode, is shown as its escape
-(``results.safe_text``), in every file written here. A program reading the CSV takes the quote off again (``unescape``):
-a cell that starts with ``'`` followed by one of those characters had it added.
+it as a formula. A program reading the CSV takes the quote off again (``unescape``):
+a cell that starts with ``'`` followed by one of those characters had it added. A control
+character, or one UTF-8 cannot encode, is shown as its escape (``results.safe_text``) in
+every cell and every file written here.
 """
 
 import csv

@@ -272,5 +272,6 @@ if __name__ == "__main__":  # the log (Gradescope's stdout, the Classroom workfl
     status, outcome = run(sys.argv[1], sys.argv[2])
     from autograder.outputs.terminal import console, show_result
 
+    sys.stdout.reconfigure(errors="backslashreplace")  # printing the log never fails the grade written above
     show_result(outcome, console())
     sys.exit(status)
