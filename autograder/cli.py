@@ -55,10 +55,10 @@ def find_root(start):
 
 
 def console():
-    """A rich console; 160 columns when the output is not a terminal (CI logs)."""
-    from rich.console import Console
+    """The rich console of stdout (``autograder.outputs.terminal.console``)."""
+    from autograder.outputs.terminal import console as stdout_console
 
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    return stdout_console()
 
 
 def with_language(course, lang):
@@ -149,36 +149,6 @@ def cmd_check(course, args):
             return 1
 
 
-def print_result(result):
-    from rich.markup import escape
-    from rich.table import Table
-
-    from autograder.results import points
-    from source_lib.messages import message
-    from source_lib.public import marks
-
-    cross = marks()[1]
-
-    table = Table(title=escape(result.summary_line()))
-    for column in ("part", "score", "max"):
-        table.add_column(column)
-    for part in result.parts:
-        table.add_row(part.id, points(part.score), points(part.max_score))
-    out = console()
-    out.print(table)
-    shown = set()
-    for t in result.tests:
-        if t.passed:
-            continue
-        if (t.part, t.message) in shown:
-            out.print(f"[red]{cross}[/red] {escape(f'{t.part}: {t.name} [{t.status}]')}': {message('same_as_above', result.language)}",
-                      soft_wrap=True)
-        else:
-            out.print(f"[red]{cross}[/red] {escape(f'{t.part}: {t.name} [{t.status}]: {t.message}')}", soft_wrap=True)
-        shown.add((t.part, t.message))
-    out.print(f"isolation: {escape(result.isolation)}", style="dim", soft_wrap=True)
-
-
 def student_id(text):
     """The --student argument: a non-empty UTF-8 string (its hidden inputs are seeded from it)."""
     try:
@@ -193,6 +163,7 @@ def student_id(text):
 def cmd_grade(course, args):
     from autograder.outputs.feedback_page import feedback_html, feedback_markdown
     from autograder.outputs.gradebook import write_atomically
+    from autograder.outputs.terminal import show_result
     from autograder.grading.grade import development_secret_warning, grade
 
     student = student_id(args.student)
@@ -211,7 +182,7 @@ def cmd_grade(course, args):
         write_atomically(args.feedback, feedback_markdown(result))
     if args.feedback_html:
         write_atomically(args.feedback_html, feedback_html(result))
-    print_result(result)
+    show_result(result, console())
     return 2 if result.grader_errors else 0
 
 
@@ -260,7 +231,9 @@ def cmd_gradescope(course, args):
 
 
 def cmd_nbgrader(course, args):
+    from autograder.outputs.terminal import line
     from autograder.platforms.nbgrader_course import write_grades, write_nbgrader_course
+    from autograder.results import points
 
     assignment = course.assignment(args.assignment)
     if not args.grades:
@@ -271,13 +244,22 @@ def cmd_nbgrader(course, args):
         return 0
     results = write_grades(course, assignment, args.dir)
     for student, result in results.items():
-        print(f"{student}: {result.score:g} / {result.max_score:g} written to nbgrader's gradebook")
+        print(line(student, f": {points(result.score)} / {points(result.max_score)} written to nbgrader's gradebook"))
     return 2 if any(r.grader_errors for r in results.values()) else 0
 
 
-def cmd_validate(course, args):
-    from rich.table import Table
+def print_validate_table(out, aid, rows):
+    """The table of ``rows`` (validate.Row) on the console ``out``: three columns, so that it fits 80
+    columns with whole words (the longest implementation name is one word)."""
+    from autograder.outputs.terminal import print_table
 
+    print_table(out, ["", "implementation", "expected → got · why / detail"],
+                [["ok" if row.ok else "FAIL", f"{row.name} ({row.kind})",
+                  f"{row.expected} → {row.got}" + (f" · {row.detail}" if row.detail else "")] for row in rows],
+                title=f"course validate {aid}")
+
+
+def cmd_validate(course, args):
     from autograder.grading.validate import validate
 
     ids = args.assignments or [a.id for a in course.assignments]
@@ -287,16 +269,10 @@ def cmd_validate(course, args):
         start = time.perf_counter()
         rows = validate(course, course.assignment(aid), students=args.students, jobs=args.jobs)
         seconds = time.perf_counter() - start
-        table = Table(title=f"course validate {aid}")
-        for column in ("", "kind", "implementation", "expected", "got", "why / detail"):
-            table.add_column(column, overflow="fold")
-        for row in rows:
-            table.add_row("[green]ok[/green]" if row.ok else "[red]FAIL[/red]", row.kind, row.name, row.expected,
-                          row.got, row.detail)
-            all_ok &= row.ok
-        out.print(table)
-        out.print(f"{aid}: {sum(r.ok for r in rows)} of {len(rows)} rows as expected, each implementation graded as "
-                  f"{args.students} students ({seconds:.1f} s)")
+        print_validate_table(out, aid, rows)
+        all_ok &= all(row.ok for row in rows)
+        out.print(f"{aid}: {sum(r.ok for r in rows)} of {len(rows)} rows as expected, graded as {args.students} "
+                  f"students ({seconds:.1f} s)")  # fits 80 columns
     return 0 if all_ok else 1
 
 
@@ -472,6 +448,8 @@ def kit_check(args):
 
 
 def main(argv=None):
+    if hasattr(sys.stdout, "reconfigure"):  # a console that cannot encode a character shows its escape
+        sys.stdout.reconfigure(errors="backslashreplace")
     try:
         args = parser().parse_args(argv)
         if args.command == "check" and not args.course and not any(

@@ -5,6 +5,9 @@ the same model back (batch, gradebook, merge, Classroom), never by the position 
 Gradescope's ``tags``. Output is deterministic: no timestamps, tests in course order,
 sorted JSON keys.
 
+Text from a submission (an exception's message, a file or type name, a student id)
+reaches every output; ``safe_text`` is the one policy for how it lands there.
+
 Points are exact: a part's points are apportioned over its checks in hundredths of a
 point by the largest remainder (``apportion``), so every number shown (a test's
 max_score, a part's score, the total) is a whole number of hundredths and the numbers
@@ -40,9 +43,49 @@ def apportion(total, weights):
     return [Fraction(s, 100) for s in shares]
 
 
+def safe_text(text, terminal=False):
+    """``text`` as it may be written anywhere the grader writes: the one policy for student text.
+
+    Every character that is not printable (``str.isprintable``) is replaced by its escape
+    (``\\x1b``, ``\\udcff``, ``\\u202e``): a lone surrogate, which UTF-8 cannot encode (an
+    exception message built of undecodable bytes), so writing never fails; control
+    characters such as the escape sequences that clear a screen, set a window title or
+    fill the clipboard (OSC 52), a carriage return that overwrites a line, C1 controls and
+    bidirectional overrides, so no terminal interprets them, even one that shows a file
+    written here (``cat gradebook.csv``). A file keeps its newlines and tabs; on a terminal
+    or in a log (``terminal``) they are escaped too, so the text is one line and nothing in
+    it can start a line of its own (a fake score table stays inside its failure's line).
+    Idempotent: an escape is printable ASCII.
+    """
+    text = str(text)
+    keep = "" if terminal else "\n\t"
+    if (text if terminal else text.replace("\n", "").replace("\t", "")).isprintable():
+        return text
+    return "".join(c if c.isprintable() or c in keep else repr(c)[1:-1] for c in text)
+
+
+def safe_data(data):
+    """JSON-like ``data`` (dicts, lists, strings, numbers) with every string, keys too, made ``safe_text``."""
+    if isinstance(data, str):
+        return safe_text(data)
+    if isinstance(data, dict):
+        return {safe_text(k): safe_data(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [safe_data(v) for v in data]
+    return data
+
+
+def json_text(data):
+    """The text of a results.json holding ``data``: every string safe, keys sorted, indented."""
+    return json.dumps(safe_data(data), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def points(value):
-    """A number of points as it is shown: at most 2 decimals, no trailing zeros ("6.67", "20")."""
-    return f"{float(value):.2f}".rstrip("0").rstrip(".")
+    """A number of points as it is shown, exactly and without trailing zeros: a whole number of
+    hundredths (every score) at 2 decimals at most ("6.67", "20"), the median of an even count
+    of them (a whole number of half-hundredths) at 3 ("87.465")."""
+    thousandths = round(Fraction(value) * 1000)
+    return f"{thousandths / 1000:.3f}".rstrip("0").rstrip(".")
 
 
 def exact(number):
@@ -149,7 +192,7 @@ class GradingResult:
         }
 
     def to_json(self):
-        return json.dumps(self.to_gradescope(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        return json_text(self.to_gradescope())
 
     @classmethod
     def from_gradescope(cls, data):

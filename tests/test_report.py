@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from autograder.grading.batch import grade_batch
 from autograder.cli import main
-from autograder.outputs.page_text import diagnosis_name
+from autograder.outputs.page_text import diagnosis_name, page_text
 from autograder.outputs.report import Batch, build_report, write_report
 from autograder.results import GradingResult, PartResult
 from autograder.results import TestResult as Outcome
@@ -98,7 +98,8 @@ def test_grade_batch_writes_pages_and_says_where_the_report_is(course, tmp_path,
     samples = ROOT / "examples" / "submissions" / "a1_gates"
     status, _, _ = grade_batch(course, course.assignment("a1_gates"), samples, tmp_path / "out", progress=False)
     assert status == 0
-    assert f"class report: {tmp_path / 'out' / 'report.html'}" in capsys.readouterr().out.replace("\n", "")
+    said = page_text(course.language)("class_report", path=tmp_path / "out" / "report.html")  # 수업 보고서: ...
+    assert said in capsys.readouterr().out.replace("\n", "")
     for student in ("kim_minji", "lee_jun", "choi_hyun"):
         assert (tmp_path / "out" / student / "feedback.html").is_file()
     report = json.loads((tmp_path / "out" / "report.json").read_text())["assignments"][0]

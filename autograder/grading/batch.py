@@ -38,6 +38,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from autograder.outputs import changes, gradebook, lms, similarity
+from autograder.outputs.terminal import line
 from autograder.config import UsageError
 from autograder.grading.grade import course_secret, development_secret_warning, grade
 from autograder.sandbox.isolation import die_with_parent
@@ -279,9 +280,9 @@ def grade_batch(course, assignment, submissions, out, jobs=1, progress=True, sha
     Returns (exit status, {student: GradingResult}, {label: message} of invalid entries):
     the status is 2 when a result holds a grader error, else 0.
     """
-    from rich.console import Console
+    from autograder.outputs.terminal import console as stdout_console
 
-    console = Console(highlight=False, width=None if console_is_tty() else 160, stderr=False)
+    console = stdout_console()
     out.mkdir(parents=True, exist_ok=True)
     remove_abandoned_tempdirs()
     tmp, owner = claim_tempdir("backprop-batch-")
@@ -324,15 +325,16 @@ def _grade_batch(course, assignment, submissions, out, jobs, progress, shard, tm
     finally:
         gradebook.write_atomically(book, gradebook.render(assignment, rows))
     errors = sorted([s for s, r in done.items() if r.grader_errors] + list(failed))
-    summary(console, assignment, done, invalid, errors, skipped, book)
+    summary(console, assignment, done, invalid, errors, skipped, book, course.language)
     regraded = changes.settle(out, kept, earlier, {s: done[s] for s in earlier if s in done})
-    for line in changes.lines(assignment, regraded, course.language):
-        console.print(line, soft_wrap=True, markup=False)
+    for text in changes.lines(assignment, regraded, course.language):
+        console.print(line(text), soft_wrap=True, markup=False)
     if done:
+        from autograder.outputs.page_text import page_text
         from autograder.outputs.report import Batch, write_report
 
-        console.print(f"class report: {write_report(course, [Batch(assignment, out)], out)}", soft_wrap=True,
-                      markup=False)
+        console.print(page_text(course.language)("class_report", path=write_report(course, [Batch(assignment, out)],
+                                                                                     out)), soft_wrap=True, markup=False)
     return (2 if errors else 0), done, invalid
 
 
@@ -382,57 +384,55 @@ def _record(out, student, result, key, page, seconds):
         gradebook.write_atomically(folder / "key.txt", key)
 
 
-def console_is_tty():
-    import sys
-
-    return sys.stdout.isatty()
-
-
 def isolation_levels(results):
     """The sorted isolation levels ("jail", "netns", "process") reached for {student: GradingResult}."""
     return sorted({r.isolation.split(":")[0] for r in results.values()})
 
 
-def summary(console, assignment, results, invalid, errors, skipped, book):
+def summary(console, assignment, results, invalid, errors, skipped, book, lang="en"):
     """Mean, median and per-part distribution, each student's scores (for a small class), the
-    submissions that hit limits, and what was not graded (invalid, grader errors, skipped)."""
-    from rich.markup import escape
-    from rich.table import Table
+    submissions that hit limits, and what was not graded (invalid, grader errors, skipped), in
+    ``lang``. Numbers are exact (``results.points``; a mean at 2 decimals); tables keep whole
+    words (``terminal.print_table``), and every line is ``safe_text`` for a terminal."""
+    from fractions import Fraction
 
+    from autograder.outputs.page_text import page_text
+    from autograder.outputs.terminal import print_table
     from autograder.results import exact, points
 
+    text = page_text(lang)
+
+    def say(words):
+        console.print(line(words), markup=False)
+
     if results:
-        totals = [float(r.score) for r in results.values()]
-        table = Table(title=f"{assignment.id}: {len(results)} submissions, mean {statistics.mean(totals):.1f}, "
-                            f"median {statistics.median(totals):g} of {points(assignment.points)}")
-        for column in ("part", "max", "mean", "full marks", "zero"):
-            table.add_column(column)
+        totals = [r.exact_score for r in results.values()]
+        mean = sum(totals, Fraction(0)) / len(totals)
+        say(text("batch_summary", assignment=assignment.id, n=len(results), mean=f"{float(mean):.2f}",
+                 median=points(statistics.median(totals)), max=points(assignment.points)))
+        rows = []
         for part in assignment.parts:
             scores = [r.part_scores()[part.id] for r in results.values()]
-            table.add_row(part.id, points(part.points), f"{statistics.mean(map(float, scores)):.1f}",
-                          str(sum(s == exact(part.points) for s in scores)), str(sum(s == 0 for s in scores)))
-        console.print(table)
+            rows.append([part.id, points(part.points), f"{float(sum(scores, Fraction(0)) / len(scores)):.2f}",
+                         str(sum(s == exact(part.points) for s in scores)), str(sum(s == 0 for s in scores))])
+        print_table(console, [text("part"), text("max"), text("mean"), text("full_marks"), text("zero")], rows)
         if len(results) <= SHOWN_STUDENTS:
-            scores = Table(title="scores")
-            for column in ("student", *(p.id for p in assignment.parts), "score"):
-                scores.add_column(column, justify="left" if column == "student" else "right")
-            for student, r in sorted(results.items()):
-                scores.add_row(escape(student), *(points(p.score) for p in r.parts), points(r.score))
-            console.print(scores)
+            print_table(console, [text("student"), *(p.id for p in assignment.parts), text("score")],
+                        [[student, *(points(p.score) for p in r.parts), points(r.score)]
+                         for student, r in sorted(results.items())])
         else:
-            console.print(f"scores of the {len(results)} submissions: see the gradebook")
+            say(text("scores_in_gradebook", n=len(results)))
         limited = sorted(s for s, r in results.items() if any(t.status in LIMIT_STATUSES for t in r.tests))
-        console.print("hit a limit (timeout, memory, crash): " + escape(", ".join(limited) or "none"))
-        console.print(f"isolation: {', '.join(isolation_levels(results))} (README, What the sandbox protects)")
+        say(text("hit_limit", who=", ".join(limited) or text("none")))
+        say(text("isolation_levels", levels=", ".join(isolation_levels(results))))
     else:
-        console.print("no submissions graded")
-    for name, message in sorted(invalid.items()):
-        console.print(escape(f"invalid: {name}: {message}"), soft_wrap=True)
+        say(text("no_graded"))
+    for name, why in sorted(invalid.items()):
+        say(text("invalid", who=name, why=why))
     for path in skipped:
-        console.print(escape(f"skipped: {path} (it is, or holds, --out)"), soft_wrap=True)
-    console.print(f"grader errors (not final, regraded by the next run): {len(errors)}"
-                  + (escape(": " + ", ".join(errors)) if errors else ""))
-    console.print(f"gradebook: {escape(str(book))}")
+        say(text("skipped", path=path))
+    say(text("grader_errors", n=len(errors)) + (": " + ", ".join(errors) if errors else ""))
+    say(text("gradebook", path=book))
 
 
 def main(course, args):

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.grading.grade import grade, hidden_checks
+from autograder.results import points
 from autograder.authoring.probes import PROBES, probe_files
 from autograder.sandbox.session import Sandbox
 from autograder.authoring.stubs import make_stub, strip_markers
@@ -89,7 +90,7 @@ def _part_scores(result):
 def verdict(impl, results):
     """The Row of ``impl`` from its GradingResults, one per student id (at least one)."""
     first = results[0]
-    got = f"{first.score:g}/{first.max_score:g}"
+    got = f"{points(first.score)}/{points(first.max_score)}"
     lost = {p.id for p in first.parts if p.score < p.max_score}
     if impl.kind == "stubs":
         expected = "0, all not implemented"
@@ -113,8 +114,8 @@ def verdict(impl, results):
         ok = False
         other = varying[0]
         detail = (f"scores vary with the student id: {first.student} got "
-                  + ", ".join(f"{p.id} {float(p.score):g}" for p in first.parts)
-                  + f"; {other.student} got " + ", ".join(f"{p.id} {float(p.score):g}" for p in other.parts)
+                  + ", ".join(f"{p.id} {points(p.score)}" for p in first.parts)
+                  + f"; {other.student} got " + ", ".join(f"{p.id} {points(p.score)}" for p in other.parts)
                   + f" ({len(varying)} of {len(results)} ids differ)")
     return Row(impl.kind, impl.name, expected, got, ok, detail)
 

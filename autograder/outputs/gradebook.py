@@ -13,7 +13,9 @@ whether they come from one run, a resumed run or merged shards.
 Spreadsheet safety (OWASP, CSV injection): a cell that starts with ``=``, ``+``, ``-``,
 ``@``, a tab or a carriage return gets a single quote in front, so no spreadsheet runs
 it as a formula. A program reading the CSV takes the quote off again (``unescape``):
-a cell that starts with ``'`` followed by one of those characters had it added.
+a cell that starts with ``'`` followed by one of those characters had it added. A control
+character, or one UTF-8 cannot encode, is shown as its escape (``results.safe_text``) in
+every cell and every file written here.
 """
 
 import csv
@@ -26,7 +28,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from autograder.config import UsageError
-from autograder.results import GradingResult, points
+from autograder.results import GradingResult, points, safe_text
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 STATUSES = ("graded", "grader_error", "invalid")
@@ -80,7 +82,7 @@ def render(assignment, rows):
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header(assignment))
     for row in sorted(rows, key=lambda r: r[0]):
-        writer.writerow([escape(str(cell)) for cell in row])
+        writer.writerow([escape(safe_text(cell)) for cell in row])
     return buffer.getvalue()
 
 
@@ -91,12 +93,12 @@ def read(path):
 
 
 def write_atomically(path, text):
-    """Write ``text`` to ``path`` so that a reader sees the old file or the new one, never a part."""
+    """Write ``text`` (made ``safe_text``) to ``path`` so that a reader sees the old file or the new one, never a part."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+            handle.write(safe_text(text))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

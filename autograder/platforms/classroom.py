@@ -40,7 +40,7 @@ import tempfile
 from pathlib import Path
 
 from autograder.config import ConfigError, load_course
-from autograder.results import GradingResult
+from autograder.results import GradingResult, safe_data, safe_text
 
 KEY_ENV = "BACKPROP_LAB_GRADER_KEY"
 RUNNER = "grader"
@@ -226,6 +226,12 @@ def write_template(course, assignment, target, passphrase=None):
     return written
 
 
+def log_lines(texts):
+    """The reporter prints a test's message in the Actions log: ``texts`` as plain lines, one each, every one
+    ``safe_text`` for a terminal (no control character, no line a student's text could add)."""
+    return "\n".join(safe_text(t, terminal=True) for t in texts)
+
+
 def runner_result(results, assignment, language="en"):
     """The reporter's runner result for a Gradescope results.json (a dict): one test per part.
 
@@ -235,7 +241,7 @@ def runner_result(results, assignment, language="en"):
     Everything else is read as the results model (``GradingResult``).
     """
     if results.get("extra_data", {}).get("grader_error"):
-        tests = [{"name": "grader", "status": "error", "score": 0, "message": results.get("output", "")}]
+        tests = [{"name": "grader", "status": "error", "score": 0, "message": log_lines([results.get("output", "")])}]
         status = "error"
     else:
         result = GradingResult.from_gradescope(results)
@@ -244,7 +250,7 @@ def runner_result(results, assignment, language="en"):
         for part in assignment.parts:
             failed = [f"{t.part}: {t.name}: {t.message}" for t in result.tests if t.part == part.id and not t.passed]
             tests.append({"name": f"{part.id}: {part.title_in(language)}", "status": "fail" if failed else "pass",
-                          "score": float(scores[part.id]), "message": "\n".join(failed)})
+                          "score": float(scores[part.id]), "message": log_lines(failed)})
         status = "pass" if all(t["status"] == "pass" for t in tests) else "fail"
     for test in tests:
         test.update(test_code="", filename="", line_no=0, duration=0)
@@ -256,7 +262,7 @@ def output_line(course_root, results_path):
     results = json.loads(Path(results_path).read_text(encoding="utf-8"))
     course = load_course(course_root)
     result = runner_result(results, course.assignment(results["extra_data"]["assignment"]), course.language)
-    encoded = base64.b64encode(json.dumps(result, sort_keys=True, ensure_ascii=False).encode()).decode()
+    encoded = base64.b64encode(json.dumps(safe_data(result), sort_keys=True, ensure_ascii=False).encode()).decode()
     return f"result={encoded}\n"
 
 

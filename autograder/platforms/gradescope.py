@@ -39,6 +39,7 @@ from pathlib import Path
 
 from autograder.config import load_course
 from autograder.grading.grade import DOUBLES, HIDDEN_CHECKS
+from autograder.results import safe_text
 from source_lib.messages import message
 
 PROJECT = "backprop_lab"
@@ -206,9 +207,10 @@ def write_bundle(course, assignment, out, secret=None):
 def student_id(metadata):
     """The student id of a Gradescope submission_metadata.json: sid, else e-mail, else id, of each user.
 
-    A group submission gets its members' ids, sorted and joined with "+".
+    A group submission gets its members' ids, sorted and joined with "+". An id is ``safe_text``
+    (the JSON may hold a lone surrogate, which could neither seed the inputs nor be written).
     """
-    ids = sorted(str(u.get("sid") or u.get("email") or u.get("id")) for u in metadata.get("users", []))
+    ids = sorted(safe_text(u.get("sid") or u.get("email") or u.get("id")) for u in metadata.get("users", []))
     return "+".join(ids) or "student"
 
 
@@ -236,6 +238,8 @@ def run(assignment_id, root):
     grader error (run_autograder then reports the grader's failure instead).
     """
     from autograder.grading.grade import grade
+    from autograder.outputs.gradebook import write_atomically
+    from autograder.results import json_text
 
     root = Path(root)
     course = load_course(root / "source" / PROJECT)
@@ -248,8 +252,7 @@ def run(assignment_id, root):
     data = gradescope_results(course, result, time.monotonic() - started)
     results = root / "results"
     results.mkdir(parents=True, exist_ok=True)
-    (results / "results.json").write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-                                          encoding="utf-8")
+    write_atomically(results / "results.json", json_text(data))
     return (2 if result.grader_errors else 0), result
 
 
@@ -265,9 +268,10 @@ def main(course, args):
     return 0
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # the log (Gradescope's stdout, the Classroom workflow's): plain text, as `course grade` prints
     status, outcome = run(sys.argv[1], sys.argv[2])
-    from autograder.outputs.feedback_page import feedback_markdown
+    from autograder.outputs.terminal import console, show_result
 
-    sys.stdout.write(feedback_markdown(outcome))
+    sys.stdout.reconfigure(errors="backslashreplace")  # printing the log never fails the grade written above
+    show_result(outcome, console())
     sys.exit(status)

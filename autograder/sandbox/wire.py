@@ -363,7 +363,8 @@ def _describe_exception(exc, files):
     where = [f"{os.path.basename(f.filename)}, line {f.lineno}, in {f.name}: {f.line}" for f in frames[-3:]]
     if isinstance(exc, SyntaxError):
         where.append(f"{os.path.basename(exc.filename or '?')}, line {exc.lineno}: {(exc.text or '').strip()}")
-    return type(exc).__name__, str(exc)[:MAX_STRING], where
+    text = str(exc.msg) if isinstance(exc, SyntaxError) else str(exc)  # its file and line are in ``where``
+    return type(exc).__name__, text[:MAX_STRING], where
 
 
 def serve(read_fd, write_fd):
