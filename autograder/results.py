@@ -84,7 +84,9 @@ def points(value):
     """A number of points as it is shown, exactly and without trailing zeros: a whole number of
     hundredths (every score) at 2 decimals at most ("6.67", "20"), the median of an even count
     of them (a whole number of half-hundredths) at 3 ("87.465")."""
-    thousandths = round(Fraction(value) * 1000)
+    value = Fraction(value)
+    exact_halves = (value * 200).denominator == 1  # whole hundredths, or the median of an even count of them
+    thousandths = round(value * 1000) if exact_halves else round(value * 100) * 10
     return f"{thousandths / 1000:.3f}".rstrip("0").rstrip(".")
 
 
