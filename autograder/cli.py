@@ -165,6 +165,9 @@ def cmd_grade(course, args):
     from autograder.outputs.gradebook import write_atomically
     from autograder.outputs.terminal import show_result
     from autograder.grading.grade import development_secret_warning, grade
+    from autograder.grading.submitted_at import late_of_one, read_given
+    from autograder.outputs.late import late_lines, with_late
+    from autograder.results import json_text
 
     student = student_id(args.student)
     if not Path(args.submission).exists():
@@ -172,17 +175,20 @@ def cmd_grade(course, args):
     for option in (args.json, args.feedback, args.feedback_html):
         if option and not Path(option).parent.is_dir():
             raise UsageError(f"{option}: its folder does not exist")
+    given = read_given(args.submitted_at) if args.submitted_at else {}
     warning = development_secret_warning(course)
     if warning:
         print(warning, file=sys.stderr)
-    result = grade(course, course.assignment(args.assignment), args.submission, student)
+    assignment = course.assignment(args.assignment)
+    result = grade(course, assignment, args.submission, student)
+    cost = late_of_one(course, assignment, result, args.submission, given)
     if args.json:
-        write_atomically(args.json, result.to_json())
+        write_atomically(args.json, json_text(with_late(result.to_gradescope(), cost, result, course.late)))
     if args.feedback:
         write_atomically(args.feedback, feedback_markdown(result))
     if args.feedback_html:
         write_atomically(args.feedback_html, feedback_html(result))
-    show_result(result, console())
+    show_result(result, console(), late_lines(cost, result, course.late))
     return 2 if result.grader_errors else 0
 
 
@@ -345,6 +351,10 @@ def parser():
                    help="write the student's Markdown feedback here, e.g. --feedback feedback.md")
     s.add_argument("--feedback-html", metavar="FILE",
                    help="write the student's feedback page (HTML, self-contained) here, e.g. --feedback-html f.html")
+    s.add_argument("--submitted-at", metavar="TIME_OR_FILE",
+                   help="when it was submitted, for course.toml's [late]: an ISO time or a CSV (student,submitted_at), "
+                        "e.g. --submitted-at 2026-09-19T10:00:00+09:00 (default: Gradescope's metadata or the last "
+                        "commit)")
     s.add_argument("--lang", choices=("en", "ko"), help=LANG_HELP + "), e.g. --lang ko")
     s.set_defaults(run=cmd_grade)
     s = command("grade-batch", "grade a class: a folder of submissions, an nbgrader tree or a zip",

@@ -22,7 +22,14 @@ from autograder.outputs.late import parse_time
 
 
 def read_given(path):
-    """{student: datetime} of a CSV (student, submitted_at), or {None: datetime} for one time."""
+    """{student: datetime} of a CSV file (student, submitted_at), or {None: datetime} for one time (a file
+    holding it, or ``path`` itself when no such file exists)."""
+    if not Path(path).is_file():
+        try:
+            return {None: parse_time(str(path), "--submitted-at")}
+        except ValueError:
+            raise UsageError(f"--submitted-at: {path}: neither a file nor an ISO 8601 time with a time zone "
+                             "(e.g. 2026-09-19T10:00:00+09:00)") from None
     text = Path(path).read_text(encoding="utf-8-sig")
     try:
         rows = list(csv.DictReader(text.splitlines()))
@@ -64,6 +71,18 @@ def submission_time(student, entry, given):
         if Path(entry).is_dir() and (found := read(entry)) is not None:
             return found, source
     return None, ""
+
+
+def late_of_one(course, assignment, result, entry, given):
+    """The ``late.Late`` of one submission graded on its own (``course grade``): its time from
+    ``given`` (``read_given`` of --submitted-at, or {}) or ``entry`` (``submission_time``), no late
+    days spent (no ledger: ``outputs/late.py``). Without ``[late]`` nothing is deducted."""
+    from autograder.outputs import late
+
+    if course.late is None:
+        return late.Late()
+    when, source = submission_time(result.student, entry, given)
+    return late.assess(course.late, assignment.due, result.exact_score, when, source)
 
 
 def late_rule(course, assignment, valid, out, given_path=None, ledger_path=None):

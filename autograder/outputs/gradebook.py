@@ -131,24 +131,36 @@ def merge(assignment, sources, out):
     into ``out`` and ``out``/gradebook.csv is written from their results. Merging again,
     or merging ``out`` itself among the sources, gives the same folder. A student found
     in two sources with different results is an error (nothing is overwritten).
+
+    A gradebook written before the late columns (``LATE_COLUMNS``) is merged as one whose
+    submission times were unknown: nothing deducted, the row says so, and the student's
+    folder in ``out`` gets that ``late.json``, so merging ``out`` again gives the same rows.
     """
+    from autograder.outputs.late import FILE as LATE_FILE, Late
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    rows, origin = {}, {}
+    rows, origin, unknown_time = {}, {}, set()
     with locked(out):
         for source in map(Path, sources):
             book = source / FILE
             if not book.is_file():
                 raise UsageError(f"{source}: no {FILE} (not the --out of a grade-batch run)")
-            if [c for c in read_columns(book)] != header(assignment):
+            columns = read_columns(book)
+            before_late = columns == [c for c in header(assignment) if c not in LATE_COLUMNS]
+            if columns != header(assignment) and not before_late:
                 raise UsageError(f"{book}: its columns are not those of {assignment.id}'s gradebook")
             for entry in read(book):
-                row = _source_row(assignment, source, entry)
+                row = _source_row(assignment, source, entry, Late(note="no_time") if before_late else None)
                 student = row[0]
                 if student in rows and rows[student] != row:
                     raise UsageError(f"{student}: different results in {origin[student]} and {source}; "
                                      "merge refused (regrade one of them)")
                 rows[student], origin[student] = row, source
+                if before_late and entry["score"] != "":
+                    unknown_time.add(student)
+                else:
+                    unknown_time.discard(student)
         for student, source in origin.items():
             target = out / student
             if (source / student).is_dir() and source.resolve() != out.resolve():
@@ -157,6 +169,8 @@ def merge(assignment, sources, out):
                 shutil.copytree(source / student, staging)
                 shutil.rmtree(target, ignore_errors=True)
                 os.replace(staging, target)
+        for student in sorted(unknown_time):
+            write_atomically(out / student / LATE_FILE, Late(note="no_time").to_json())
         write_atomically(out / FILE, render(assignment, rows.values()))
     return list(rows.values())
 
@@ -166,8 +180,9 @@ def read_columns(book):
         return next(csv.reader(handle), [])
 
 
-def _source_row(assignment, source, entry):
-    """A gradebook row of ``source``: rebuilt from the student's results model unless invalid."""
+def _source_row(assignment, source, entry, unknown=None):
+    """A gradebook row of ``source``: rebuilt from the student's results model and late.json unless
+    invalid; ``unknown``: the Late of a source written before the late columns (none there)."""
     student = entry["student"]
     if entry["status"] == "invalid":
         return invalid_row(assignment, student, entry["message"])
@@ -178,4 +193,4 @@ def _source_row(assignment, source, entry):
         raise UsageError(f"{source / student}: no readable results.json for a row of {source / FILE}")
     from autograder.outputs.late import load_late
 
-    return graded_row(result, load_late(source / student))
+    return graded_row(result, unknown or load_late(source / student))

@@ -12,7 +12,14 @@
 
 The late days of the term are shared by a student's assignments in due-date order
 (``days_left``), whatever order they are graded in: a ledger (``late_days.csv``: student,
-assignment, days_late) records the days each graded submission needed.
+assignment, days_late) records the days each graded submission needed. A submission graded
+on its own (``course grade``, Gradescope's run_autograder: each in a container of its own,
+with no ledger shared between them) spends none: its penalty is the submission's alone
+(``days_left`` 0), and ``late_lines`` says so when that cost points.
+
+Gradescope's results.json of a late submission (``with_late``): ``score`` is the final
+score, the number Gradescope records; ``extra_data.late`` keeps the raw score, the
+penalty and how late it was.
 """
 
 import csv
@@ -131,3 +138,39 @@ def note_text(late, lang):
     text = page_text(lang)
     return text(f"late_{late.note}", submitted=late.submitted, source=text(f"late_source_{late.source or 'none'}"),
                 days=late.days_late, used=late.days_used, percent=points(late.percent))
+
+
+def late_lines(late, result, alone=None):
+    """What a student is told of ``late``, the Late of ``result`` (a GradingResult), in its language
+    (``course grade``'s terminal, results.json's output, Gradescope's feedback): how late and
+    what it cost, then raw score, penalty and final score.
+    No policy (note ""): nothing. alone: the policy (``config.LatePolicy``) when the submission
+    is graded on its own, where none of its ``late_days`` is spent (said when that cost points)."""
+    from autograder.outputs.page_text import page_text
+    from autograder.results import points
+
+    if not late.note:
+        return []
+    text, raw = page_text(result.language), result.exact_score
+    scores = text("late_scores", raw=points(raw), penalty=points(late.penalty), final=points(raw - late.penalty),
+                  max=points(result.exact_max_score))
+    lines = [note_text(late, result.language), scores]
+    return lines + ([text("late_days_untracked")] if alone and alone.late_days and late.note == "late" else [])
+
+
+def with_late(data, late, result, alone=None):
+    """Gradescope's results.json ``data`` (``result.to_gradescope()``) with its Late: ``score`` the final
+    score (raw - penalty, what Gradescope records), ``extra_data.late`` the raw score, the
+    penalty, the final score and the Late's fields, ``output`` ending with ``late_lines``.
+    No policy (note ""): ``data`` unchanged. ``GradingResult.from_gradescope`` still reads the
+    raw result back (its tests hold the raw scores)."""
+    from autograder.results import points
+
+    if not late.note:
+        return data
+    raw = result.exact_score
+    record = {**asdict(late), "percent": points(late.percent), "penalty": float(late.penalty),
+              "raw_score": float(raw), "final_score": float(raw - late.penalty)}
+    output = "\n\n".join([data["output"], *late_lines(late, result, alone)])
+    return {**data, "score": float(raw - late.penalty), "output": output,
+            "extra_data": {**data["extra_data"], "late": record}}

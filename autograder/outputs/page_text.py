@@ -98,6 +98,10 @@ EN = {
     "late_source_gradescope": "Gradescope",
     "late_source_classroom": "last commit",
     "late_source_none": "unknown",
+    "late_scores": "raw score {raw}, late penalty {penalty}, final score {final} / {max}",
+    "late_days_untracked": "late days of the term are not counted when a submission is graded on its own "
+                           "(each Gradescope submission is): this penalty is the submission's alone; "
+                           "the instructor's grade-batch of the class counts them",
     "lms_written": "{path}: the file {lms} imports; the student ids used: {ids} (check it before importing)",
 }
 
@@ -194,6 +198,10 @@ KO = {
     "late_source_gradescope": "Gradescope",
     "late_source_classroom": "마지막 커밋",
     "late_source_none": "알 수 없음",
+    "late_scores": "원점수 {raw}, 지각 감점 {penalty}, 최종 점수 {final} / {max}",
+    "late_days_untracked": "제출 하나만 채점할 때는 (Gradescope의 제출마다 그렇습니다) 학기 지각 사용일을 셀 수 "
+                           "없습니다: 이 감점은 이 제출만 보고 정한 것이며, 지각 사용일은 강사가 반 전체를 "
+                           "grade-batch로 채점할 때 반영됩니다",
     "lms_written": "{path}: {lms}에서 가져올 파일. 사용한 학생 ID: {ids} (가져오기 전에 확인하세요)",
 }
 

@@ -68,8 +68,9 @@ def print_table(out, columns, rows, title=None):
         out.print(Text(f"{row[0]}: " + ", ".join(f"{name} {cell}" for name, cell in zip(columns[1:], row[1:]))))
 
 
-def show_result(result, out):
-    """Print ``result`` on the rich console ``out``: total, parts, each cause once (module docstring).
+def show_result(result, out, late_lines=()):
+    """Print ``result`` on the rich console ``out``: total, what lateness cost (``late_lines``, from
+    ``outputs/late.py``: raw score, penalty, final score), parts, each cause once (module docstring).
 
     A failure is its mark and its text, wrapped between words with every continuation
     line indented under the text, so no part of a student's message starts a line.
@@ -81,6 +82,8 @@ def show_result(result, out):
 
     text = page_text(result.language)
     out.print(Text(line(result.summary_line())))
+    for late_line in late_lines:
+        out.print(Text(line(late_line)))
     print_table(out, [text("part"), text("score"), text("max")],
                 [[p.id, points(p.score), points(p.max_score)] for p in result.parts])
     roots, parts = feedback_view(result)

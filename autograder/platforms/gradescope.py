@@ -231,14 +231,23 @@ def gradescope_results(course, result, seconds):
 
 
 def run(assignment_id, root):
-    """Grade ``root/submission`` as Gradescope does; returns (exit status, GradingResult).
+    """Grade ``root/submission`` as Gradescope does; returns (exit status, GradingResult, the lines
+    saying what lateness cost).
 
     root: the autograder root holding ``source/`` (the bundle), ``submission/`` and
     ``results/``. Writes ``results/results.json``; the status is 2 when a check hit a
     grader error (run_autograder then reports the grader's failure instead).
+
+    Lateness: course.toml's due date and ``[late]`` rule decide (``outputs/late.py``), the
+    submission time is ``created_at`` of ``submission_metadata.json`` (its ``due_date`` and
+    ``late_due_date`` are not read: one place holds the due date). Each submission is
+    graded in a container of its own, so the term's late days cannot be counted here:
+    the penalty is the submission's alone, and the feedback says so when it cost points.
     """
     from autograder.grading.grade import grade
+    from autograder.grading.submitted_at import gradescope_time
     from autograder.outputs.gradebook import write_atomically
+    from autograder.outputs.late import assess, late_lines, with_late
     from autograder.results import json_text
 
     root = Path(root)
@@ -247,13 +256,14 @@ def run(assignment_id, root):
     metadata_path = root / "submission_metadata.json"
     metadata = json.loads(metadata_path.read_text(encoding="utf-8")) if metadata_path.is_file() else {}
     started = time.monotonic()
-    result = grade(course, course.assignment(assignment_id), root / "submission", student_id(metadata),
-                   secret=secret)
-    data = gradescope_results(course, result, time.monotonic() - started)
+    assignment = course.assignment(assignment_id)
+    result = grade(course, assignment, root / "submission", student_id(metadata), secret=secret)
+    cost = assess(course.late, assignment.due, result.exact_score, gradescope_time(root), "gradescope")
+    data = with_late(gradescope_results(course, result, time.monotonic() - started), cost, result, course.late)
     results = root / "results"
     results.mkdir(parents=True, exist_ok=True)
     write_atomically(results / "results.json", json_text(data))
-    return (2 if result.grader_errors else 0), result
+    return (2 if result.grader_errors else 0), result, late_lines(cost, result, course.late)
 
 
 def main(course, args):
@@ -269,9 +279,9 @@ def main(course, args):
 
 
 if __name__ == "__main__":  # the log (Gradescope's stdout, the Classroom workflow's): plain text, as `course grade` prints
-    status, outcome = run(sys.argv[1], sys.argv[2])
+    status, outcome, late_said = run(sys.argv[1], sys.argv[2])
     from autograder.outputs.terminal import console, show_result
 
     sys.stdout.reconfigure(errors="backslashreplace")  # printing the log never fails the grade written above
-    show_result(outcome, console())
+    show_result(outcome, console(), late_said)
     sys.exit(status)
