@@ -3,6 +3,7 @@
     course release [ASSIGNMENT ...] [--check]
     course check ASSIGNMENT [PATH]
     course grade ASSIGNMENT SUBMISSION --student ID [--json FILE] [--feedback FILE] [--feedback-html FILE]
+                 [--submitted-at TIME_OR_FILE]
     course grade-batch ASSIGNMENT SUBMISSIONS --out DIR [--jobs N] [--shard K/N] [--submitted-at FILE]
     course gradebook merge ASSIGNMENT OUT_DIR... --out DIR
     course gradebook diff ASSIGNMENT OUT_A OUT_B [--csv FILE]

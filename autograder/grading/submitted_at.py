@@ -1,8 +1,9 @@
 """When each submission was made, for the late policy (``autograder/outputs/late.py``).
 
 The first source that knows, in this order:
-1. ``given``: grade-batch's ``--submitted-at`` file: a CSV with columns ``student`` and
-   ``submitted_at``, or one time for every student; ISO 8601 with a time zone;
+1. ``given``: ``--submitted-at`` of grade-batch or ``course grade``: a CSV file with columns
+   ``student`` and ``submitted_at``, or one time for every student (a file holding it, or
+   the time itself); ISO 8601 with a time zone;
 2. Gradescope: ``created_at`` of a ``submission_metadata.json`` in the student's entry
    (Gradescope writes it beside every submission);
 3. GitHub Classroom: the committer time of the last commit of a student's repository
