@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import pytest
 
-from autograder.config import load_course
+from autograder.config import UsageError, load_course
 from autograder.grading.batch import grade_batch
 from autograder.outputs import gradebook, late
 from autograder.platforms.gradescope import PROJECT, write_bundle
@@ -134,5 +134,5 @@ def test_merge_takes_a_gradebook_from_before_the_late_columns_as_no_time_known(c
     assert again == merged                                              # the merged folder agrees with its source
     with open(book, "w", newline="", encoding="utf-8") as handle:       # anything else is still refused
         csv.writer(handle).writerow(old_columns[1:])
-    with pytest.raises(gradebook.UsageError, match="its columns are not those of a1_gates's gradebook"):
+    with pytest.raises(UsageError, match="its columns are not those of a1_gates's gradebook"):
         gradebook.merge(a1, [tmp_path / "old"], tmp_path / "refused")
