@@ -3,6 +3,10 @@ run_autograder) and on gradebooks written before the late columns (``course grad
 
 The rule itself is tests/test_late.py's: here each path must apply it (``outputs/late.py``:
 ``assess``) with no late day spent, record raw score, penalty and final score, and say so.
+Each test fails with its piece switched off: ``with_late`` returning its input, the terminal
+ignoring the late lines, run_autograder without the metadata's time, the unspent-late-days
+line, --submitted-at as a time itself, merge's acceptance of an old gradebook and the
+late.json it writes for one.
 """
 
 import csv
