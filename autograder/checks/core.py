@@ -133,19 +133,20 @@ def as_checked_float(ctx, value, what):
     return float(value)
 
 
-def assert_close(ctx, got, expected, what, tol, key="mismatch", batch_size=None):
+def assert_close(ctx, got, expected, what, tol, key="mismatch", batch_size=None, reduced=None, axes=()):
     """CheckFailure unless every element of ``got`` is within ``tol`` of ``expected``.
 
-    batch_size: N, or a tuple of candidates, for naming a factor of N in the message."""
+    The message names the mistake when the values show one (``diagnose_values``).
+    batch_size: N, or a tuple of candidates, for naming a factor of N in the message.
+    reduced: (k, full shape) when each element of ``got`` is a sum of k elements of a
+    gradient of that full shape (the gradient of a broadcast input). axes: [(length, axis,
+    argument name, its shape)] of the input's axes, for naming a factor that is one of them."""
     err = gradcheck.max_rel_error(got, expected)
     if err <= tol:
         return
     index, g, e, err = gradcheck.worst_element(got, expected)
     text = ctx.msg(key, what=what, index=index, got=g, expected=e, err=err, tol=tol)
-    found = [p for n in (batch_size if isinstance(batch_size, tuple) else (batch_size,))
-             if (p := gradcheck.diagnose(got, expected, batch_size=n))]
-    # a factor that is one of the candidate Ns says more than a bare constant factor
-    pattern = next((p for p in found if "n" in p[1]), found[0] if found else None)
+    pattern = diagnose_values(got, expected, what, batch_size, reduced, axes)
     if pattern:
         text += " " + ctx.msg(pattern[0], **pattern[1])
     diagnosis = pattern[0].removeprefix("pattern_") if pattern else "wrong_values"
@@ -156,6 +157,60 @@ def assert_close(ctx, got, expected, what, tol, key="mismatch", batch_size=None)
     raise CheckFailure(text, diagnosis=diagnosis, figure=figure)
 
 
+def diagnose_values(got, expected, what, batch_size=None, reduced=None, axes=()):
+    """(message key, fields) of the mistake ``got`` shows against ``expected``, or None.
+
+    Most specific first: a mean where a sum is due (1/k, k the elements summed into each
+    element of a reduced gradient, broadcast axes included: 1/4 for (3, 1) from (3, 4), 1/6
+    for a 0-d input from (2, 3)); then ``gradcheck.diagnose`` (zeros, sign, transposed, a
+    factor of N); a factor that is the length of one of the input's axes; the same constant
+    added everywhere."""
+    got_a, want = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    if reduced and reduced[0] > 1 and got_a.shape == want.shape and np.any(want) \
+            and gradcheck.close(got_a, want / reduced[0], 1e-6, 1e-12):
+        return ("pattern_mean_not_sum", {"k": reduced[0], "what": what, "shape": got_a.shape, "full": reduced[1]})
+    found = [p for n in (batch_size if isinstance(batch_size, tuple) else (batch_size,))
+             if (p := gradcheck.diagnose(got, expected, batch_size=n))]
+    # a factor that is one of the candidate Ns says more than a bare constant factor
+    pattern = next((p for p in found if "n" in p[1]), found[0] if found else None)
+    if (pattern is None or pattern[0] == "pattern_factor") and got_a.shape == want.shape and np.any(want):
+        factor = float(np.median(got_a[want != 0] / want[want != 0]))
+        for length, axis, arg, shape in axes:
+            for key, value in (("pattern_axis_summed", length), ("pattern_axis_divided", 1.0 / length)):
+                if length > 1 and abs(factor - value) <= 1e-6 * value and gradcheck.close(got_a, value * want, 1e-6, 1e-12):
+                    return (key, {"k": length, "axis": axis, "arg": arg, "shape": shape})
+    if pattern is None and got_a.shape == want.shape and got_a.size > 1:
+        offset = got_a - want
+        if np.all(np.isfinite(offset)) and np.ptp(offset) <= 1e-9 * max(1.0, float(np.max(np.abs(want)))) \
+                and abs(float(offset.flat[0])) > 1e-9:
+            return ("pattern_offset", {"offset": float(offset.flat[0])})
+    return pattern
+
+
+def swapped_pair(got, expected, tol):
+    """(i, j) when items i and j of the sequence ``got`` are ``expected``'s j and i (and they differ), else None."""
+    def same(a, b):
+        a, b = np.asarray(a), np.asarray(b)
+        return a.shape == b.shape and a.dtype.kind == "f" and bool(np.all(np.isfinite(a))) \
+            and gradcheck.max_rel_error(a, np.asarray(b, dtype=np.float64)) <= tol
+
+    if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+        return None
+    for i in range(len(expected)):
+        for j in range(i + 1, len(expected)):
+            if same(got[i], expected[j]) and same(got[j], expected[i]) and not same(got[i], expected[i]):
+                return i, j
+    return None
+
+
+def raise_if_swapped(ctx, got, expected, what, names, tol):
+    """CheckFailure naming the swapped items (by ``names``) when two items of ``got`` are swapped."""
+    pair = swapped_pair(got, expected, tol)
+    if pair:
+        first, second = (names[i] if i < len(names) else f"[{i}]" for i in pair)
+        raise CheckFailure(f"{what}: " + ctx.msg("pattern_swapped", first=first, second=second), diagnosis="swapped")
+
+
 def compare_values(ctx, got, expected, what, tol, names=()):
     """Compare any nesting of tuples, lists, dicts, floats and arrays with the reference's.
 
@@ -164,6 +219,7 @@ def compare_values(ctx, got, expected, what, tol, names=()):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
             raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(got),
                                        expected=f"a {type(expected).__name__} of {len(expected)} items"))
+        raise_if_swapped(ctx, got, expected, what, names, tol)
         for i, (g, e) in enumerate(zip(got, expected)):
             compare_values(ctx, g, e, f"{what}: {names[i]}" if i < len(names) else f"{what}[{i}]", tol)
     elif isinstance(expected, dict):
@@ -346,7 +402,8 @@ class Forward(UnitCheck):
         seed, inputs = self.draw(ctx)
         obj, ref_obj, out, expected = self.forward_both(ctx, seed, inputs)
         sizes = (np.shape(inputs[0])[0], np.size(inputs[0])) if np.ndim(inputs[0]) else None
-        assert_close(ctx, out, expected, f"{self.unit.name}.forward", ctx.reference_tol, batch_size=sizes)
+        assert_close(ctx, out, expected, f"{self.unit.name}.forward", ctx.reference_tol, batch_size=sizes,
+                     axes=axes_of(inputs[0], self.unit.names[0]))
         for name in self.state:
             want = ctx.reference.get(ref_obj, name)
             what = f"{self.unit.name}.{name} after forward"
@@ -382,6 +439,19 @@ def batch_of(inputs):
     return np.shape(inputs[0])[0] if np.ndim(inputs[0]) else None
 
 
+def axes_of(x, name):
+    """[(length, axis, name, shape)] of the axes of the input ``x`` (for ``diagnose_values``)."""
+    shape = np.shape(x)
+    return [(n, axis, name, shape) for axis, n in enumerate(shape)]
+
+
+def summed_into(x, dout):
+    """(k, dout's shape): k elements of dout are summed into each element of x's gradient, or None."""
+    if not isinstance(dout, np.ndarray) or np.size(x) >= dout.size:
+        return None
+    return dout.size // max(np.size(x), 1), dout.shape
+
+
 def upstream(rng, out):
     """A random upstream gradient shaped like ``out`` (1.0 for a scalar loss)."""
     return rng.standard_normal(np.shape(out)) if isinstance(out, np.ndarray) else 1.0
@@ -399,9 +469,12 @@ class Backward(UnitCheck):
         want = [want] if self.unit.n_grads == 1 else list(want)
         got = self.unit.split_grads(ctx, self.unit.backward(ctx.student, obj, dout), inputs)
         n = batch_of(inputs) if self.batch_axis else None
+        raise_if_swapped(ctx, got, want, f"{self.unit.name}.backward", [f"d{name}" for name in self.unit.names],
+                         ctx.reference_tol)
         for g, w, name, x in zip(got, want, self.unit.names, inputs):
             try:
-                assert_close(ctx, g, w, f"{self.unit.name}.backward: d{name}", ctx.reference_tol, batch_size=n)
+                assert_close(ctx, g, w, f"{self.unit.name}.backward: d{name}", ctx.reference_tol, batch_size=n,
+                             reduced=summed_into(x, dout))
             except CheckFailure as failure:
                 if wrong_only_at_zero(g, w, x):
                     raise CheckFailure(f"{failure} {ctx.msg('pattern_slope_at_zero')}", "slope_at_zero",
@@ -455,7 +528,8 @@ class GradCheck(UnitCheck):
         calls = [tuple(v if j == i else a for j, a in enumerate(inputs)) for v in variants]
         values = self.loss(ctx.student.map(obj, "forward", calls), dout, ctx)
         numeric = [(values[2 * k] - values[2 * k + 1]) / (2 * self.h) for k in range(len(values) // 2)]
-        self.judge(ctx, grad, np.array(numeric), dirs if self.directions else None, what, batch_of(inputs))
+        self.judge(ctx, grad, np.array(numeric), dirs if self.directions else None, what, batch_of(inputs),
+                   summed_into(x, dout))
 
     def check_param(self, ctx, obj, inputs, p, value, grad, dout, what):
         numeric = np.zeros_like(value)
@@ -468,10 +542,10 @@ class GradCheck(UnitCheck):
         ctx.student.assign(obj, ("params", p), value)
         self.judge(ctx, grad, numeric, None, what, batch_of(inputs))
 
-    def judge(self, ctx, grad, numeric, dirs, what, batch_size=None):
+    def judge(self, ctx, grad, numeric, dirs, what, batch_size=None, reduced=None):
         if dirs is None:
             assert_close(ctx, grad, numeric.reshape(np.shape(grad)), what, ctx.gradcheck_tol, key="gradcheck_failed",
-                         batch_size=batch_size)
+                         batch_size=batch_size, reduced=reduced)
             return
         analytic = np.array([float(np.sum(grad * d)) for d in dirs])
         err = gradcheck.max_rel_error(analytic, numeric)
