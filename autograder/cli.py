@@ -369,6 +369,7 @@ def parser():
     s.add_argument("pairs", nargs="+", metavar="ASSIGNMENT OUT_DIR",
                    help="an assignment and its grade-batch --out, one pair or several, e.g. a1_gates build/a1_gates")
     s.add_argument("--out", metavar="DIR", help="where the report goes (default: the OUT_DIR, when there is one), e.g. --out build/report")
+    s.add_argument("--lang", choices=("en", "ko"), help="the report's language (default: course.toml's language), e.g. --lang en")
     s.set_defaults(run=cmd_report)
     s = command("gradebook", "work on the outputs of grade-batch",
                 "course gradebook merge a1_gates shard1/ shard2/ --out build/a1_gates")

@@ -66,6 +66,10 @@ EN = {
     "time_summary": "{n} submissions timed: median {median:.2f} s, slowest {slowest:.2f} s ({who}), total {total:.1f} s",
     "no_times": "no grading times recorded",
     "assignment": "assignment",
+    "who": "who",
+    "per_student": "Per student",
+    "student_by_assignment": "Students and assignments",
+    "development_secret": "Warning: the public development secret seeded the hidden inputs of {n} submissions of {assignment}: anyone can compute them. Set the course secret and grade again for real grades.",
 }
 
 KO = {
@@ -129,6 +133,10 @@ KO = {
     "time_summary": "제출 {n}개: 중앙값 {median:.2f} 초, 가장 느린 것 {slowest:.2f} 초 ({who}), 합계 {total:.1f} 초",
     "no_times": "기록된 채점 시간이 없습니다",
     "assignment": "과제",
+    "who": "학생",
+    "per_student": "학생별",
+    "student_by_assignment": "학생과 과제",
+    "development_secret": "경고: {assignment}의 제출 {n}개는 공개된 개발용 비밀값으로 숨은 입력을 만들었습니다. 누구나 그 입력을 계산할 수 있습니다. 실제 성적을 내려면 수업 비밀값을 설정하고 다시 채점하세요.",
 }
 
 DIAGNOSES = {
@@ -163,6 +171,11 @@ DIAGNOSES = {
         "eps_under_root": "eps inside the square root",
         "folded_bias_correction": "Adam's bias correction folded into the step size",
         "not_a_float": "an array returned where a float is due",
+        "mean_not_sum": "a mean where a sum is due",
+        "axis_summed": "a sum over an axis where the mean is due",
+        "axis_divided": "a mean over an axis where the sum is due",
+        "offset": "off by a constant added everywhere",
+        "swapped": "two outputs swapped",
     },
     "ko": {
         "transposed": "전치된 기울기 또는 출력",
@@ -195,6 +208,11 @@ DIAGNOSES = {
         "eps_under_root": "eps를 제곱근 안에 넣음",
         "folded_bias_correction": "Adam의 편향 보정을 학습률에 합침",
         "not_a_float": "float 대신 배열을 반환",
+        "mean_not_sum": "합이어야 할 곳에 평균",
+        "axis_summed": "평균이어야 할 곳에 한 축의 합",
+        "axis_divided": "합이어야 할 곳에 한 축의 평균",
+        "offset": "모든 곳에 같은 상수만큼 차이",
+        "swapped": "두 출력이 뒤바뀜",
     },
 }
 
