@@ -23,3 +23,85 @@ def test_every_variant_has_a_why_in_every_course_language(folder):
         for lang in LANGUAGES:
             text = dict(variant.translations).get(lang, "")
             assert text.strip() and text != variant.why, f"{folder.name}: variant {variant.name} has no why_{lang}"
+
+
+def grade_variant(course, sandbox, folder, assignment_id, variant, student, tmp_path, lang=None):
+    """The GradingResult of ``variant`` (a Variant, declared or not) handed in by ``student``."""
+    from autograder.authoring.variants import build
+    from autograder.grading.grade import grade
+
+    assignment = course.assignment(assignment_id)
+    submission = tmp_path / "submissions" / student
+    submission.mkdir(parents=True)
+    for name, text in build(folder, assignment.files, variant).items():
+        (submission / name).write_text(text, encoding="utf-8")
+    return grade(course, assignment, submission, student, sandbox=sandbox, lang=lang)
+
+
+def test_a_declared_mistake_is_named_once_by_its_why(course, sandbox, tmp_path):
+    """Code that is a declared variant is told so, in the course's language, once per part; the
+    switch: without the matching (mistakes.known_mistake returning None) the checks say values only."""
+    from autograder.outputs.feedback_page import feedback_html, feedback_view
+
+    folder = ROOT / "solutions" / "a1_gates"
+    variant = next(v for v in load_variants(folder) if v.name == "sigmoid_backward_from_input")
+    result = grade_variant(course, sandbox, folder, "a1_gates", variant, "s1", tmp_path, lang="ko")
+    failed = [t for t in result.tests if not t.passed]
+    assert failed and all(t.part == "sigmoid_gate" and t.diagnosis == "known:sigmoid_backward_from_input"
+                          for t in failed)
+    why = variant.why_in("ko")
+    assert all(t.message.startswith(f"제출한 코드는 알려진 실수와 똑같이 동작합니다: {why}") for t in failed)
+    _, parts = feedback_view(result)
+    [entry] = [f for p in parts for f in p.failures]
+    assert sorted(entry.checks) == sorted(t.name for t in failed)
+    assert feedback_html(result).count(why) == 1
+
+
+def test_a_different_bug_in_the_same_part_is_not_named_as_a_known_one(course, sandbox, tmp_path):
+    """A variant matches only when it fails the same checks with the same values: the sigmoid's
+    backward off by one factor is not 'the input instead of the output'."""
+    from autograder.authoring.variants import Variant
+
+    change = {"find": "return dout * self.out * (1.0 - self.out)", "replace": "return dout * self.out"}
+    result = grade_variant(course, sandbox, ROOT / "solutions" / "a1_gates", "a1_gates",
+                           Variant("mine", (), "", (change,)), "s2", tmp_path)
+    failed = [t for t in result.tests if not t.passed]
+    assert failed and not any(t.diagnosis.startswith("known:") for t in failed)
+
+
+UNDECLARED = ROOT / "tests" / "data" / "undeclared_bugs"
+
+
+def test_undeclared_bugs_handed_in_twice_share_one_row_of_their_own(course, sandbox, tmp_path):
+    """Bugs written outside variants.toml (tests/data/undeclared_bugs), each handed in by two
+    students in one class: for at least 90% of them, the report's rows naming either student are
+    one row holding exactly the two."""
+    import tomllib
+
+    from autograder.authoring.variants import Variant
+    from autograder.outputs.report import Batch, build_report
+
+    bugs = tomllib.loads((UNDECLARED / "a1_gates.toml").read_text(encoding="utf-8"))
+    declared = {v.name for v in load_variants(ROOT / "solutions" / "a1_gates")}
+    assert len(bugs) >= 20 and not declared & set(bugs)
+    out = tmp_path / "out"
+    for name, entry in bugs.items():
+        for k in (1, 2):
+            student = f"{name}_{k}"
+            result = grade_variant(course, sandbox, ROOT / "solutions" / "a1_gates", "a1_gates",
+                                   Variant(name, (), "", tuple(entry["change"])), student, tmp_path)
+            assert result.exact_score < result.exact_max_score, f"{name} is not caught"
+            (out / student).mkdir(parents=True)
+            (out / student / "results.json").write_text(result.to_json(), encoding="utf-8")
+    report = build_report([Batch(course.assignment("a1_gates"), out)], "en", course.solutions)["assignments"][0]
+    alone = []
+    for name in bugs:
+        pair = {f"{name}_1", f"{name}_2"}
+        rows = [m for m in report["mistakes"] if pair & set(m["students"])]
+        if len(rows) == 1 and set(rows[0]["students"]) == pair:
+            alone.append(name)
+        else:
+            print(f"{name}: {[(m['diagnosis'], m['students']) for m in rows]}")
+    rate = len(alone) / len(bugs)
+    print(f"undeclared bugs whose two students share one row of their own: {len(alone)}/{len(bugs)} = {rate:.0%}")
+    assert rate >= 0.9

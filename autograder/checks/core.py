@@ -110,7 +110,7 @@ def as_checked_array(ctx, value, what, expected_shape, like="the input"):
         raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(value),
                                    expected=f"an ndarray of shape {expected_shape}"))
     if value.dtype != np.float64:
-        raise CheckFailure(ctx.msg("wrong_dtype", what=what, got=value.dtype))
+        raise CheckFailure(ctx.msg("wrong_dtype", what=what, got=value.dtype), diagnosis="wrong_dtype")
     if value.shape != expected_shape:
         text = ctx.msg("wrong_shape", what=what, got=value.shape, expected=expected_shape, like=like)
         transposed = value.ndim == 2 and value.shape == expected_shape[::-1]
@@ -118,7 +118,7 @@ def as_checked_array(ctx, value, what, expected_shape, like="the input"):
             text += " " + ctx.msg("pattern_transposed")
         raise CheckFailure(text, diagnosis="transposed" if transposed else "wrong_shape")
     if not np.all(np.isfinite(value)):
-        raise CheckFailure(ctx.msg("nonfinite", what=what))
+        raise CheckFailure(ctx.msg("nonfinite", what=what), diagnosis="nonfinite")
     return value
 
 
@@ -162,17 +162,25 @@ def diagnose_values(got, expected, what, batch_size=None, reduced=None, axes=())
 
     Most specific first: a mean where a sum is due (1/k, k the elements summed into each
     element of a reduced gradient, broadcast axes included: 1/4 for (3, 1) from (3, 4), 1/6
-    for a 0-d input from (2, 3)); then ``gradcheck.diagnose`` (zeros, sign, transposed, a
+    for a 0-d input from (2, 3)); one number everywhere (the sum of all the expected
+    elements, or another constant); then ``gradcheck.diagnose`` (zeros, sign, transposed, a
     factor of N); a factor that is the length of one of the input's axes; the same constant
     added everywhere."""
     got_a, want = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
     if reduced and reduced[0] > 1 and got_a.shape == want.shape and np.any(want) \
             and gradcheck.close(got_a, want / reduced[0], 1e-6, 1e-12):
         return ("pattern_mean_not_sum", {"k": reduced[0], "what": what, "shape": got_a.shape, "full": reduced[1]})
+    if got_a.shape == want.shape and got_a.size > 1 and np.all(np.isfinite(got_a)) and np.ptp(got_a) == 0 \
+            and np.ptp(want) > 0:
+        if abs(float(got_a.flat[0]) - float(want.sum())) <= 1e-6 * max(1.0, abs(float(want.sum()))):
+            return ("pattern_summed_all", {"what": what, "value": float(got_a.flat[0])})
+        return ("pattern_constant", {"what": what, "value": float(got_a.flat[0])})
     found = [p for n in (batch_size if isinstance(batch_size, tuple) else (batch_size,))
              if (p := gradcheck.diagnose(got, expected, batch_size=n))]
     # a factor that is one of the candidate Ns says more than a bare constant factor
     pattern = next((p for p in found if "n" in p[1]), found[0] if found else None)
+    if pattern and pattern[0] == "pattern_leak" and np.count_nonzero(want) < 2:
+        pattern = None  # one element right by chance says nothing about the others
     if (pattern is None or pattern[0] == "pattern_factor") and got_a.shape == want.shape and np.any(want):
         factor = float(np.median(got_a[want != 0] / want[want != 0]))
         for length, axis, arg, shape in axes:
@@ -180,11 +188,28 @@ def diagnose_values(got, expected, what, batch_size=None, reduced=None, axes=())
                 if length > 1 and abs(factor - value) <= 1e-6 * value and gradcheck.close(got_a, value * want, 1e-6, 1e-12):
                     return (key, {"k": length, "axis": axis, "arg": arg, "shape": shape})
     if pattern is None and got_a.shape == want.shape and got_a.size > 1:
+        pattern = _magnitude_pattern(got_a, want)
+    if pattern is None and got_a.shape == want.shape and got_a.size > 1:
         offset = got_a - want
         if np.all(np.isfinite(offset)) and np.ptp(offset) <= 1e-9 * max(1.0, float(np.max(np.abs(want)))) \
                 and abs(float(offset.flat[0])) > 1e-9:
             return ("pattern_offset", {"offset": float(offset.flat[0])})
     return pattern
+
+
+def _magnitude_pattern(got, want, min_size=4):
+    """("pattern_too_large" or "pattern_too_small", {}) when every element where ``want`` is not 0
+    has the expected sign and a larger (smaller) magnitude, by a factor that varies (a factor of
+    the formula missing, or one too many); None otherwise or for fewer than ``min_size`` elements."""
+    mask = want != 0
+    if mask.sum() < min_size or not np.all(np.isfinite(got)):
+        return None
+    ratio = got[mask] / want[mask]
+    if np.all(ratio > 1 + 1e-6):
+        return ("pattern_too_large", {})
+    if np.all((ratio > 0) & (ratio < 1 - 1e-6)):
+        return ("pattern_too_small", {})
+    return None
 
 
 def swapped_pair(got, expected, tol):
@@ -551,7 +576,8 @@ class GradCheck(UnitCheck):
         err = gradcheck.max_rel_error(analytic, numeric)
         if err > ctx.gradcheck_tol:
             index, g, e, err = gradcheck.worst_element(analytic, numeric)
-            raise CheckFailure(ctx.msg("directional_failed", what=what, got=g, expected=e, err=err))
+            raise CheckFailure(ctx.msg("directional_failed", what=what, got=g, expected=e, err=err),
+                               diagnosis="wrong_values")
 
 
 @dataclass
@@ -610,7 +636,7 @@ class Stable(UnitCheck):
 
     def no_warning(self, ctx, what, warned):
         if warned:
-            raise CheckFailure(ctx.msg("warning_raised", what=what, warning=warned[0]))
+            raise CheckFailure(ctx.msg("warning_raised", what=what, warning=warned[0]), diagnosis="warning")
 
 
 @dataclass
@@ -626,7 +652,7 @@ class StableCall(Check):
         expected = ctx.reference.call(self.target, *args)
         got, warned = ctx.student.call(self.target, *args, warned=True)
         if warned:
-            raise CheckFailure(ctx.msg("warning_raised", what=name, warning=warned[0]))
+            raise CheckFailure(ctx.msg("warning_raised", what=name, warning=warned[0]), diagnosis="warning")
         compare_values(ctx, got, expected, name, ctx.reference_tol)
 
 
@@ -682,6 +708,7 @@ class FunctionGradCheck(Check):
             raise CheckFailure(ctx.msg("wrong_type", what=name, got=describe_type(result),
                                        expected=f"a tuple of {max(self.grad_positions.values()) + 1} items"))
         expected = ctx.reference.call(self.target, *args)
+        raise_if_swapped(ctx, result, expected, name, self.names, ctx.reference_tol)
         agrees_with_reference(ctx, result[0], expected[0], f"{name}: {self.names[0] if self.names else 'the value'}")
         for arg_index, res_index in self.grad_positions.items():
             x = np.asarray(args[arg_index], dtype=np.float64)

@@ -29,7 +29,8 @@ from autograder.results import GradingResult, PartResult, TestResult, apportion,
 from autograder.sandbox.runners import Reference
 from autograder.sandbox.session import Sandbox, Session, StudentError
 from autograder.authoring.release import COMPONENTS_INIT
-from autograder.grading.mistakes import KNOWN, Observation, Recorder, known_mistake
+from autograder.grading.mistakes import Observation, Recorder, known_mistake
+from autograder.outputs.feedback_page import KNOWN
 from autograder.grading.submission import choice_notes, find_submission, released_stubs
 from autograder.outputs.page_text import page_text
 from source_lib.messages import load_titles, message

@@ -29,11 +29,10 @@ import numpy as np
 
 from autograder.authoring.variants import VariantError, build, load_variants
 from autograder.checks.core import Context
+
 from autograder.sandbox import wire
 from autograder.sandbox.session import Session, StudentError
 from source_lib import gradcheck
-
-KNOWN = "known:"  # diagnosis prefix of the checks a known mistake explains: "known:max_ties_to_y"
 
 
 @dataclass

@@ -35,6 +35,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 # only when their messages are equal
 UNNAMED = ("", "wrong_values", "raised", "not_implemented", "timeout", "memory", "crashed", "forward_first")
 COLLATERAL = ("forward_first",)  # not judged: failed because another cause made forward wrong
+KNOWN = "known:"  # diagnosis prefix of the checks a known mistake explains ("known:max_ties_to_y", grading/mistakes.py)
 
 
 @dataclass
@@ -57,11 +58,12 @@ class Failure:
 
     @property
     def key(self):
-        """What makes two students' causes one mistake of a class: the code that names it and
-        the parts it touches, and for a code that names no particular mistake, the checks."""
-        if self.code in UNNAMED:
-            return (self.code or "wrong_values", tuple(self.parts), tuple(sorted(self.checks + self.collateral)))
-        return (self.code, tuple(self.parts))
+        """What makes two students' causes one mistake of a class: a known mistake and the parts
+        it touches; any other diagnosis, its parts and the checks that failed by it (two bugs
+        with the same pattern in the same part fail different checks more often than not)."""
+        if self.code.startswith(KNOWN):
+            return (self.code, tuple(self.parts))
+        return (self.code or "wrong_values", tuple(self.parts), tuple(sorted(self.checks + self.collateral)))
 
 
 @dataclass
@@ -80,6 +82,10 @@ def _number(value):
 
 
 def _identity(test):
+    """What makes two failed checks one cause: the diagnosis that names a mistake; wrong values
+    without a pattern are one cause within a part; otherwise an equal message."""
+    if test.diagnosis == "wrong_values":
+        return ("wrong_values", test.part)
     return test.diagnosis if test.diagnosis not in UNNAMED else ("message", test.message)
 
 

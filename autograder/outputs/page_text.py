@@ -176,6 +176,12 @@ DIAGNOSES = {
         "axis_divided": "a mean over an axis where the sum is due",
         "offset": "off by a constant added everywhere",
         "swapped": "two outputs swapped",
+        "too_large": "too large everywhere: a factor of the formula missing",
+        "summed_all": "the sum of everything in every element",
+        "constant": "one number in every element",
+        "too_small": "too small everywhere: a factor too many",
+        "warning": "a numpy warning (overflow, division by zero...)",
+        "wrong_dtype": "the wrong dtype",
     },
     "ko": {
         "transposed": "전치된 기울기 또는 출력",
@@ -213,6 +219,12 @@ DIAGNOSES = {
         "axis_divided": "합이어야 할 곳에 한 축의 평균",
         "offset": "모든 곳에 같은 상수만큼 차이",
         "swapped": "두 출력이 뒤바뀜",
+        "too_large": "모든 곳에서 너무 큼: 식의 인수 하나를 빠뜨림",
+        "summed_all": "모든 원소에 전체의 합",
+        "constant": "모든 원소에 같은 수",
+        "too_small": "모든 곳에서 너무 작음: 인수 하나가 더 곱해짐",
+        "warning": "numpy 경고 (오버플로, 0으로 나누기 등)",
+        "wrong_dtype": "틀린 dtype",
     },
 }
 

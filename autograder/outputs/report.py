@@ -27,14 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.authoring.variants import load_variants
-from autograder.outputs.feedback_page import causes
+from autograder.outputs.feedback_page import KNOWN, causes
 from autograder.outputs.page_text import diagnosis_name, page_text
 from autograder.results import GradingResult
 
 LIMIT_STATUSES = ("timeout", "memory", "crashed", "grader_error")
 WHOLE_FILE = ("syntax_error", "import_error", "missing_file")  # one mistake per student, not per part
 NOT_MISTAKES = ("timeout", "memory", "crashed", "grader_error")  # limits are listed on their own
-KNOWN = "known:"  # grading.mistakes.KNOWN: the diagnosis of the checks a known mistake explains
 ANONYMOUS = "<student>"
 
 
