@@ -215,9 +215,11 @@ def _magnitude_pattern(got, want, min_size=4):
 def swapped_pair(got, expected, tol):
     """(i, j) when items i and j of the sequence ``got`` are ``expected``'s j and i (and they differ), else None."""
     def same(a, b):
+        if not all(isinstance(v, (np.ndarray, float, np.floating)) for v in (a, b)):
+            return False
         a, b = np.asarray(a), np.asarray(b)
-        return a.shape == b.shape and a.dtype.kind == "f" and bool(np.all(np.isfinite(a))) \
-            and gradcheck.max_rel_error(a, np.asarray(b, dtype=np.float64)) <= tol
+        return a.shape == b.shape and a.dtype.kind == b.dtype.kind == "f" and bool(np.all(np.isfinite(a))) \
+            and gradcheck.max_rel_error(a, b) <= tol
 
     if not isinstance(got, (tuple, list)) or len(got) != len(expected):
         return None

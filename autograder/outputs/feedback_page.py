@@ -58,12 +58,12 @@ class Failure:
 
     @property
     def key(self):
-        """What makes two students' causes one mistake of a class: a known mistake and the parts
-        it touches; any other diagnosis, its parts and the checks that failed by it (two bugs
-        with the same pattern in the same part fail different checks more often than not)."""
-        if self.code.startswith(KNOWN):
-            return (self.code, tuple(self.parts))
-        return (self.code or "wrong_values", tuple(self.parts), tuple(sorted(self.checks + self.collateral)))
+        """What makes two students' causes one mistake of a class: the diagnosis that names it and
+        the parts it touches; for a diagnosis that names no mistake (wrong values without a
+        pattern, an exception), also the checks that failed by it."""
+        if self.code in UNNAMED:
+            return (self.code or "wrong_values", tuple(self.parts), tuple(sorted(self.checks + self.collateral)))
+        return (self.code, tuple(self.parts))
 
 
 @dataclass
