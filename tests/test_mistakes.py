@@ -40,7 +40,7 @@ def grade_variant(course, sandbox, folder, assignment_id, variant, student, tmp_
 
 def test_a_declared_mistake_is_named_once_by_its_why(course, sandbox, tmp_path):
     """Code that is a declared variant is told so, in the course's language, once per part; the
-    switch: without the matching (mistakes.known_mistake returning None) the checks say values only."""
+    switch: without the matching (mistakes.known_mistakes returning []) the checks say values only."""
     from autograder.outputs.feedback_page import feedback_html, feedback_view
 
     folder = ROOT / "solutions" / "a1_gates"
@@ -105,3 +105,14 @@ def test_undeclared_bugs_handed_in_twice_share_one_row_of_their_own(course, sand
     rate = len(alone) / len(bugs)
     print(f"undeclared bugs whose two students share one row of their own: {len(alone)}/{len(bugs)} = {rate:.0%}")
     assert rate >= 0.9
+
+
+def test_variants_the_checks_cannot_tell_apart_are_named_together(course, sandbox, tmp_path):
+    """Stale gradients and no step at all fail a5's train_step checks with the same values: the
+    student is told it is one of the two, not the first by name alone."""
+    folder = ROOT / "solutions" / "a5_training"
+    variant = next(v for v in load_variants(folder) if v.name == "train_step_stale_grads")
+    result = grade_variant(course, sandbox, folder, "a5_training", variant, "s3", tmp_path, lang="en")
+    failed = [t for t in result.tests if not t.passed]
+    assert failed and {t.diagnosis for t in failed} == {"known:train_step_never_steps|train_step_stale_grads"}
+    assert all(variant.why in t.message.splitlines()[0] for t in failed)

@@ -29,7 +29,7 @@ from autograder.results import GradingResult, PartResult, TestResult, apportion,
 from autograder.sandbox.runners import Reference
 from autograder.sandbox.session import Sandbox, Session, StudentError
 from autograder.authoring.release import COMPONENTS_INIT
-from autograder.grading.mistakes import Observation, Recorder, known_mistake
+from autograder.grading.mistakes import Observation, Recorder, known_mistakes
 from autograder.outputs.feedback_page import KNOWN
 from autograder.grading.submission import choice_notes, find_submission, released_stubs
 from autograder.outputs.page_text import page_text
@@ -188,11 +188,14 @@ def grade(course, assignment, submission_path, student_id, sandbox=None, secret=
             sandbox.close()
 
 
-def name_known_mistake(result, part_id, variant, lang):
-    """Each failed check of the part says first that the code behaves like ``variant``, and
-    carries its diagnosis (``mistakes.KNOWN`` + the variant's name)."""
-    line = page_text(lang)("known_mistake", why=variant.why_in(lang))
-    result.tests[:] = [replace(t, message=f"{line}\n{t.message}", diagnosis=KNOWN + variant.name)
+def name_known_mistakes(result, part_id, variants, lang):
+    """Each failed check of the part says first that the code behaves like ``variants`` (one, or
+    several the checks cannot tell apart), and carries their diagnosis (``KNOWN`` + "a|b")."""
+    text = page_text(lang)
+    line = text("known_mistake", why=variants[0].why_in(lang)) if len(variants) == 1 else \
+        text("known_mistakes", whys="; ".join(v.why_in(lang) for v in variants))
+    code = KNOWN + "|".join(v.name for v in variants)
+    result.tests[:] = [replace(t, message=f"{line}\n{t.message}", diagnosis=code)
                        if t.part == part_id and not t.passed else t for t in result.tests]
 
 
@@ -250,10 +253,10 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
             load_error = session.load_error
         if len(observed) == len(part_checks) and any(o.status == "fail" for o in observed) \
                 and all(o.status in ("pass", "fail") for o in observed):
-            known = known_mistake(course, assignment, part, observed, reference, sandbox, replaced.get(part.id),
-                                  lang, run_check)
+            known = known_mistakes(course, assignment, part, observed, reference, sandbox, replaced.get(part.id),
+                                   lang, run_check)
             if known:
-                name_known_mistake(result, part.id, known, lang)
+                name_known_mistakes(result, part.id, known, lang)
         score = sum((t.score for t in result.tests if t.part == part.id), Fraction(0))
         result.parts.append(PartResult(part.id, part.title_in(lang), score, exact(part.points)))
     return result

@@ -1,6 +1,6 @@
 """Known mistakes recognised by behaviour.
 
-When a part loses points, ``known_mistake`` runs the declared buggy variants of that part
+When a part loses points, ``known_mistakes`` runs the declared buggy variants of that part
 (``solutions/<id>/variants.toml``: trusted code derived from the reference) in this
 trusted process, through the same checks, on the very inputs the student got (the same
 seeds). A variant *matches* when every check of the part ends as the student's did (the
@@ -8,7 +8,8 @@ same status) and, in every check the student failed, every value the code return
 the way (outputs, gradients, state, warnings, the exceptions it raised) equals the
 student's within the reference tolerance: it fails the same checks with the same values
 and passes the ones the student passes. The grader then names the mistake by the
-variant's ``why`` (``KNOWN`` + its name is the diagnosis of the checks it explains).
+variant's ``why`` (``KNOWN`` + its name is the diagnosis of the checks it explains); when
+the checks cannot tell two variants apart, each is named (``KNOWN`` + "a|b").
 
 ``Recorder`` wraps the runner a check drives (the student's sandbox ``Session`` or a
 ``VariantSession``) and keeps what each call returned. ``VariantSession`` is a Session
@@ -179,9 +180,10 @@ def behaves_alike(variant_session, observed, context, run_check, tol):
     return True
 
 
-def known_mistake(course, assignment, part, observed, reference, sandbox, stand_ins, lang, run_check):
-    """The first declared variant (by name) that loses ``part`` and behaves exactly as the
-    student's code did on the checks ``observed`` ([Observation], in the part's order), or None.
+def known_mistakes(course, assignment, part, observed, reference, sandbox, stand_ins, lang, run_check):
+    """The declared variants (by name) that lose ``part`` and behave exactly as the student's
+    code did on the checks ``observed`` ([Observation], in the part's order): [] when none does,
+    several when the checks cannot tell them apart (then the student is told each).
 
     reference: the ``runners.Reference`` of the assignment (its ``doubles`` and ``components``
     are given to the variant as to the child). run_check(check, ctx) -> (status, ...).
@@ -194,6 +196,7 @@ def known_mistake(course, assignment, part, observed, reference, sandbox, stand_
         return Context(runner, reference, np.random.default_rng(seed), course.tolerances.gradcheck,
                        course.tolerances.reference, lang)
 
+    found = []
     for variant in load_variants(folder):
         if part.id not in variant.loses:
             continue
@@ -206,5 +209,5 @@ def known_mistake(course, assignment, part, observed, reference, sandbox, stand_
             warnings.simplefilter("ignore")  # the variant's import-time warnings are not the student's
             session = VariantSession(sandbox, modules, stand_ins)
         if behaves_alike(session, observed, context, run_check, tol):
-            return variant
-    return None
+            found.append(variant)
+    return found

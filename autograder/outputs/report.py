@@ -93,8 +93,9 @@ def _model(data, path):
 
 def mistake_name(code, lang, whys):
     """The words for a mistake: a known mistake by its variant's why, else the diagnosis's name."""
-    if code.startswith(KNOWN) and code[len(KNOWN):] in whys:
-        return whys[code[len(KNOWN):]].why_in(lang)
+    names = code[len(KNOWN):].split("|") if code.startswith(KNOWN) else []
+    if names and all(name in whys for name in names):
+        return "; ".join(whys[name].why_in(lang) for name in names)
     return diagnosis_name(code or "wrong_values", lang)
 
 
