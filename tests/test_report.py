@@ -117,7 +117,8 @@ def test_grade_batch_writes_pages_and_says_where_the_report_is(course, tmp_path,
     for student in ("han_sora", "oh_jisu"):
         page = (tmp_path / "out" / student / "feedback.html").read_text(encoding="utf-8")
         sentence = page_text(course.language)("shared_cause", parts="")
-        assert page.count(sentence) == 1 and page.count(rows[0]["name"]) == 1, student
+        assert page.count(sentence) == 1 and page.count('class="failure') == 1, student
+        assert f"<strong>{rows[0]['name']}</strong>" in page
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert 'href="han_sora/feedback.html"' in html and 'href="oh_jisu/feedback.html"' in html
 

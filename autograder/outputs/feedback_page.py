@@ -55,6 +55,7 @@ class Failure:
     collateral: list = field(default_factory=list)
     parts: list = field(default_factory=list)
     titles: list = field(default_factory=list)  # the parts' titles, for a cause said at the top
+    name: str = ""  # the words for the diagnosis that names it (its message leads when none does)
 
     @property
     def key(self):
@@ -146,6 +147,9 @@ def feedback_view(result):
         tests = [t for t in result.tests if t.part == part.id]
         views.append(PartView(part.id, part.title, _number(part.score), _number(part.max_score),
                               [(t.name, t.status) for t in tests], failures, root_checks))
+    for entry in list(roots.values()) + [f for view in views for f in view.failures]:
+        if entry.code not in UNNAMED and not entry.code.startswith(KNOWN):
+            entry.name = diagnosis_name(entry.code, result.language)
     return list(roots.values()), views
 
 
