@@ -148,7 +148,9 @@ def feedback_view(result):
         views.append(PartView(part.id, part.title, _number(part.score), _number(part.max_score),
                               [(t.name, t.status) for t in tests], failures, root_checks))
     for entry in list(roots.values()) + [f for view in views for f in view.failures]:
-        if entry.code not in UNNAMED and not entry.code.startswith(KNOWN):
+        if entry.code.startswith(KNOWN):  # its first line says which known mistake (grade.py)
+            entry.name, _, entry.message = entry.message.partition("\n")
+        elif entry.code not in UNNAMED:
             entry.name = diagnosis_name(entry.code, result.language)
     return list(roots.values()), views
 
