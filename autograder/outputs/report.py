@@ -23,7 +23,7 @@ same OUT_DIRs.
 import json
 import os
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder.authoring.variants import load_variants
@@ -100,15 +100,21 @@ def mistake_name(code, lang, whys):
 
 
 def student_mistakes(data, path):
-    """[(key, Failure)] of one student's results.json: each cause once (mistakes, not limits)."""
-    found = []
+    """[(key, Failure)] of one student's results.json: each cause once (mistakes, not limits);
+    the parts left unimplemented are one cause, whose parts are all of them."""
+    found, unimplemented = [], None
     for cause in causes(_model(data, path)):
         if cause.code in NOT_MISTAKES:
             continue
+        if cause.code == "not_implemented":
+            if unimplemented is not None:
+                unimplemented.parts += [p for p in cause.parts if p not in unimplemented.parts]
+                continue
+            unimplemented = cause = replace(cause, parts=list(cause.parts))
         key = ((), cause.code) if cause.code in WHOLE_FILE else cause.key
         if all(k != key for k, _ in found):
             found.append((key, cause))
-    return found
+    return [(("not_implemented", tuple(c.parts)) if c is unimplemented else k, c) for k, c in found]
 
 
 def mistakes(assignment, results, lang, whys=None, out=None):
