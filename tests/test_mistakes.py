@@ -4,6 +4,7 @@ the grader recognises a known mistake by behaviour, and a mistake is said once."
 import glob
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from autograder.authoring.variants import LANGUAGES, load_variants
@@ -116,3 +117,43 @@ def test_variants_the_checks_cannot_tell_apart_are_named_together(course, sandbo
     failed = [t for t in result.tests if not t.passed]
     assert failed and {t.diagnosis for t in failed} == {"known:train_step_never_steps|train_step_stale_grads"}
     assert all(variant.why in t.message.splitlines()[0] for t in failed)
+
+
+def diagnosed(got, expected, **kwargs):
+    from autograder.checks.core import diagnose_values
+
+    found = diagnose_values(np.asarray(got, dtype=float), np.asarray(expected, dtype=float), "dx", **kwargs)
+    return found[0].removeprefix("pattern_") if found else None
+
+
+def test_a_mean_where_a_sum_is_due_is_1_over_the_elements_summed_broadcast_axes_included():
+    rng = np.random.default_rng(0)
+    full = rng.standard_normal((3, 4))
+    assert diagnosed(full.mean(axis=1, keepdims=True), full.sum(axis=1, keepdims=True), reduced=(4, (3, 4))) \
+        == "mean_not_sum"
+    assert diagnosed(np.mean(full[:2, :3]), np.sum(full[:2, :3]), reduced=(6, (2, 3))) == "mean_not_sum"  # 0-d: 1/6
+    assert diagnosed(full.sum(axis=1, keepdims=True) / 3, full.sum(axis=1, keepdims=True), reduced=(4, (3, 4))) \
+        != "mean_not_sum"
+
+
+def test_generic_diagnoses_name_what_the_values_show():
+    rng = np.random.default_rng(1)
+    want = rng.standard_normal((5, 3))
+    assert diagnosed(3 * want, want, axes=[(5, 0, "x", (5, 3)), (3, 1, "x", (5, 3))]) == "axis_summed"
+    assert diagnosed(want / 3, want, axes=[(5, 0, "x", (5, 3)), (3, 1, "x", (5, 3))]) == "axis_divided"
+    assert diagnosed(want + 0.5, want) == "offset"
+    assert diagnosed(np.full((5, 3), want.sum()), want) == "summed_all"
+    positive = np.abs(want) + 0.1
+    assert diagnosed(positive * (1 + rng.random((5, 3))), positive) == "too_large"
+    assert diagnosed(positive * rng.uniform(0.1, 0.9, (5, 3)), positive) == "too_small"
+    assert diagnosed(rng.standard_normal((5, 3)), want) is None
+
+
+def test_swapped_outputs_are_named_with_their_names():
+    from autograder.checks.core import CheckFailure, Context, compare_values
+
+    ctx = Context(None, None, None, 1e-5, 1e-6, "en")
+    f, dw, dx = 0.5, np.arange(3.0) + 1, np.arange(2.0) + 7
+    with pytest.raises(CheckFailure) as caught:
+        compare_values(ctx, (f, dx, dw), (f, dw, dx), "neuron", 1e-6, names=("f", "dw", "dx"))
+    assert caught.value.diagnosis == "swapped" and "dw and dx are swapped" in str(caught.value)
