@@ -157,3 +157,16 @@ def test_swapped_outputs_are_named_with_their_names():
     with pytest.raises(CheckFailure) as caught:
         compare_values(ctx, (f, dx, dw), (f, dw, dx), "neuron", 1e-6, names=("f", "dw", "dx"))
     assert caught.value.diagnosis == "swapped" and "dw and dx are swapped" in str(caught.value)
+
+
+def test_a_gradient_wrong_only_at_ties_is_named_so():
+    """MaxGate's tie rule: a gradient wrong only where x == y (y broadcast along rows) is a tie
+    mistake, not a leak; wrong elsewhere too, it is not."""
+    from autograder.checks.core import wrong_only_at_ties
+
+    x = np.array([[1.0, 2.0, 3.0], [0.0, 2.0, 5.0]])
+    y = np.array([1.0, 2.0, 4.0])
+    want_dy = np.array([0.0, 0.0, 1.5])
+    assert wrong_only_at_ties(np.array([0.7, 0.3, 1.5]), want_dy, (x, y))
+    assert not wrong_only_at_ties(np.array([0.7, 0.3, 2.5]), want_dy, (x, y))
+    assert not wrong_only_at_ties(want_dy, want_dy, (x, y))

@@ -461,6 +461,27 @@ def wrong_only_at_zero(grad, want, x, tol=1e-6):
     return bool(np.any(wrong) and not np.any(wrong & (x != 0)))
 
 
+def wrong_only_at_ties(grad, want, inputs, tol=1e-6):
+    """True when ``grad`` differs from ``want`` only where two inputs are equal (a tie: the
+    docstring fixes which input gets the gradient there). For an input that was broadcast,
+    an element of its gradient counts as at a tie when any element summed into it is one."""
+    if len(inputs) != 2 or np.shape(grad) != np.shape(want):
+        return False
+    try:
+        x, y = np.broadcast_arrays(np.asarray(inputs[0]), np.asarray(inputs[1]))
+    except ValueError:
+        return False
+    ties = x == y
+    if not np.any(ties) or np.all(ties):
+        return False
+    extra = ties.ndim - np.ndim(grad)
+    ties = ties.any(axis=tuple(range(extra))) if extra else ties
+    stretched = tuple(i for i, n in enumerate(np.shape(grad)) if n == 1 and ties.shape[i] != 1)
+    ties = ties.any(axis=stretched, keepdims=True).reshape(np.shape(grad))
+    wrong = gradcheck.rel_error(grad, want) > tol
+    return bool(np.any(wrong) and not np.any(wrong & ~ties))
+
+
 def batch_of(inputs):
     """N, the batch size of a unit's inputs (rows of the first), or None for a 0-d input."""
     return np.shape(inputs[0])[0] if np.ndim(inputs[0]) else None
@@ -506,6 +527,8 @@ class Backward(UnitCheck):
                 if wrong_only_at_zero(g, w, x):
                     raise CheckFailure(f"{failure} {ctx.msg('pattern_slope_at_zero')}", "slope_at_zero",
                                        failure.figure) from None
+                if wrong_only_at_ties(g, w, inputs):
+                    raise CheckFailure(f"{failure} {ctx.msg('pattern_ties')}", "ties", failure.figure) from None
                 raise
         for p in self.unit.params:
             want_p = ctx.reference.get(ref_obj, "grads", p)
