@@ -384,6 +384,7 @@ def parser():
     s.add_argument("pairs", nargs="+", metavar="ASSIGNMENT OUT_DIR",
                    help="an assignment and its grade-batch --out, one pair or several, e.g. a1_gates build/a1_gates")
     s.add_argument("--out", metavar="DIR", help="where the report goes (default: the OUT_DIR, when there is one), e.g. --out build/report")
+    s.add_argument("--lang", choices=("en", "ko"), help="the report's language (default: course.toml's language), e.g. --lang en")
     s.set_defaults(run=cmd_report)
     s = command("similarity", "which students of a graded batch wrote the same code (similarity.html, .json)",
                 "course similarity a1_gates build/a1_gates")

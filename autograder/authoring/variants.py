@@ -5,6 +5,7 @@
     [max_ties_to_y]
     loses = ["max_gate"]          # the parts it must lose; [] for a correct variant
     why = "MaxGate sends the gradient to y on ties"
+    why_ko = "MaxGate가 동점에서 기울기를 y로 보냅니다"   # why in each other course language
     change = [{ find = "x >= y", replace = "x > y" }]
 
     [neuron_closed_form]
@@ -24,6 +25,12 @@ the definition's). ``file`` names the file when the assignment has several. A ch
 that no longer applies (the text is gone or ambiguous, the definition was renamed)
 raises ``VariantError`` naming the variant, so editing a reference can never leave a
 known bug silently testing nothing.
+
+``why`` is written for students: the grader shows it when a student's code behaves
+exactly like the variant (``autograder.grading.mistakes``), and the class report names
+the mistake by it. ``why_<lang>`` is the same text in another course language
+(``why_ko``); every variant has one for every language a course may speak (a test
+checks it).
 """
 
 import ast
@@ -36,7 +43,8 @@ from autograder.config import ConfigError
 from autograder.authoring.stubs import strip_markers
 
 VARIANTS_FILE = "variants.toml"
-_VARIANT_KEYS = {"loses", "why", "change"}
+LANGUAGES = ("ko",)  # the course languages besides English, each a why_<lang> of every variant
+_VARIANT_KEYS = {"loses", "why", "change", *(f"why_{lang}" for lang in LANGUAGES)}
 _CHANGE_KEYS = ({"find", "replace"}, {"definition", "source"})
 
 
@@ -52,10 +60,15 @@ class Variant:
     loses: tuple
     why: str
     changes: tuple  # of dicts, as declared
+    translations: tuple = ()  # ((lang, why in lang), ...)
 
     @property
     def kind(self):
         return "buggy" if self.loses else "correct"
+
+    def why_in(self, lang):
+        """``why`` in ``lang`` (English when there is no text in that language)."""
+        return dict(self.translations).get(lang) or self.why
 
 
 def load_variants(folder):
@@ -76,7 +89,8 @@ def load_variants(folder):
         if not changes or not all(isinstance(c, dict) and set(c) - {"file"} in _CHANGE_KEYS for c in changes):
             raise VariantError(f"{where}: each change is {{find, replace}} or {{definition, source}}, "
                                "with an optional file")
-        variants.append(Variant(name, tuple(entry["loses"]), entry.get("why", ""), tuple(changes)))
+        translations = tuple((lang, entry[f"why_{lang}"]) for lang in LANGUAGES if f"why_{lang}" in entry)
+        variants.append(Variant(name, tuple(entry["loses"]), entry.get("why", ""), tuple(changes), translations))
     return variants
 
 

@@ -110,7 +110,7 @@ def as_checked_array(ctx, value, what, expected_shape, like="the input"):
         raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(value),
                                    expected=f"an ndarray of shape {expected_shape}"))
     if value.dtype != np.float64:
-        raise CheckFailure(ctx.msg("wrong_dtype", what=what, got=value.dtype))
+        raise CheckFailure(ctx.msg("wrong_dtype", what=what, got=value.dtype), diagnosis="wrong_dtype")
     if value.shape != expected_shape:
         text = ctx.msg("wrong_shape", what=what, got=value.shape, expected=expected_shape, like=like)
         transposed = value.ndim == 2 and value.shape == expected_shape[::-1]
@@ -118,7 +118,7 @@ def as_checked_array(ctx, value, what, expected_shape, like="the input"):
             text += " " + ctx.msg("pattern_transposed")
         raise CheckFailure(text, diagnosis="transposed" if transposed else "wrong_shape")
     if not np.all(np.isfinite(value)):
-        raise CheckFailure(ctx.msg("nonfinite", what=what))
+        raise CheckFailure(ctx.msg("nonfinite", what=what), diagnosis="nonfinite")
     return value
 
 
@@ -133,19 +133,20 @@ def as_checked_float(ctx, value, what):
     return float(value)
 
 
-def assert_close(ctx, got, expected, what, tol, key="mismatch", batch_size=None):
+def assert_close(ctx, got, expected, what, tol, key="mismatch", batch_size=None, reduced=None, axes=()):
     """CheckFailure unless every element of ``got`` is within ``tol`` of ``expected``.
 
-    batch_size: N, or a tuple of candidates, for naming a factor of N in the message."""
+    The message names the mistake when the values show one (``diagnose_values``).
+    batch_size: N, or a tuple of candidates, for naming a factor of N in the message.
+    reduced: (k, full shape) when each element of ``got`` is a sum of k elements of a
+    gradient of that full shape (the gradient of a broadcast input). axes: [(length, axis,
+    argument name, its shape)] of the input's axes, for naming a factor that is one of them."""
     err = gradcheck.max_rel_error(got, expected)
     if err <= tol:
         return
     index, g, e, err = gradcheck.worst_element(got, expected)
     text = ctx.msg(key, what=what, index=index, got=g, expected=e, err=err, tol=tol)
-    found = [p for n in (batch_size if isinstance(batch_size, tuple) else (batch_size,))
-             if (p := gradcheck.diagnose(got, expected, batch_size=n))]
-    # a factor that is one of the candidate Ns says more than a bare constant factor
-    pattern = next((p for p in found if "n" in p[1]), found[0] if found else None)
+    pattern = diagnose_values(got, expected, what, batch_size, reduced, axes)
     if pattern:
         text += " " + ctx.msg(pattern[0], **pattern[1])
     diagnosis = pattern[0].removeprefix("pattern_") if pattern else "wrong_values"
@@ -156,6 +157,87 @@ def assert_close(ctx, got, expected, what, tol, key="mismatch", batch_size=None)
     raise CheckFailure(text, diagnosis=diagnosis, figure=figure)
 
 
+def diagnose_values(got, expected, what, batch_size=None, reduced=None, axes=()):
+    """(message key, fields) of the mistake ``got`` shows against ``expected``, or None.
+
+    Most specific first: a mean where a sum is due (1/k, k the elements summed into each
+    element of a reduced gradient, broadcast axes included: 1/4 for (3, 1) from (3, 4), 1/6
+    for a 0-d input from (2, 3)); one number everywhere (the sum of all the expected
+    elements, or another constant); then ``gradcheck.diagnose`` (zeros, sign, transposed, a
+    factor of N); a factor that is the length of one of the input's axes; the same constant
+    added everywhere."""
+    got_a, want = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    if reduced and reduced[0] > 1 and got_a.shape == want.shape and np.any(want) \
+            and gradcheck.close(got_a, want / reduced[0], 1e-6, 1e-12):
+        return ("pattern_mean_not_sum", {"k": reduced[0], "what": what, "shape": got_a.shape, "full": reduced[1]})
+    if got_a.shape == want.shape and got_a.size > 1 and np.all(np.isfinite(got_a)) and np.ptp(got_a) == 0 \
+            and np.ptp(want) > 0:
+        if abs(float(got_a.flat[0]) - float(want.sum())) <= 1e-6 * max(1.0, abs(float(want.sum()))):
+            return ("pattern_summed_all", {"what": what, "value": float(got_a.flat[0])})
+        return ("pattern_constant", {"what": what, "value": float(got_a.flat[0])})
+    found = [p for n in (batch_size if isinstance(batch_size, tuple) else (batch_size,))
+             if (p := gradcheck.diagnose(got, expected, batch_size=n))]
+    # a factor that is one of the candidate Ns says more than a bare constant factor
+    pattern = next((p for p in found if "n" in p[1]), found[0] if found else None)
+    if pattern and pattern[0] == "pattern_leak" and np.count_nonzero(want) < 2:
+        pattern = None  # one element right by chance says nothing about the others
+    if (pattern is None or pattern[0] == "pattern_factor") and got_a.shape == want.shape and np.any(want):
+        factor = float(np.median(got_a[want != 0] / want[want != 0]))
+        for length, axis, arg, shape in axes:
+            for key, value in (("pattern_axis_summed", length), ("pattern_axis_divided", 1.0 / length)):
+                if length > 1 and abs(factor - value) <= 1e-6 * value and gradcheck.close(got_a, value * want, 1e-6, 1e-12):
+                    return (key, {"k": length, "axis": axis, "arg": arg, "shape": shape})
+    if pattern is None and got_a.shape == want.shape and got_a.size > 1:
+        pattern = _magnitude_pattern(got_a, want)
+    if pattern is None and got_a.shape == want.shape and got_a.size > 1:
+        offset = got_a - want
+        if np.all(np.isfinite(offset)) and np.ptp(offset) <= 1e-9 * max(1.0, float(np.max(np.abs(want)))) \
+                and abs(float(offset.flat[0])) > 1e-9:
+            return ("pattern_offset", {"offset": float(offset.flat[0])})
+    return pattern
+
+
+def _magnitude_pattern(got, want, min_size=4):
+    """("pattern_too_large" or "pattern_too_small", {}) when every element where ``want`` is not 0
+    has the expected sign and a larger (smaller) magnitude, by a factor that varies (a factor of
+    the formula missing, or one too many); None otherwise or for fewer than ``min_size`` elements."""
+    mask = want != 0
+    if mask.sum() < min_size or not np.all(np.isfinite(got)):
+        return None
+    ratio = got[mask] / want[mask]
+    if np.all(ratio > 1 + 1e-6):
+        return ("pattern_too_large", {})
+    if np.all((ratio > 0) & (ratio < 1 - 1e-6)):
+        return ("pattern_too_small", {})
+    return None
+
+
+def swapped_pair(got, expected, tol):
+    """(i, j) when items i and j of the sequence ``got`` are ``expected``'s j and i (and they differ), else None."""
+    def same(a, b):
+        if not all(isinstance(v, (np.ndarray, float, np.floating)) for v in (a, b)):
+            return False
+        a, b = np.asarray(a), np.asarray(b)
+        return a.shape == b.shape and a.dtype.kind == b.dtype.kind == "f" and bool(np.all(np.isfinite(a))) \
+            and gradcheck.max_rel_error(a, b) <= tol
+
+    if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+        return None
+    for i in range(len(expected)):
+        for j in range(i + 1, len(expected)):
+            if same(got[i], expected[j]) and same(got[j], expected[i]) and not same(got[i], expected[i]):
+                return i, j
+    return None
+
+
+def raise_if_swapped(ctx, got, expected, what, names, tol):
+    """CheckFailure naming the swapped items (by ``names``) when two items of ``got`` are swapped."""
+    pair = swapped_pair(got, expected, tol)
+    if pair:
+        first, second = (names[i] if i < len(names) else f"[{i}]" for i in pair)
+        raise CheckFailure(f"{what}: " + ctx.msg("pattern_swapped", first=first, second=second), diagnosis="swapped")
+
+
 def compare_values(ctx, got, expected, what, tol, names=()):
     """Compare any nesting of tuples, lists, dicts, floats and arrays with the reference's.
 
@@ -164,6 +246,7 @@ def compare_values(ctx, got, expected, what, tol, names=()):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
             raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(got),
                                        expected=f"a {type(expected).__name__} of {len(expected)} items"))
+        raise_if_swapped(ctx, got, expected, what, names, tol)
         for i, (g, e) in enumerate(zip(got, expected)):
             compare_values(ctx, g, e, f"{what}: {names[i]}" if i < len(names) else f"{what}[{i}]", tol)
     elif isinstance(expected, dict):
@@ -346,7 +429,8 @@ class Forward(UnitCheck):
         seed, inputs = self.draw(ctx)
         obj, ref_obj, out, expected = self.forward_both(ctx, seed, inputs)
         sizes = (np.shape(inputs[0])[0], np.size(inputs[0])) if np.ndim(inputs[0]) else None
-        assert_close(ctx, out, expected, f"{self.unit.name}.forward", ctx.reference_tol, batch_size=sizes)
+        assert_close(ctx, out, expected, f"{self.unit.name}.forward", ctx.reference_tol, batch_size=sizes,
+                     axes=axes_of(inputs[0], self.unit.names[0]))
         for name in self.state:
             want = ctx.reference.get(ref_obj, name)
             what = f"{self.unit.name}.{name} after forward"
@@ -377,9 +461,43 @@ def wrong_only_at_zero(grad, want, x, tol=1e-6):
     return bool(np.any(wrong) and not np.any(wrong & (x != 0)))
 
 
+def wrong_only_at_ties(grad, want, inputs, tol=1e-6):
+    """True when ``grad`` differs from ``want`` only where two inputs are equal (a tie: the
+    docstring fixes which input gets the gradient there). For an input that was broadcast,
+    an element of its gradient counts as at a tie when any element summed into it is one."""
+    if len(inputs) != 2 or np.shape(grad) != np.shape(want):
+        return False
+    try:
+        x, y = np.broadcast_arrays(np.asarray(inputs[0]), np.asarray(inputs[1]))
+    except ValueError:
+        return False
+    ties = x == y
+    if not np.any(ties) or np.all(ties):
+        return False
+    extra = ties.ndim - np.ndim(grad)
+    ties = ties.any(axis=tuple(range(extra))) if extra else ties
+    stretched = tuple(i for i, n in enumerate(np.shape(grad)) if n == 1 and ties.shape[i] != 1)
+    ties = ties.any(axis=stretched, keepdims=True).reshape(np.shape(grad))
+    wrong = gradcheck.rel_error(grad, want) > tol
+    return bool(np.any(wrong) and not np.any(wrong & ~ties))
+
+
 def batch_of(inputs):
     """N, the batch size of a unit's inputs (rows of the first), or None for a 0-d input."""
     return np.shape(inputs[0])[0] if np.ndim(inputs[0]) else None
+
+
+def axes_of(x, name):
+    """[(length, axis, name, shape)] of the axes of the input ``x`` (for ``diagnose_values``)."""
+    shape = np.shape(x)
+    return [(n, axis, name, shape) for axis, n in enumerate(shape)]
+
+
+def summed_into(x, dout):
+    """(k, dout's shape): k elements of dout are summed into each element of x's gradient, or None."""
+    if not isinstance(dout, np.ndarray) or np.size(x) >= dout.size:
+        return None
+    return dout.size // max(np.size(x), 1), dout.shape
 
 
 def upstream(rng, out):
@@ -399,13 +517,18 @@ class Backward(UnitCheck):
         want = [want] if self.unit.n_grads == 1 else list(want)
         got = self.unit.split_grads(ctx, self.unit.backward(ctx.student, obj, dout), inputs)
         n = batch_of(inputs) if self.batch_axis else None
+        raise_if_swapped(ctx, got, want, f"{self.unit.name}.backward", [f"d{name}" for name in self.unit.names],
+                         ctx.reference_tol)
         for g, w, name, x in zip(got, want, self.unit.names, inputs):
             try:
-                assert_close(ctx, g, w, f"{self.unit.name}.backward: d{name}", ctx.reference_tol, batch_size=n)
+                assert_close(ctx, g, w, f"{self.unit.name}.backward: d{name}", ctx.reference_tol, batch_size=n,
+                             reduced=summed_into(x, dout))
             except CheckFailure as failure:
                 if wrong_only_at_zero(g, w, x):
                     raise CheckFailure(f"{failure} {ctx.msg('pattern_slope_at_zero')}", "slope_at_zero",
                                        failure.figure) from None
+                if wrong_only_at_ties(g, w, inputs):
+                    raise CheckFailure(f"{failure} {ctx.msg('pattern_ties')}", "ties", failure.figure) from None
                 raise
         for p in self.unit.params:
             want_p = ctx.reference.get(ref_obj, "grads", p)
@@ -455,7 +578,8 @@ class GradCheck(UnitCheck):
         calls = [tuple(v if j == i else a for j, a in enumerate(inputs)) for v in variants]
         values = self.loss(ctx.student.map(obj, "forward", calls), dout, ctx)
         numeric = [(values[2 * k] - values[2 * k + 1]) / (2 * self.h) for k in range(len(values) // 2)]
-        self.judge(ctx, grad, np.array(numeric), dirs if self.directions else None, what, batch_of(inputs))
+        self.judge(ctx, grad, np.array(numeric), dirs if self.directions else None, what, batch_of(inputs),
+                   summed_into(x, dout))
 
     def check_param(self, ctx, obj, inputs, p, value, grad, dout, what):
         numeric = np.zeros_like(value)
@@ -468,16 +592,17 @@ class GradCheck(UnitCheck):
         ctx.student.assign(obj, ("params", p), value)
         self.judge(ctx, grad, numeric, None, what, batch_of(inputs))
 
-    def judge(self, ctx, grad, numeric, dirs, what, batch_size=None):
+    def judge(self, ctx, grad, numeric, dirs, what, batch_size=None, reduced=None):
         if dirs is None:
             assert_close(ctx, grad, numeric.reshape(np.shape(grad)), what, ctx.gradcheck_tol, key="gradcheck_failed",
-                         batch_size=batch_size)
+                         batch_size=batch_size, reduced=reduced)
             return
         analytic = np.array([float(np.sum(grad * d)) for d in dirs])
         err = gradcheck.max_rel_error(analytic, numeric)
         if err > ctx.gradcheck_tol:
             index, g, e, err = gradcheck.worst_element(analytic, numeric)
-            raise CheckFailure(ctx.msg("directional_failed", what=what, got=g, expected=e, err=err))
+            raise CheckFailure(ctx.msg("directional_failed", what=what, got=g, expected=e, err=err),
+                               diagnosis="wrong_values")
 
 
 @dataclass
@@ -536,7 +661,7 @@ class Stable(UnitCheck):
 
     def no_warning(self, ctx, what, warned):
         if warned:
-            raise CheckFailure(ctx.msg("warning_raised", what=what, warning=warned[0]))
+            raise CheckFailure(ctx.msg("warning_raised", what=what, warning=warned[0]), diagnosis="warning")
 
 
 @dataclass
@@ -552,7 +677,7 @@ class StableCall(Check):
         expected = ctx.reference.call(self.target, *args)
         got, warned = ctx.student.call(self.target, *args, warned=True)
         if warned:
-            raise CheckFailure(ctx.msg("warning_raised", what=name, warning=warned[0]))
+            raise CheckFailure(ctx.msg("warning_raised", what=name, warning=warned[0]), diagnosis="warning")
         compare_values(ctx, got, expected, name, ctx.reference_tol)
 
 
@@ -608,6 +733,7 @@ class FunctionGradCheck(Check):
             raise CheckFailure(ctx.msg("wrong_type", what=name, got=describe_type(result),
                                        expected=f"a tuple of {max(self.grad_positions.values()) + 1} items"))
         expected = ctx.reference.call(self.target, *args)
+        raise_if_swapped(ctx, result, expected, name, self.names, ctx.reference_tol)
         agrees_with_reference(ctx, result[0], expected[0], f"{name}: {self.names[0] if self.names else 'the value'}")
         for arg_index, res_index in self.grad_positions.items():
             x = np.asarray(args[arg_index], dtype=np.float64)

@@ -17,7 +17,7 @@ import os
 import sys
 import time
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -29,7 +29,10 @@ from autograder.results import GradingResult, PartResult, TestResult, apportion,
 from autograder.sandbox.runners import Reference
 from autograder.sandbox.session import Sandbox, Session, StudentError
 from autograder.authoring.release import COMPONENTS_INIT
+from autograder.grading.mistakes import Observation, Recorder, known_mistakes
+from autograder.outputs.feedback_page import KNOWN
 from autograder.grading.submission import choice_notes, find_submission, released_stubs
+from autograder.outputs.page_text import page_text
 from source_lib.messages import load_titles, message
 
 DEVELOPMENT_SECRET = "backprop-lab-development-secret"
@@ -185,6 +188,17 @@ def grade(course, assignment, submission_path, student_id, sandbox=None, secret=
             sandbox.close()
 
 
+def name_known_mistakes(result, part_id, variants, lang):
+    """Each failed check of the part says first that the code behaves like ``variants`` (one, or
+    several the checks cannot tell apart), and carries their diagnosis (``KNOWN`` + "a|b")."""
+    text = page_text(lang)
+    line = text("known_mistake", why=variants[0].why_in(lang)) if len(variants) == 1 else \
+        text("known_mistakes", whys="; ".join(v.why_in(lang) for v in variants))
+    code = KNOWN + "|".join(v.name for v in variants)
+    result.tests[:] = [replace(t, message=f"{line}\n{t.message}", diagnosis=code)
+                       if t.part == part_id and not t.passed else t for t in result.tests]
+
+
 def missing_file_message(submission, file, lang):
     """Why ``file`` was not found: not in the folder, or not in the notebook's cells."""
     if submission.notebook is not None:
@@ -254,6 +268,7 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
         part_checks = by_part[part.id]
         shares = apportion(part.points, [c.weight for c in part_checks])
         started = time.monotonic()
+        observed = []  # what each check saw, to recognise a known mistake (mistakes.py)
         with Session(sandbox, {f[:-3]: p for f, p in submission.files.items()}, *components,
                      load_error=load_error, stand_ins=replaced.get(part.id)) as session:
             for check, max_score in zip(part_checks, shares):
@@ -267,14 +282,22 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
                     text = " ".join(missing_file_message(submission, f, lang) for f in submission.missing)
                 else:
                     seed = derive_seed(secret, student_id, assignment.id, part.id, check.name)
-                    ctx = Context(session, reference, np.random.default_rng(seed), course.tolerances.gradcheck,
+                    recorder = Recorder(session)
+                    ctx = Context(recorder, reference, np.random.default_rng(seed), course.tolerances.gradcheck,
                                   course.tolerances.reference, lang)
                     session.start_budget(seconds)
                     status, text, diagnosis, figure = run_check(check, ctx)
+                    observed.append(Observation(check, seed, status, recorder.values if status != "pass" else []))
                 got = max_score if status == "pass" else Fraction(0)
                 result.tests.append(TestResult(part.id, titles.get(check.name, check.name), status, got, max_score,
                                                text, diagnosis, figure))
             load_error = session.load_error
+        if len(observed) == len(part_checks) and any(o.status == "fail" for o in observed) \
+                and all(o.status in ("pass", "fail") for o in observed):
+            known = known_mistakes(course, assignment, part, observed, reference, sandbox, replaced.get(part.id),
+                                   lang, run_check)
+            if known:
+                name_known_mistakes(result, part.id, known, lang)
         score = sum((t.score for t in result.tests if t.part == part.id), Fraction(0))
         result.parts.append(PartResult(part.id, part.title_in(lang), score, exact(part.points)))
     return result

@@ -2,12 +2,17 @@
 
 ``feedback_view(result)`` turns a ``GradingResult`` into what a page shows, with every
 cause said once:
-- root causes: a failure message shared by the checks of two or more parts (a syntax
-  error, a missing file, a crash at import) is said once at the top, and each part
-  only says "same cause as above";
-- within a part, checks that failed with the same message are one entry listing
-  their names;
+- a cause is a mistake the checks named (their diagnosis code: a known mistake, a mean
+  where a sum is due, a transposed gradient...) or, when they named none, their message;
+  the failed checks of a part that share a cause are one entry listing them;
+- a check that failed only because of a cause already named in its part (not judged
+  because forward is wrong, or wrong values without a pattern beside the part's one named
+  mistake) is listed under that cause as collateral, not as a mistake of its own;
+- a cause found in two or more parts (a syntax error, a missing file, a mistake in a
+  helper every gate calls) is said once at the top, and each part only says "same cause
+  as above";
 - each entry carries the pictures of its checks' figure payloads (``figures.py``, inline SVG).
+``causes(result)`` is the same list of causes, each with its parts: the class report counts them.
 
 ``feedback_html(result)`` renders the page from ``templates/feedback.html.j2`` with
 Jinja2's autoescape: the student's printed output, names and any message built from
@@ -26,14 +31,40 @@ from autograder.outputs.page_text import diagnosis_name, page_text
 TEMPLATES = Path(__file__).parent / "templates"
 
 
+# diagnosis codes that say what happened, not which mistake: such failures are one cause
+# only when their messages are equal
+UNNAMED = ("", "wrong_values", "raised", "not_implemented", "timeout", "memory", "crashed", "forward_first")
+COLLATERAL = ("forward_first",)  # not judged: failed because another cause made forward wrong
+KNOWN = "known:"  # diagnosis prefix of the checks a known mistake explains ("known:max_ties_to_y", grading/mistakes.py)
+
+
 @dataclass
 class Failure:
-    """One failure message of a part and the checks that gave it."""
+    """One cause: its message (that of its first check) and the checks that gave it.
+
+    code: the diagnosis code that names it ("" when none does); checks: the checks it
+    explains; collateral: the checks that failed only because of it; parts: the part ids
+    it touches, in course order.
+    """
 
     message: str
     status: str
     checks: list
     figures: list = field(default_factory=list)   # figure payloads, at most one per kind
+    code: str = ""
+    collateral: list = field(default_factory=list)
+    parts: list = field(default_factory=list)
+    titles: list = field(default_factory=list)  # the parts' titles, for a cause said at the top
+    name: str = ""  # the words for the diagnosis that names it (its message leads when none does)
+
+    @property
+    def key(self):
+        """What makes two students' causes one mistake of a class: the diagnosis that names it and
+        the parts it touches; for a diagnosis that names no mistake (wrong values without a
+        pattern, an exception), also the checks that failed by it."""
+        if self.code in UNNAMED:
+            return (self.code or "wrong_values", tuple(self.parts), tuple(sorted(self.checks + self.collateral)))
+        return (self.code, tuple(self.parts))
 
 
 @dataclass
@@ -51,31 +82,90 @@ def _number(value):
     return float(round(value, 4))
 
 
+def _identity(test):
+    """What makes two failed checks one cause: the diagnosis that names a mistake; wrong values
+    without a pattern are one cause within a part; otherwise an equal message."""
+    if test.diagnosis == "wrong_values":
+        return ("wrong_values", test.part)
+    return test.diagnosis if test.diagnosis not in UNNAMED else ("message", test.message)
+
+
+def _part_causes(tests):
+    """{identity: Failure} of one part's failed tests, collateral placed under its cause."""
+    found, collateral = {}, []
+    for t in tests:
+        if t.diagnosis in COLLATERAL or t.diagnosis == "wrong_values":
+            collateral.append(t)
+            continue
+        entry = found.setdefault(_identity(t), Failure(t.message, t.status, [], code=t.diagnosis, parts=[t.part]))
+        entry.checks.append(t.name)
+        _add_figure(entry, t)
+    named = [f for f in found.values() if f.code not in UNNAMED]
+    for t in collateral:
+        # wrong values without a pattern are collateral of the part's one named mistake only
+        owner = (named[0] if len(named) == 1 else None) if t.diagnosis == "wrong_values" else \
+            (named[0] if named else next(iter(found.values()), None))
+        if owner is None:
+            entry = found.setdefault(_identity(t), Failure(t.message, t.status, [], code=t.diagnosis, parts=[t.part]))
+            entry.checks.append(t.name)
+            _add_figure(entry, t)
+        else:
+            owner.collateral.append(t.name)
+    return found
+
+
+def _add_figure(entry, test):
+    if test.figure and all(f["kind"] != test.figure["kind"] for f in entry.figures):
+        entry.figures.append(test.figure)
+
+
 def feedback_view(result):
-    """(root causes [Failure], [PartView]) of a GradingResult."""
-    failed = [t for t in result.tests if not t.passed]
+    """(root causes [Failure], [PartView]) of a GradingResult: a root cause is one found in
+    several parts; its checks are named "part: check"."""
+    by_part = {part.id: _part_causes([t for t in result.tests if t.part == part.id and not t.passed])
+               for part in result.parts}
     parts_of = {}
-    for t in failed:
-        parts_of.setdefault(t.message, set()).add(t.part)
-    roots = {m for m, parts in parts_of.items() if len(parts) > 1}
-    root_failures = {}
+    for part_id, found in by_part.items():
+        for identity in found:
+            parts_of.setdefault(identity, []).append(part_id)
+    roots = {}
     views = []
     for part in result.parts:
-        tests = [t for t in result.tests if t.part == part.id]
-        failures, root_checks = {}, []
-        for t in tests:
-            if t.passed:
+        failures, root_checks = [], []
+        for identity, entry in by_part[part.id].items():
+            if len(parts_of[identity]) < 2:
+                failures.append(entry)
                 continue
-            target = root_failures if t.message in roots else failures
-            entry = target.setdefault(t.message, Failure(t.message, t.status, []))
-            entry.checks.append(t.name if target is failures else f"{part.id}: {t.name}")
-            if t.figure and all(f["kind"] != t.figure["kind"] for f in entry.figures):
-                entry.figures.append(t.figure)
-            if target is root_failures:
-                root_checks.append(t.name)
+            root = roots.setdefault(identity, Failure(entry.message, entry.status, [], code=entry.code))
+            root.parts.append(part.id)
+            root.titles.append(part.title)
+            root.checks += [f"{part.id}: {name}" for name in entry.checks]
+            root.collateral += [f"{part.id}: {name}" for name in entry.collateral]
+            for figure in entry.figures:
+                _add_figure(root, _Carrier(figure))
+            root_checks += entry.checks + entry.collateral
+        tests = [t for t in result.tests if t.part == part.id]
         views.append(PartView(part.id, part.title, _number(part.score), _number(part.max_score),
-                              [(t.name, t.status) for t in tests], list(failures.values()), root_checks))
-    return list(root_failures.values()), views
+                              [(t.name, t.status) for t in tests], failures, root_checks))
+    for entry in list(roots.values()) + [f for view in views for f in view.failures]:
+        if entry.code.startswith(KNOWN):  # its first line says which known mistake (grade.py)
+            entry.name, _, entry.message = entry.message.partition("\n")
+        elif entry.code not in UNNAMED:
+            entry.name = diagnosis_name(entry.code, result.language)
+    return list(roots.values()), views
+
+
+@dataclass
+class _Carrier:
+    """A figure payload where ``_add_figure`` expects a test."""
+
+    figure: dict
+
+
+def causes(result):
+    """Every cause of ``result``'s failures once ([Failure], roots first), each with its parts."""
+    roots, parts = feedback_view(result)
+    return roots + [f for p in parts for f in p.failures]
 
 
 @lru_cache(maxsize=None)

@@ -4,29 +4,37 @@ Reads what ``grade-batch`` wrote in each OUT_DIR (``<student>/results.json`` and
 ``<student>/time.txt``) and writes ``report.json`` and ``report.html`` (self-contained,
 inline SVG, no script), in the assignment's OUT_DIR or, for several assignments, in
 ``--out``. Per assignment:
+- the mistakes, counted per student, never per check: one row per (parts, mistake), where
+  a mistake is a cause of ``feedback_page.causes`` (a known mistake by its variant, a
+  diagnosis that names one, or for wrong values without a pattern the checks that failed),
+  so a check that failed only because of a cause (not judged, collateral) folds into it and
+  a mistake in a helper every part calls is one row for all of them; each row says how many
+  students and who (each name links to the student's page), with one anonymised example;
+- one row per student: the score of each part, their mistakes, a link to their page;
 - the score distribution of each part and of the total (a histogram each);
-- the most common diagnosed mistakes (``TestResult.diagnosis``): for each part and
-  diagnosis, how many students made it, with one example message, anonymised (no
-  student named, the student's id removed from the message); a mistake that stops the
-  whole file (a syntax error, a missing file) counts once per student, not per part;
-- the submissions that hit a limit (time, memory, crash) or could not be graded (the
-  file missing or not importable, a grader error), by name: the instructor follows
-  those up;
-- grading time per submission (median, slowest, total).
-Output is deterministic for the same OUT_DIRs.
+- the submissions that hit a limit (time, memory, crash) or could not be graded;
+- grading time per submission (median, slowest, total);
+- a warning when the public development secret seeded anyone's hidden inputs.
+With several assignments, a student x assignment table of totals comes first. Titles and
+words are in ``--lang`` (default: the course's language). Output is deterministic for the
+same OUT_DIRs.
 """
 
 import json
+import os
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from autograder.authoring.variants import load_variants
+from autograder.outputs.feedback_page import KNOWN, causes
 from autograder.outputs.changes import report_section
 from autograder.outputs.page_text import diagnosis_name, page_text
+from autograder.results import GradingResult
 
 LIMIT_STATUSES = ("timeout", "memory", "crashed", "grader_error")
 WHOLE_FILE = ("syntax_error", "import_error", "missing_file")  # one mistake per student, not per part
-NOT_MISTAKES = ("timeout", "memory", "crashed", "")             # limits are listed on their own
+NOT_MISTAKES = ("timeout", "memory", "crashed", "grader_error")  # limits are listed on their own
 ANONYMOUS = "<student>"
 
 
@@ -77,25 +85,69 @@ def _diagnosis(test):
     return test.get("extra_data", {}).get("diagnosis", "")
 
 
-def mistakes(assignment, results, lang):
-    """[{part, diagnosis, name, count, example}] most common first."""
+def _model(data, path):
+    try:
+        return GradingResult.from_gradescope(data)
+    except ValueError as exc:
+        raise ReportError(f"{path}: {exc}") from None
+
+
+def mistake_name(code, lang, whys):
+    """The words for a mistake: a known mistake by its variant's why, else the diagnosis's name."""
+    names = code[len(KNOWN):].split("|") if code.startswith(KNOWN) else []
+    if names and all(name in whys for name in names):
+        return "; ".join(whys[name].why_in(lang) for name in names)
+    return diagnosis_name(code or "wrong_values", lang)
+
+
+def student_mistakes(data, path):
+    """[(key, Failure)] of one student's results.json: each cause once (mistakes, not limits);
+    the parts left unimplemented are one cause, whose parts are all of them."""
+    found, unimplemented = [], None
+    for cause in causes(_model(data, path)):
+        if cause.code in NOT_MISTAKES:
+            continue
+        if cause.code == "not_implemented":
+            if unimplemented is not None:
+                unimplemented.parts += [p for p in cause.parts if p not in unimplemented.parts]
+                continue
+            unimplemented = cause = replace(cause, parts=list(cause.parts))
+        key = ((), cause.code) if cause.code in WHOLE_FILE else cause.key
+        if all(k != key for k, _ in found):
+            found.append((key, cause))
+    return [(("not_implemented", tuple(c.parts)) if c is unimplemented else k, c) for k, c in found]
+
+
+def mistakes(assignment, results, lang, whys=None, out=None):
+    """[{parts, part, diagnosis, name, count, students, example}] most common first.
+
+    whys: {variant name: Variant} of the assignment, for naming known mistakes."""
     found = {}
     for student, data in results.items():
-        seen = set()
-        for test in data["tests"]:
-            code = _diagnosis(test)
-            if _test_status(test) == "pass" or code in NOT_MISTAKES:
-                continue
-            key = ("", code) if code in WHOLE_FILE else (_test_part(test), code)
-            if key in seen:
-                continue
-            seen.add(key)
-            entry = found.setdefault(key, {"students": [], "example": test["output"].replace(student, ANONYMOUS)})
+        for key, cause in student_mistakes(data, Path(out or ".") / student / "results.json"):
+            entry = found.setdefault(key, {"students": [], "cause": cause,
+                                           "example": cause.message.replace(student, ANONYMOUS)})
             entry["students"].append(student)
     order = {p.id: i for i, p in enumerate(assignment.parts)}
-    rows = [{"part": part, "diagnosis": code, "name": diagnosis_name(code, lang), "count": len(entry["students"]),
-             "example": entry["example"]} for (part, code), entry in found.items()]
-    return sorted(rows, key=lambda r: (-r["count"], order.get(r["part"], -1), r["diagnosis"]))
+    rows = []
+    for key, entry in found.items():
+        cause = entry["cause"]
+        parts = [] if cause.code in WHOLE_FILE else list(cause.parts)
+        rows.append({"parts": parts, "part": parts[0] if len(parts) == 1 else ",".join(parts),
+                     "diagnosis": cause.code or "wrong_values", "name": mistake_name(cause.code, lang, whys or {}),
+                     "count": len(entry["students"]), "students": entry["students"], "example": entry["example"]})
+    return sorted(rows, key=lambda r: (-r["count"], [order.get(p, -1) for p in r["parts"]], r["diagnosis"],
+                                       r["students"]))
+
+
+def students_table(assignment, results, lang, whys, out):
+    """[{student, score, parts: {part id: score}, mistakes: [names], page}] one row per student."""
+    rows = []
+    for student, data in results.items():
+        names = [mistake_name(cause.code, lang, whys) for _, cause in student_mistakes(data, out / student)]
+        rows.append({"student": student, "score": data["score"], "parts": dict(data["extra_data"]["parts"]),
+                     "mistakes": names, "page": f"{student}/feedback.html"})
+    return rows
 
 
 def problems(assignment, results):
@@ -119,13 +171,15 @@ def problems(assignment, results):
     return rows
 
 
-def summarise(batch, lang):
-    """The report.json entry of one assignment."""
+def summarise(batch, lang, solutions=None):
+    """The report.json entry of one assignment. solutions: the course's solutions/ folder
+    (for naming known mistakes by their variants)."""
     assignment = batch.assignment
     results = read_results(batch.out)
     if not results:
         raise ReportError(f"{batch.out}: no <student>/results.json here (run `course grade-batch "
                           f"{assignment.id} SUBMISSIONS --out {batch.out}` first)")
+    whys = {v.name: v for v in load_variants(Path(solutions) / assignment.id)} if solutions else {}
     totals = [r["score"] for r in results.values()]
     parts = []
     for part in assignment.parts:
@@ -140,20 +194,32 @@ def summarise(batch, lang):
         timing = {"n": len(times), "median": round(statistics.median(times.values()), 3),
                   "slowest": round(times[slowest], 3), "slowest_student": slowest,
                   "total": round(sum(times.values()), 3)}
-    return {"assignment": assignment.id, "out": str(batch.out), "submissions": len(results),
-            "max_score": float(assignment.points), "mean": round(statistics.mean(totals), 4),
+    development = sorted(s for s, r in results.items()
+                         if r.get("extra_data", {}).get("model", {}).get("secret") == "development")
+    return {"assignment": assignment.id, "title": assignment.title_in(lang), "out": str(batch.out),
+            "submissions": len(results), "max_score": float(assignment.points), "mean": round(statistics.mean(totals), 4),
             "median": statistics.median(totals), "scores": sorted(totals), "parts": parts,
-            "mistakes": mistakes(assignment, results, lang), "problems": problems(assignment, results),
-            "grading_time": timing, "regrade": report_section(assignment, batch.out, lang)}
+            "mistakes": mistakes(assignment, results, lang, whys, batch.out),
+            "students": students_table(assignment, results, lang, whys, batch.out),
+            "development_secret": development, "problems": problems(assignment, results), "grading_time": timing,
+            "regrade": report_section(assignment, batch.out, lang)}
 
 
-def build_report(batches, lang):
-    """The whole report as a JSON-ready dict."""
-    return {"language": lang, "assignments": [summarise(b, lang) for b in batches]}
+def build_report(batches, lang, solutions=None):
+    """The whole report as a JSON-ready dict; with several assignments, ``totals``: {student:
+    {assignment id: total}} (a student x assignment table)."""
+    assignments = [summarise(b, lang, solutions) for b in batches]
+    report = {"language": lang, "assignments": assignments}
+    if len(assignments) > 1:
+        students = sorted({row["student"] for a in assignments for row in a["students"]})
+        report["totals"] = {s: {a["assignment"]: next((r["score"] for r in a["students"] if r["student"] == s), None)
+                                for a in assignments} for s in students}
+    return report
 
 
-def report_html(report):
-    """report.html for ``build_report``'s dict."""
+def report_html(report, where="."):
+    """report.html for ``build_report``'s dict; ``where``: the folder it is written to (student
+    pages are linked relative to it)."""
     from markupsafe import Markup
 
     from autograder.outputs.feedback_page import render
@@ -162,18 +228,20 @@ def report_html(report):
     text = page_text(report["language"])
     return render("report.html.j2", report=report, text=text, draw=lambda figure: Markup(svg(figure, text)),
                   diagnosis=lambda code: diagnosis_name(code, report["language"]),
-                  titles={a["assignment"]: {p["id"]: p["title"] for p in a["parts"]} for a in report["assignments"]})
+                  titles={a["assignment"]: {p["id"]: p["title"] for p in a["parts"]} for a in report["assignments"]},
+                  link=lambda a, student: os.path.relpath(Path(a["out"]) / student / "feedback.html", where))
 
 
-def write_report(course, batches, out):
-    """Write ``out``/report.json and report.html; returns the path of report.html."""
-    report = build_report(batches, course.language)
+def write_report(course, batches, out, lang=None):
+    """Write ``out``/report.json and report.html in ``lang`` (default: the course's); returns
+    the path of report.html."""
+    report = build_report(batches, lang or course.language, course.solutions)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
                                      encoding="utf-8")
     page = out / "report.html"
-    page.write_text(report_html(report), encoding="utf-8")
+    page.write_text(report_html(report, out), encoding="utf-8")
     return page
 
 
@@ -195,7 +263,7 @@ def main(course, args):
         print("course report: with several assignments, say where the report goes with --out DIR")
         return 2
     try:
-        page = write_report(course, batches, target)
+        page = write_report(course, batches, target, getattr(args, "lang", None))
     except ReportError as exc:
         print(f"course report: {exc}")
         return 2
