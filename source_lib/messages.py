@@ -62,6 +62,10 @@ EN = {
     "passed": "passed",
     "same_as_above": "(same as above)",
     "part_summary": "{part}: {score:g} / {max_score:g}",
+    "held_checks_after_due_date": "Each check's result and message is shown after the due date; until then, the score of each part:",
+    "held_checks_after_published": "Each check's result and message is shown once the grades are published; until then, the score of each part:",
+    "held_checks_hidden": "Each check's result and message is shown to the instructor only; the score of each part:",
+    "held_mistake": "  - {mistake}",
 }
 
 KO = {
@@ -114,6 +118,10 @@ KO = {
     "passed": "통과",
     "same_as_above": "(위와 같음)",
     "part_summary": "{part}: {score:g} / {max_score:g}",
+    "held_checks_after_due_date": "검사별 결과와 메시지는 마감 후에 공개됩니다. 그때까지는 파트별 점수만 보입니다:",
+    "held_checks_after_published": "검사별 결과와 메시지는 성적이 공개되면 보입니다. 그때까지는 파트별 점수만 보입니다:",
+    "held_checks_hidden": "검사별 결과와 메시지는 교수자에게만 보입니다. 파트별 점수:",
+    "held_mistake": "  - {mistake}",
 }
 
 CATALOGUES = {"en": EN, "ko": KO}
