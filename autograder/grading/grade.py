@@ -29,7 +29,7 @@ from autograder.sandbox.runners import Reference
 from autograder.sandbox.session import Sandbox, Session, StudentError
 from autograder.authoring.release import COMPONENTS_INIT
 from autograder.grading.submission import choice_notes, find_submission, released_stubs
-from source_lib.messages import load_titles, message
+from source_lib.messages import load_titles, message, where_text
 
 DEVELOPMENT_SECRET = "backprop-lab-development-secret"
 
@@ -141,7 +141,7 @@ def explain(error, lang, limits):
     else:
         text, status = message("raised", lang, what=what, error=error.detail), "fail"
     if error.where:
-        text += " (" + "; ".join(error.where) + ")"
+        text += f" ({where_text(error.where, lang)})"
     return status, text
 
 

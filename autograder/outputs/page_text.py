@@ -181,7 +181,7 @@ DIAGNOSES = {
         "memory": "메모리 제한에 걸림",
         "crashed": "프로세스가 비정상 종료됨",
         "summed": "N배 큼: 평균이어야 할 곳에 합",
-        "biased_variance": "편향된 running variance (var * N / (N - 1) 대신 var)",
+        "biased_variance": "편향된 running_var (var * N / (N - 1) 대신 var)",
         "slope_at_zero": "정확히 0에서의 기울기가 틀림",
         "forward_first": "판정하지 않음: 같은 입력에서 forward가 기준 구현과 다름",
         "eps_under_root": "eps를 제곱근 안에 넣음",
