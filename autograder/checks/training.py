@@ -100,25 +100,57 @@ class Minibatches(Check):
             got = ctx.student.call(self.target, X, y, self.batch_size, rng, collect=10_000)
             name = self.target.split(".", 1)[1]
             name = ctx.msg("what_call", name=name, call=call) if self.calls > 1 else name
-            self.compare(ctx, name, got, want)
+            self.compare(ctx, name, got, want, X)
 
-    def compare(self, ctx, name, got, want):
+    def compare(self, ctx, name, got, want, X):
+        """CheckFailure saying what is wrong: the number of batches (one too many, the last one
+        dropped), a batch's type or shape, the rows' order (not shuffled, or not by one
+        rng.permutation(N) of the given rng) or a label that left its row."""
         if len(got) != len(want):
-            raise CheckFailure(ctx.msg("batch_count", what=name, got=len(got), expected=len(want), n=self.n,
-                                       batch_size=self.batch_size))
+            extra = len(got) - len(want)
+            key, diagnosis = {1: ("batch_one_too_many", "one_batch_too_many"),
+                              -1: ("batch_count", "last_batch_dropped")}.get(extra, ("batch_count", "batch_count"))
+            raise CheckFailure(ctx.msg(key, what=name, got=len(got), expected=len(want), n=self.n,
+                                       batch_size=self.batch_size), diagnosis=diagnosis)
         for k, (batch, (want_x, want_y)) in enumerate(zip(got, want)):
             if not isinstance(batch, (tuple, list)) or len(batch) != 2:
                 raise CheckFailure(ctx.msg("wrong_type", what=ctx.msg("what_batch", name=name, k=k),
                                            got=describe_type(batch, ctx.lang), expected=ctx.msg("expect_batch")))
             what_x, what_y = (ctx.msg("what_batch_array", name=name, k=k, array=a) for a in ("Xb", "yb"))
             xb = as_checked_array(ctx, batch[0], what_x, want_x.shape, ctx.msg("like_batch"))
-            assert_close(ctx, xb, want_x, what_x, ctx.reference_tol)
+            try:
+                assert_close(ctx, xb, want_x, what_x, ctx.reference_tol)
+            except CheckFailure as failure:
+                key = self.order_mistake(got, X)
+                if key is None:
+                    raise CheckFailure(str(failure), failure.diagnosis) from None  # a batch's values: no heat map
+                raise CheckFailure(ctx.msg(key, what=name), diagnosis=key) from None
             yb = np.asarray(batch[1])
             if yb.shape != want_y.shape:
                 raise CheckFailure(ctx.msg("wrong_shape", what=what_y, got=yb.shape, expected=want_y.shape,
                                            like=ctx.msg("like_batch")))
             if not np.array_equal(yb, want_y):
-                raise CheckFailure(ctx.msg("labels_mismatch", what=what_y))
+                row = int(np.flatnonzero(np.any((yb != want_y).reshape(len(yb), -1), axis=1))[0])
+                raise CheckFailure(ctx.msg("labels_mismatch", what=what_y, row=row, got=yb[row].tolist(),
+                                           expected=want_y[row].tolist()), diagnosis="labels_off_rows")
+
+    @staticmethod
+    def order_mistake(got, X):
+        """"not_shuffled" when the batches hold every row of X in its original order, "other_order"
+        when they hold every row once in another order than the reference's, else None."""
+        try:
+            rows = np.concatenate([np.asarray(b[0], dtype=np.float64).reshape(-1, X.shape[1]) for b in got])
+        except (TypeError, ValueError, IndexError):
+            return None
+        if rows.shape != X.shape:
+            return None
+        index = [np.flatnonzero(np.all(X == r, axis=1)) for r in rows]
+        if any(i.size != 1 for i in index):
+            return None
+        order = np.array([i[0] for i in index])
+        if np.array_equal(order, np.arange(len(X))):
+            return "not_shuffled"
+        return "other_order" if np.array_equal(np.sort(order), np.arange(len(X))) else None
 
 
 def _setup(ctx, spec, seed, loss, optimizer):
