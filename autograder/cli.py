@@ -149,28 +149,28 @@ def print_result(result):
     from rich.markup import escape
     from rich.table import Table
 
+    from autograder.outputs.page_text import page_text
     from autograder.results import points
     from source_lib.messages import message
     from source_lib.public import marks
 
     cross = marks()[1]
+    text = page_text(result.language)
 
     table = Table(title=escape(result.summary_line()))
     for column in ("part", "score", "max"):
-        table.add_column(column)
+        table.add_column(text(column))
     for part in result.parts:
-        table.add_row(part.id, points(part.score), points(part.max_score))
+        table.add_row(escape(part.title), points(part.score), points(part.max_score))
     out = console()
     out.print(table)
     shown = set()
     for t in result.tests:
         if t.passed:
             continue
-        if (t.part, t.message) in shown:
-            out.print(f"[red]{cross}[/red] {escape(f'{t.part}: {t.name} [{t.status}]')}': {message('same_as_above', result.language)}",
-                      soft_wrap=True)
-        else:
-            out.print(f"[red]{cross}[/red] {escape(f'{t.part}: {t.name} [{t.status}]: {t.message}')}", soft_wrap=True)
+        said = message("same_as_above", result.language) if (t.part, t.message) in shown else t.message
+        status = text(f"status_{t.status}")
+        out.print(f"[red]{cross}[/red] {escape(f'{t.part}: {t.name} [{status}]: {said}')}", soft_wrap=True)
         shown.add((t.part, t.message))
     out.print(f"isolation: {escape(result.isolation)}", style="dim", soft_wrap=True)
 
