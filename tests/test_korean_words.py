@@ -2,8 +2,8 @@
 
 Every known-buggy variant of every assignment (``variants.toml``, built with
 ``authoring.variants``) is graded in Korean; the check names, part titles, messages,
-notes, the feedback page's Markdown and the words of its figures may hold no English
-word except
+notes, the feedback page's Markdown, the words of its figures and what ``course grade``
+prints may hold no English word except
 - code identifiers: the names the reference files use (classes, methods, arguments,
   attributes, dict keys), their gradients' names (``dW`` of ``W``) and anything written
   like code (with ``_ . ( [ =`` or a digit);
@@ -18,6 +18,7 @@ import re
 import pytest
 
 from autograder.authoring.variants import build, load_variants
+from autograder.cli import print_result
 from autograder.grading.grade import grade
 from autograder.outputs.feedback_page import feedback_html, feedback_markdown
 from tests.conftest import ROOT
@@ -68,15 +69,25 @@ def figure_words(page):
     return [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", page)]
 
 
-def shown_texts(result):
-    texts = [result.summary_line(), *result.notes]
+def terminal_lines(result, capsys):
+    """What ``course grade`` prints of ``result``, but its last line: the sandbox's isolation level,
+    a technical record for the instructor kept in English (``sandbox.isolation``)."""
+    capsys.readouterr()
+    print_result(result)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1].startswith("isolation: ")
+    return lines[:-1]
+
+
+def shown_texts(result, capsys):
+    texts = [result.summary_line(), *result.notes, *terminal_lines(result, capsys)]
     texts += [p.title for p in result.parts] + [t.name for t in result.tests] + [t.message for t in result.tests]
     texts.append(html.unescape(re.sub(r"\\(.)", r"\1", feedback_markdown(result))))
     return texts + figure_words(feedback_html(result))
 
 
 @pytest.mark.parametrize("aid", ["a1_gates", "a2_layers", "a3_losses", "a4_optimizers", "a5_training"])
-def test_every_known_mistake_is_told_in_korean(course, sandbox, tmp_path, aid):
+def test_every_known_mistake_is_told_in_korean(course, sandbox, tmp_path, capsys, aid):
     assert course.language == "ko"
     assignment = course.assignment(aid)
     english = {}
@@ -89,7 +100,7 @@ def test_every_known_mistake_is_told_in_korean(course, sandbox, tmp_path, aid):
             (folder / name).write_text(text, encoding="utf-8")
         result = grade(course, assignment, folder, "2026001", sandbox=sandbox)
         assert result.score < result.max_score, variant.name
-        for text in shown_texts(result):
+        for text in shown_texts(result, capsys):
             for word in english_words(text):
                 english.setdefault(word, f"{variant.name}: {text[:160]}")
     assert english == {}
