@@ -35,8 +35,18 @@ def _text(x, y, words, anchor="middle", size=11, color=INK, extra=""):
             f"{escape(words)}</text>")
 
 
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_of_ten(value):
+    """A power of ten written short, as an axis shows it: 1, 10, 10², 10⁻⁴."""
+    exponent = round(math.log10(value))
+    return {0: "1", 1: "10"}.get(exponent, "10" + str(exponent).translate(SUPERSCRIPT))
+
+
 def _frame(y_low, y_high, x_label, y_label, y_ticks=None, log=False):
-    """The axes box, y ticks and labels; returns (parts, y(value) -> pixel)."""
+    """The axes box, y ticks and labels; returns (parts, y(value) -> pixel). On a log axis the
+    ticks are powers of ten (``power_of_ten``)."""
     bottom, height = H - BOTTOM, H - BOTTOM - TOP
     scale = (lambda v: math.log10(v)) if log else (lambda v: v)
     lo, hi = scale(y_low), scale(y_high)
@@ -49,7 +59,7 @@ def _frame(y_low, y_high, x_label, y_label, y_ticks=None, log=False):
     parts = [f'<rect x="{LEFT}" y="{TOP}" width="{W - LEFT - RIGHT}" height="{height}" fill="none" stroke="{GRID}"/>']
     for t in ticks:
         parts.append(f'<line x1="{LEFT - 4}" x2="{W - RIGHT}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="{GRID}"/>')
-        parts.append(_text(LEFT - 6, y(t) + 4, _num(t), "end", 10))
+        parts.append(_text(LEFT - 8, y(t) + 4, power_of_ten(t) if log else _num(t), "end", 10))  # clear of x's first
     parts.append(_text((LEFT + W - RIGHT) / 2, H - 4, x_label))
     parts.append(_text(12, TOP + height / 2, y_label, extra=f' transform="rotate(-90 12 {TOP + height / 2:.1f})"'))
     return parts, y
