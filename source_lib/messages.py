@@ -15,6 +15,7 @@ import re
 EN = {
     "not_implemented": "{what} is not implemented yet (it still raises NotImplementedError).",
     "raised": "{what} raised “{error}”",
+    "your_code": "your code",
     "timeout": "{what} did not finish within {seconds:g} s (an infinite loop, or far too slow). The test was stopped.",
     "part_budget": "Not run: earlier checks of this part used up its time budget of {seconds:g} s.",
     "memory": "{what} used more than the memory limit of {limit_mb} MB. The test was stopped.",
@@ -117,6 +118,7 @@ EN = {
 KO = {
     "not_implemented": "{what}이(가) 아직 구현되지 않았습니다 (여전히 NotImplementedError를 발생시킵니다).",
     "raised": "{what}에서 예외가 발생했습니다: “{error}”",
+    "your_code": "여러분의 코드",
     "timeout": "{what}이(가) {seconds:g}초 안에 끝나지 않았습니다 (무한 루프이거나 너무 느립니다). 테스트를 중단했습니다.",
     "part_budget": "실행하지 않음: 이 파트의 앞선 검사들이 시간 예산 {seconds:g}초를 모두 사용했습니다.",
     "memory": "{what}이(가) 메모리 한도 {limit_mb} MB를 넘었습니다. 테스트를 중단했습니다.",

@@ -126,7 +126,7 @@ def checks_by_part(assignment, checks):
 
 def explain(error, lang, limits):
     """The student-facing message and status of a StudentError."""
-    what = error.what or "your code"
+    what = error.what or message("your_code", lang)
     if error.at_load and error.status == "fail":
         text = message("import_failed", lang, file=error.what or "?", error=error.detail)
         status = "fail"
