@@ -34,7 +34,7 @@ EN = {
     "nonfinite": "{what} contains NaN or inf.",
     "mismatch": "{what} differs from the expected values: worst element {index}: got {got:.6g}, expected {expected:.6g} (relative error {err:.2e}, tolerance {tol:.0e}).",
     "gradcheck_failed": "{what} disagrees with the numerical gradient of your own forward: worst element {index}: backward gave {got:.6g}, centred differences give {expected:.6g} (relative error {err:.2e}, tolerance {tol:.0e}).",
-    "mismatch_scalar": "{what} differs from the expected value: got {got:.6g}, expected {expected:.6g} (relative error {err:.2e}, tolerance {tol:.0e}).",
+    "mismatch_scalar": "{what} differs from the expected values: got {got:.6g}, expected {expected:.6g} (relative error {err:.2e}, tolerance {tol:.0e}).",
     "gradcheck_failed_scalar": "{what} disagrees with the numerical gradient of your own forward: backward gave {got:.6g}, centred differences give {expected:.6g} (relative error {err:.2e}, tolerance {tol:.0e}).",
     "directional_failed": "{what} disagrees with the numerical gradient of your own forward along a random direction: backward gives {got:.6g}, centred differences give {expected:.6g} (relative error {err:.2e}).",
     "mutated": "{what} modified its argument {arg}. forward and backward must not change their inputs or dout; copy before changing an array.",
@@ -69,7 +69,7 @@ EN = {
     "passed": "passed",
     "same_as_above": "(same as above)",
     # the words a check puts into {what}, {got}, {expected} and {like} above
-    "type_array": "an ndarray of dtype {dtype} and shape {shape}",
+    "type_array": "ndarray of dtype {dtype} and shape {shape}",
     "type_object": "an object of type {name}",
     "type_other": "a {name}",
     "expect_array": "an ndarray of shape {shape}",
