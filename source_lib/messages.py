@@ -107,7 +107,7 @@ EN = {
     "objective_two_shapes": "a (3, 2) and a (2,) parameter with different curvatures",
     # where in the student's file an exception was raised (Python's own text is quoted)
     "frame": "{file}, line {line}, in {function}: `{code}`",
-    "frame_syntax": "{file}, line {line}: `{code}`",
+    "frame_line": "{file}, line {line}: `{code}`",
     "part_summary": "{part}: {score:g} / {max_score:g}",
     "held_checks_after_due_date": "Each check's result and message is shown after the due date; until then, the score of each part:",
     "held_checks_after_published": "Each check's result and message is shown once the grades are published; until then, the score of each part:",
@@ -210,7 +210,7 @@ KO = {
     "objective_two_shapes": "곡률이 서로 다른 (3, 2)와 (2,) 파라미터",
     # where in the student's file an exception was raised (Python's own text is quoted)
     "frame": "{file} {line}행, {function} 안: `{code}`",
-    "frame_syntax": "{file} {line}행: `{code}`",
+    "frame_line": "{file} {line}행: `{code}`",
     "part_summary": "{part}: {score:g} / {max_score:g}",
     "held_checks_after_due_date": "검사별 결과와 메시지는 마감 후에 공개됩니다. 그때까지는 파트별 점수만 보입니다:",
     "held_checks_after_published": "검사별 결과와 메시지는 성적이 공개되면 보입니다. 그때까지는 파트별 점수만 보입니다:",
@@ -241,9 +241,10 @@ def load_titles(folder, lang):
 
 def where_text(frames, lang="en"):
     """The lines of the student's files a traceback went through, in words of ``lang``:
-    frames are (file, line, function, code), function "" for a SyntaxError's line."""
-    return "; ".join(message("frame" if function else "frame_syntax", lang, file=file, line=line, function=function,
-                             code=code) for file, line, function, code in frames)
+    frames are (file, line, function, code), function "" for a SyntaxError's line; a line
+    run at import (Python's "<module>") is named by file and line only."""
+    return "; ".join(message("frame" if function not in ("", "<module>") else "frame_line", lang, file=file, line=line,
+                             function=function, code=code) for file, line, function, code in frames)
 
 
 def message(key, lang="en", **fields):

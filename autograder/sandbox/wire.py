@@ -363,9 +363,11 @@ def _describe_exception(exc, files):
     The grader words them in the course's language (``source_lib.messages.where_text``)."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if any(f.filename == p for p in files)]
     where = [[os.path.basename(f.filename), f.lineno, f.name, f.line] for f in frames[-3:]]
-    if isinstance(exc, SyntaxError):
+    text = str(exc)
+    if isinstance(exc, SyntaxError):  # its str repeats file and line, which the frame says: keep its msg
         where.append([os.path.basename(exc.filename or "?"), exc.lineno, "", (exc.text or "").strip()])
-    return type(exc).__name__, str(exc)[:MAX_STRING], where
+        text = exc.msg or text
+    return type(exc).__name__, text[:MAX_STRING], where
 
 
 def frame(value):
