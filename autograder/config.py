@@ -286,4 +286,5 @@ def load_course(root="."):
         for used in a.uses:
             if used not in ids:
                 top.fail(f"assignments[{a.id}].uses", f"ids of other assignments {ids}", used)
-    return Course(root, name, language, secret_env, lim, tol, assignments, GradescopeSettings(**visibility, mistakes=mistakes))
+    return Course(root, name, language, secret_env, lim, tol, assignments,
+                  GradescopeSettings(**visibility, mistakes=mistakes))
