@@ -94,7 +94,8 @@ def figure_pages(course, sandbox, tmp_path_factory):
     dead-unit masks, a1 with an error map; and the demo class's report."""
     folder = tmp_path_factory.mktemp("figures")
     pages = {}
-    for aid, bugs in (("a5_training", ["gradient_norms_reversed", "train_step_never_steps", "dead_units_single_row"]),
+    for aid, bugs in (("a5_training", ["gradient_norms_reversed", "train_step_never_steps", "dead_units_single_row",
+                                       "fit_unweighted_mean"]),
                       ("a1_gates", ["max_routes_to_wrong_input"])):
         assignment = course.assignment(aid)
         submission = folder / aid

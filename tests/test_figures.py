@@ -24,7 +24,7 @@ def test_gradient_norms_are_drawn_on_a_log_axis_with_the_first_to_last_ratio_sta
     heights = bars(markup, STUDENT)
     assert len(heights) == 3 and heights[0] > 0  # the smallest norm shows too
     assert heights[2] - heights[1] == pytest.approx(heights[1] - heights[0], abs=0.2)  # equal steps per decade
-    ticks = re.findall(r'text-anchor="end" font-size="10"[^>]*>([^<]+)</text>', markup)
+    ticks = re.findall(r'text-anchor="end" font-size="9"[^>]*>([^<]+)</text>', markup)
     assert ticks == ["10⁻⁴", "10⁻³", "10⁻²", "10⁻¹", "1"]  # a tick at every decade the norms span
     assert text("first_to_last", yours="0.01", expected="2") in markup
 

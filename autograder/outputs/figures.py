@@ -22,7 +22,7 @@ import unicodedata
 from markupsafe import escape
 
 W, H = 440, 200                        # the drawing; the plot area is inside the margins
-LEFT, RIGHT, TOP, BOTTOM = 52, 12, 24, 34
+LEFT, RIGHT, TOP, BOTTOM = 60, 12, 24, 34   # LEFT: the y title at x 10, then ticks of up to 7 characters
 STUDENT, REFERENCE, INK, GRID = "#c0392b", "#8c959f", "#1f2328", "#d1d9e0"
 
 
@@ -59,9 +59,9 @@ def _frame(y_low, y_high, x_label, y_label, y_ticks=None, log=False):
     parts = [f'<rect x="{LEFT}" y="{TOP}" width="{W - LEFT - RIGHT}" height="{height}" fill="none" stroke="{GRID}"/>']
     for t in ticks:
         parts.append(f'<line x1="{LEFT - 4}" x2="{W - RIGHT}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="{GRID}"/>')
-        parts.append(_text(LEFT - 8, y(t) + 4, power_of_ten(t) if log else _num(t), "end", 10))  # clear of x's first
+        parts.append(_text(LEFT - 8, y(t) + 4, power_of_ten(t) if log else _num(t), "end", 9))  # clear of x's first
     parts.append(_text((LEFT + W - RIGHT) / 2, H - 4, x_label))
-    parts.append(_text(12, TOP + height / 2, y_label, extra=f' transform="rotate(-90 12 {TOP + height / 2:.1f})"'))
+    parts.append(_text(10, TOP + height / 2, y_label, extra=f' transform="rotate(-90 10 {TOP + height / 2:.1f})"'))
     return parts, y
 
 
