@@ -125,10 +125,13 @@ class GradescopeSettings:
     """When Gradescope shows a result to the student (its visibility values, ``VISIBILITIES``).
 
     summary: the total and the per-part summary; checks: each hidden check's result.
+    mistakes: whether the summary names a part's known mistakes while the checks are not
+    shown yet (off by default: a mistake's name tells what a hidden check tests).
     """
 
     summary: str = "visible"
     checks: str = "visible"
+    mistakes: bool = False
 
 
 LATE_UNITS = ("day", "hour")
@@ -292,6 +295,7 @@ def load_course(root="."):
     for key, value in visibility.items():
         if value not in VISIBILITIES:
             gs.fail(key, f"one of {VISIBILITIES}", value)
+    mistakes = gs.get("mistakes", (bool,), "true or false", False, required=False)
     gs.done()
     language = course.get("language", (str,), "a language", "en", required=False)
     if language not in LANGUAGES:
@@ -314,8 +318,7 @@ def load_course(root="."):
         for used in a.uses:
             if used not in ids:
                 top.fail(f"assignments[{a.id}].uses", f"ids of other assignments {ids}", used)
-    return Course(root, name, language, secret_env, lim, tol, assignments, GradescopeSettings(**visibility), late,
-                  threshold)
+    return Course(root, name, language, secret_env, lim, tol, assignments, GradescopeSettings(**visibility, mistakes=mistakes), late, threshold)
 
 
 def _late(table):

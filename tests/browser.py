@@ -31,8 +31,15 @@ PROBE = """JSON.stringify({
     return {tag: e.tagName.toLowerCase(), width: r.width, height: r.height,
             loaded: e.tagName.toLowerCase() !== "img" || (e.complete && e.naturalWidth > 0)};
   }),
+  labels: Array.from(document.querySelectorAll("svg")).map(svg =>
+    Array.from(svg.querySelectorAll("text")).map(t => {
+      const r = t.getBoundingClientRect();
+      return {text: t.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom};
+    })),
+  columns: Array.from(document.querySelectorAll("ul.checks")).map(e => getComputedStyle(e).columnCount),
   scripts: document.querySelectorAll("script").length,
   text: document.body.innerText,
+  width: document.documentElement.scrollWidth,
   height: document.documentElement.scrollHeight
 })"""
 
@@ -43,11 +50,18 @@ def chromium():
 
 @dataclass
 class Page:
+    """What a reader sees. labels: per picture, the box of each text drawn in it (left, right,
+    top, bottom in CSS px); columns: the CSS column count of each check list; width: the
+    document's scroll width (more than the viewport's means sideways scrolling)."""
+
     requests: list
     console: list
     pictures: list
     scripts: int
     text: str
+    labels: list
+    columns: list
+    width: int
 
 
 class DevTools:
@@ -118,8 +132,13 @@ class DevTools:
         os.close(self._write)
 
 
+PHONE = 390  # CSS px: a phone held upright
+
+
 def render(path, screenshot, width=1000):
-    """Load ``path`` (an HTML file), write a full-page PNG to ``screenshot``; returns a Page."""
+    """Load ``path`` (an HTML file) in a viewport ``width`` CSS px wide (a phone's, as mobile, at
+    ``PHONE`` or less), write a full-page PNG to ``screenshot``; returns a Page."""
+    mobile = width <= PHONE
     # a helper process may still be flushing into the profile as it dies: never fail the test on that
     with tempfile.TemporaryDirectory(prefix="backprop-chromium-", ignore_cleanup_errors=True) as profile:
         tools = DevTools(chromium(), profile)
@@ -129,7 +148,7 @@ def render(path, screenshot, width=1000):
             for domain in ("Page", "Network", "Runtime", "Log"):
                 tools.send(f"{domain}.enable", session=session)
             tools.send("Emulation.setDeviceMetricsOverride",
-                       {"width": width, "height": 800, "deviceScaleFactor": 1, "mobile": False}, session=session)
+                       {"width": width, "height": 800, "deviceScaleFactor": 1, "mobile": mobile}, session=session)
             tools.events.clear()
             url = path.resolve().as_uri()
             tools.send("Page.navigate", {"url": url}, session=session)
@@ -138,7 +157,7 @@ def render(path, screenshot, width=1000):
                                           session=session)["result"]["value"])
             tools.send("Emulation.setDeviceMetricsOverride",
                        {"width": width, "height": min(int(probe["height"]), 8000), "deviceScaleFactor": 1,
-                        "mobile": False}, session=session)
+                        "mobile": mobile}, session=session)
             shot = tools.send("Page.captureScreenshot", {"format": "png"}, session=session)
             screenshot.write_bytes(base64.b64decode(shot["data"]))
             events = tools.events
@@ -151,4 +170,5 @@ def render(path, screenshot, width=1000):
                 if e.get("method") == "Runtime.exceptionThrown"]
     console += [f"log.{e['params']['entry']['level']}: {e['params']['entry'].get('text')}" for e in events
                 if e.get("method") == "Log.entryAdded" and e["params"]["entry"]["level"] in ("error", "warning")]
-    return Page(requests, console, probe["pictures"], probe["scripts"], probe["text"])
+    return Page(requests, console, probe["pictures"], probe["scripts"], probe["text"], probe["labels"],
+                probe["columns"], probe["width"])

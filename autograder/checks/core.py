@@ -89,26 +89,29 @@ class Context:
 
 # -- comparing values ------------------------------------------------------------
 
-def describe_type(value):
+def describe_type(value, lang="en"):
+    """What ``value`` is, in words of ``lang`` ("an ndarray of dtype float32 and shape (3,)")."""
     if isinstance(value, np.ndarray):
-        return f"ndarray of dtype {value.dtype} and shape {value.shape}"
+        return message("type_array", lang, dtype=value.dtype, shape=value.shape)
     if isinstance(value, (wire.Ref, wire.Opaque)):
-        return f"an object of type {value.type_name or 'unknown'}"
-    return f"a {type(value).__name__}"
+        return message("type_object", lang, name=value.type_name or "?")
+    return message("type_other", lang, name=type(value).__name__)
 
 
-def as_checked_array(ctx, value, what, expected_shape, like="the input"):
+def as_checked_array(ctx, value, what, expected_shape, like=None):
     """``value`` as a float64 array of ``expected_shape``, or CheckFailure.
 
     A numpy or Python float stands for a 0-d array (numpy returns scalars for 0-d
-    arithmetic); anything else must be an ndarray of dtype float64.
+    arithmetic); anything else must be an ndarray of dtype float64. like: what the shape
+    is that of, in words (the input's by default).
     """
     expected_shape = tuple(expected_shape)
+    like = like or ctx.msg("like_input")
     if expected_shape == () and isinstance(value, (float, np.floating)) and not isinstance(value, bool):
         value = np.asarray(value, dtype=np.float64)
     if not isinstance(value, np.ndarray):
-        raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(value),
-                                   expected=f"an ndarray of shape {expected_shape}"))
+        raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(value, ctx.lang),
+                                   expected=ctx.msg("expect_array", shape=expected_shape)))
     if value.dtype != np.float64:
         raise CheckFailure(ctx.msg("wrong_dtype", what=what, got=value.dtype), diagnosis="wrong_dtype")
     if value.shape != expected_shape:
@@ -127,7 +130,8 @@ def as_checked_float(ctx, value, what):
     if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind == "f":
         value = value.reshape(()).item()
     if isinstance(value, bool) or not isinstance(value, (float, int, np.floating, np.integer)):
-        raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(value), expected="a float"))
+        raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(value, ctx.lang),
+                                   expected=ctx.msg("expect_float")))
     if not np.isfinite(value):
         raise CheckFailure(ctx.msg("nonfinite", what=what))
     return float(value)
@@ -145,6 +149,7 @@ def assert_close(ctx, got, expected, what, tol, key="mismatch", batch_size=None,
     if err <= tol:
         return
     index, g, e, err = gradcheck.worst_element(got, expected)
+    key += "_scalar" if index == () else ""  # one value: no element to name
     text = ctx.msg(key, what=what, index=index, got=g, expected=e, err=err, tol=tol)
     pattern = diagnose_values(got, expected, what, batch_size, reduced, axes)
     if pattern:
@@ -244,19 +249,21 @@ def compare_values(ctx, got, expected, what, tol, names=()):
     names: what the items of a returned tuple are called (("f", "dw", "dx")), for messages."""
     if isinstance(expected, (tuple, list)):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-            raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(got),
-                                       expected=f"a {type(expected).__name__} of {len(expected)} items"))
+            raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(got, ctx.lang),
+                                       expected=ctx.msg("expect_sequence", name=type(expected).__name__,
+                                                        n=len(expected))))
         raise_if_swapped(ctx, got, expected, what, names, tol)
         for i, (g, e) in enumerate(zip(got, expected)):
             compare_values(ctx, g, e, f"{what}: {names[i]}" if i < len(names) else f"{what}[{i}]", tol)
     elif isinstance(expected, dict):
         if not isinstance(got, dict) or sorted(got) != sorted(expected):
-            raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(got),
-                                       expected=f"a dict with keys {sorted(expected)}"))
+            raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(got, ctx.lang),
+                                       expected=ctx.msg("expect_dict", keys=sorted(expected))))
         for key in expected:
             compare_values(ctx, got[key], expected[key], f"{what}[{key!r}]", tol)
     elif isinstance(expected, np.ndarray):
-        assert_close(ctx, as_checked_array(ctx, got, what, expected.shape, "the reference's"), expected, what, tol)
+        assert_close(ctx, as_checked_array(ctx, got, what, expected.shape, ctx.msg("like_reference")), expected, what,
+                     tol)
     else:
         assert_close(ctx, as_checked_float(ctx, got, what), float(expected), what, tol)
 
@@ -365,8 +372,8 @@ class Unit:
         if self.n_grads == 1:
             grads = (grads,)
         elif not isinstance(grads, (tuple, list)) or len(grads) != self.n_grads:
-            raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(grads),
-                                       expected=f"a tuple of {self.n_grads} gradients"))
+            raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(grads, ctx.lang),
+                                       expected=ctx.msg("expect_gradients", n=self.n_grads)))
         names = self.names[: self.n_grads]
         return [as_checked_array(ctx, g, f"{what}: d{n}", np.shape(x), n)
                 for g, x, n in zip(grads, inputs, names)]
@@ -403,7 +410,7 @@ class UnitCheck(Check):
         out = ctx.student.method(obj, "forward", *inputs)
         what = f"{self.unit.name}.forward"
         if isinstance(expected, np.ndarray):
-            out = as_checked_array(ctx, out, what, expected.shape, "the reference's output")
+            out = as_checked_array(ctx, out, what, expected.shape, ctx.msg("like_output"))
         else:
             out = as_checked_float(ctx, out, what)
         return obj, ref_obj, out, expected
@@ -433,8 +440,9 @@ class Forward(UnitCheck):
                      axes=axes_of(inputs[0], self.unit.names[0]))
         for name in self.state:
             want = ctx.reference.get(ref_obj, name)
-            what = f"{self.unit.name}.{name} after forward"
-            got = as_checked_array(ctx, ctx.student.get(obj, name), what, np.shape(want), f"the reference's {name}")
+            what = ctx.msg("what_after_forward", name=f"{self.unit.name}.{name}")
+            got = as_checked_array(ctx, ctx.student.get(obj, name), what, np.shape(want),
+                                   ctx.msg("like_reference_attr", name=name))
             try:
                 assert_close(ctx, got, want, what, ctx.reference_tol)
             except CheckFailure as failure:
@@ -707,7 +715,8 @@ class ReturnsFloat(UnitCheck):
         out = ctx.student.method(self.unit.build(ctx.student, seed), "forward", *inputs)
         agrees_with_reference(ctx, out, expected, f"{self.unit.name}.forward")
         if not isinstance(out, float):
-            raise CheckFailure(ctx.msg("not_a_float", what=f"{self.unit.name}.forward", got=describe_type(out)),
+            raise CheckFailure(ctx.msg("not_a_float", what=f"{self.unit.name}.forward",
+                                       got=describe_type(out, ctx.lang)),
                                diagnosis="not_a_float")
 
 
@@ -730,15 +739,17 @@ class FunctionGradCheck(Check):
         name = self.target.split(".", 1)[1]
         result = ctx.student.call(self.target, *args)
         if not isinstance(result, (tuple, list)) or len(result) <= max(self.grad_positions.values()):
-            raise CheckFailure(ctx.msg("wrong_type", what=name, got=describe_type(result),
-                                       expected=f"a tuple of {max(self.grad_positions.values()) + 1} items"))
+            raise CheckFailure(ctx.msg("wrong_type", what=name, got=describe_type(result, ctx.lang),
+                                       expected=ctx.msg("expect_sequence", name="tuple",
+                                                        n=max(self.grad_positions.values()) + 1)))
         expected = ctx.reference.call(self.target, *args)
         raise_if_swapped(ctx, result, expected, name, self.names, ctx.reference_tol)
-        agrees_with_reference(ctx, result[0], expected[0], f"{name}: {self.names[0] if self.names else 'the value'}")
+        agrees_with_reference(ctx, result[0], expected[0],
+                              f"{name}: {self.names[0] if self.names else ctx.msg('what_value')}")
         for arg_index, res_index in self.grad_positions.items():
             x = np.asarray(args[arg_index], dtype=np.float64)
-            what = f"{name}: {self.names[res_index]}" if self.names else f"{name}: gradient {res_index}"
-            grad = as_checked_array(ctx, result[res_index], what, x.shape, f"argument {arg_index}")
+            what = f"{name}: {self.names[res_index] if self.names else ctx.msg('what_gradient', i=res_index)}"
+            grad = as_checked_array(ctx, result[res_index], what, x.shape, ctx.msg("like_argument", i=arg_index))
             numeric = np.zeros_like(x)
             for k, plus, minus in gradcheck.perturbations(x, self.h):
                 vals = []

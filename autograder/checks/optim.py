@@ -6,7 +6,7 @@ computes each step's gradients itself from the parameters the child returns, and
 recomputes the final loss from them. The hidden objectives never enter the child.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -17,12 +17,20 @@ from source_lib import gradcheck
 
 @dataclass(frozen=True)
 class Objective:
-    """A hidden objective: init(rng) -> list of arrays; loss(params) -> float; grads(params) -> list."""
+    """A hidden objective: init(rng) -> list of arrays; loss(params) -> float; grads(params) -> list.
+
+    name: its message key in ``source_lib.messages`` ("objective_rosenbrock"), filled with ``fields``.
+    """
 
     name: str
     init: Callable
     loss: Callable
     grads: Callable
+    fields: dict = field(default_factory=dict)
+
+    def describe(self, ctx):
+        """The objective in words of the check's language."""
+        return ctx.msg(self.name, **self.fields)
 
 
 def quadratic(curvatures, start=1.0):
@@ -31,10 +39,11 @@ def quadratic(curvatures, start=1.0):
     square root, where eps's place in the formula shows) when they and start are tiny."""
     c = np.asarray(curvatures, dtype=np.float64)
     return Objective(
-        f"quadratic with curvatures {list(curvatures)} from |x| ~ {start:g}",
+        "objective_quadratic",
         lambda rng: [start * rng.uniform(1.0, 2.0, c.shape) * np.sign(rng.standard_normal(c.shape))],
         lambda p: float(0.5 * np.sum(c * p[0] ** 2)),
         lambda p: [c * p[0]],
+        {"curvatures": list(curvatures), "start": start},
     )
 
 
@@ -50,7 +59,7 @@ def rosenbrock():
         with np.errstate(all="ignore"):  # a diverging student's parameters are reported, not warned about
             return [np.array([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)])]
 
-    return Objective("the Rosenbrock function", lambda rng: [np.array([-1.2, 1.0]) + 0.05 * rng.standard_normal(2)],
+    return Objective("objective_rosenbrock", lambda rng: [np.array([-1.2, 1.0]) + 0.05 * rng.standard_normal(2)],
                      loss, grads)
 
 
@@ -63,7 +72,7 @@ def two_shapes():
     def init(rng):
         return [rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], shape) for shape in ((3, 2), (2,))]
 
-    return Objective("a (3, 2) and a (2,) parameter with different curvatures", init,
+    return Objective("objective_two_shapes", init,
                      lambda p: float(0.5 * np.sum(curv_w * p[0] ** 2) + 0.5 * np.sum(curv_b * p[1] ** 2)),
                      lambda p: [curv_w * p[0], curv_b * p[1]])
 
@@ -158,11 +167,12 @@ class OptimizerTrajectory(Check):
             _, after = ctx.student.method(opt, "step", list(handles), grads, echo=True)
             for i, (g, g_after) in enumerate(zip(grads, after[1])):
                 if not isinstance(g_after, np.ndarray) or not np.array_equal(g, g_after):
-                    raise CheckFailure(ctx.msg("mutated", what=f"{name}.step", arg=f"grads[{i}]"), diagnosis="mutated")
+                    raise CheckFailure(ctx.msg("mutated_step", what=f"{name}.step", arg=f"grads[{i}]"),
+                                       diagnosis="mutated")
             got = ctx.student.get(together)
             checked = []
             for i, (p, want) in enumerate(zip(got, ref_params)):
-                what = f"{name}.step {step}: params[{i}] ({self.objective.name})"
+                what = ctx.msg("what_step", name=name, step=step, i=i, objective=self.objective.describe(ctx))
                 p = as_checked_array(ctx, p, what, want.shape, f"params[{i}]")
                 if step == 1 and np.array_equal(p, start[i]) and not np.array_equal(want, start[i]):
                     raise CheckFailure(ctx.msg("not_in_place", what=f"{name}.step", arg=f"params[{i}]"),
@@ -170,8 +180,8 @@ class OptimizerTrajectory(Check):
                 checked.append(p)
             try:
                 for i, (p, want) in enumerate(zip(checked, ref_params)):
-                    assert_close(ctx, p, want, f"{name}.step {step}: params[{i}] ({self.objective.name})",
-                                 ctx.reference_tol)
+                    assert_close(ctx, p, want, ctx.msg("what_step", name=name, step=step, i=i,
+                                                       objective=self.objective.describe(ctx)), ctx.reference_tol)
             except CheckFailure as failure:
                 key = self.recognise(ctx, ref_opt, start, step, checked)
                 if not key:
@@ -212,7 +222,7 @@ class ClipCheck(Check):
         handles = [ctx.student.keep(g) for g in grads]
         together = ctx.student.keep(tuple(handles))
         got = as_checked_float(ctx, ctx.student.call(self.target, list(handles), self.max_norm), name)
-        assert_close(ctx, got, float(want), f"{name}: the returned norm", ctx.reference_tol)
+        assert_close(ctx, got, float(want), ctx.msg("what_returned_norm", name=name), ctx.reference_tol)
         for i, (g, w) in enumerate(zip(ctx.student.get(together), ref_grads)):
-            what = f"{name}: grads[{i}] after clipping"
+            what = ctx.msg("what_clipped", name=name, i=i)
             assert_close(ctx, as_checked_array(ctx, g, what, w.shape, f"grads[{i}]"), w, what, ctx.reference_tol)

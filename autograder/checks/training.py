@@ -98,25 +98,59 @@ class Minibatches(Check):
         for call in range(1, self.calls + 1):
             want = ctx.reference.call(self.target, X, y, self.batch_size, ref_rng, collect=1)
             got = ctx.student.call(self.target, X, y, self.batch_size, rng, collect=10_000)
-            name = self.target.split(".", 1)[1] + (f" (call {call} with the same rng)" if self.calls > 1 else "")
-            self.compare(ctx, name, got, want)
+            name = self.target.split(".", 1)[1]
+            name = ctx.msg("what_call", name=name, call=call) if self.calls > 1 else name
+            self.compare(ctx, name, got, want, X)
 
-    def compare(self, ctx, name, got, want):
+    def compare(self, ctx, name, got, want, X):
+        """CheckFailure saying what is wrong: the number of batches (one too many, the last one
+        dropped), a batch's type or shape, the rows' order (not shuffled, or not by one
+        rng.permutation(N) of the given rng) or a label that left its row."""
         if len(got) != len(want):
-            raise CheckFailure(ctx.msg("batch_count", what=name, got=len(got), expected=len(want), n=self.n,
-                                       batch_size=self.batch_size))
+            extra = len(got) - len(want)
+            key, diagnosis = {1: ("batch_one_too_many", "one_batch_too_many"),
+                              -1: ("batch_count", "last_batch_dropped")}.get(extra, ("batch_count", "batch_count"))
+            raise CheckFailure(ctx.msg(key, what=name, got=len(got), expected=len(want), n=self.n,
+                                       batch_size=self.batch_size), diagnosis=diagnosis)
         for k, (batch, (want_x, want_y)) in enumerate(zip(got, want)):
             if not isinstance(batch, (tuple, list)) or len(batch) != 2:
-                raise CheckFailure(ctx.msg("wrong_type", what=f"{name}: batch {k}", got=describe_type(batch),
-                                           expected="a pair (Xb, yb)"))
-            xb = as_checked_array(ctx, batch[0], f"{name}: batch {k} Xb", want_x.shape, "the reference's batch")
-            assert_close(ctx, xb, want_x, f"{name}: batch {k} Xb", ctx.reference_tol)
+                raise CheckFailure(ctx.msg("wrong_type", what=ctx.msg("what_batch", name=name, k=k),
+                                           got=describe_type(batch, ctx.lang), expected=ctx.msg("expect_batch")))
+            what_x, what_y = (ctx.msg("what_batch_array", name=name, k=k, array=a) for a in ("Xb", "yb"))
+            xb = as_checked_array(ctx, batch[0], what_x, want_x.shape, ctx.msg("like_batch"))
+            try:
+                assert_close(ctx, xb, want_x, what_x, ctx.reference_tol)
+            except CheckFailure as failure:
+                key = self.order_mistake(got, X)
+                if key is None:
+                    raise CheckFailure(str(failure), failure.diagnosis) from None  # a batch's values: no heat map
+                raise CheckFailure(ctx.msg(key, what=name), diagnosis=key) from None
             yb = np.asarray(batch[1])
             if yb.shape != want_y.shape:
-                raise CheckFailure(ctx.msg("wrong_shape", what=f"{name}: batch {k} yb", got=yb.shape,
-                                           expected=want_y.shape, like="the reference's batch"))
+                raise CheckFailure(ctx.msg("wrong_shape", what=what_y, got=yb.shape, expected=want_y.shape,
+                                           like=ctx.msg("like_batch")))
             if not np.array_equal(yb, want_y):
-                raise CheckFailure(ctx.msg("labels_mismatch", what=f"{name}: batch {k} yb"))
+                row = int(np.flatnonzero(np.any((yb != want_y).reshape(len(yb), -1), axis=1))[0])
+                raise CheckFailure(ctx.msg("labels_mismatch", what=what_y, row=row, got=yb[row].tolist(),
+                                           expected=want_y[row].tolist()), diagnosis="labels_off_rows")
+
+    @staticmethod
+    def order_mistake(got, X):
+        """"not_shuffled" when the batches hold every row of X in its original order, "other_order"
+        when they hold every row once in another order than the reference's, else None."""
+        try:
+            rows = np.concatenate([np.asarray(b[0], dtype=np.float64).reshape(-1, X.shape[1]) for b in got])
+        except (TypeError, ValueError, IndexError):
+            return None
+        if rows.shape != X.shape:
+            return None
+        index = [np.flatnonzero(np.all(X == r, axis=1)) for r in rows]
+        if any(i.size != 1 for i in index):
+            return None
+        order = np.array([i[0] for i in index])
+        if np.array_equal(order, np.arange(len(X))):
+            return "not_shuffled"
+        return "other_order" if np.array_equal(np.sort(order), np.arange(len(X))) else None
 
 
 def _setup(ctx, spec, seed, loss, optimizer):
@@ -152,8 +186,8 @@ class TrainStep(Check):
             curves["student"].append(got)
             curves["reference"].append(float(want))
             with figure_on_failure(lambda: loss_curves(curves, "step")):
-                assert_close(ctx, got, float(want), f"train_step {step}: the loss returned", ctx.reference_tol)
-                compare_parameters(ctx, model, ref_model, self.spec, f"train_step {step}")
+                assert_close(ctx, got, float(want), ctx.msg("what_loss_returned", step=step), ctx.reference_tol)
+                compare_parameters(ctx, model, ref_model, self.spec, ctx.msg("what_train_step", step=step))
 
 
 def loss_curves(curves, x_label):
@@ -188,10 +222,10 @@ class Fit(Check):
         want = ctx.reference.call("train.fit", ref_model, ref_loss, ref_opt, *args)
         got = ctx.student.call("train.fit", model, loss, opt, *args)
         if not isinstance(got, dict) or "loss" not in got:
-            raise CheckFailure(ctx.msg("wrong_type", what="fit", got=describe_type(got),
-                                       expected='a dict with a "loss" list'))
+            raise CheckFailure(ctx.msg("wrong_type", what="fit", got=describe_type(got, ctx.lang),
+                                       expected=ctx.msg("expect_history")))
         history = as_checked_array(ctx, np.asarray(got["loss"], dtype=np.float64) if isinstance(got["loss"], list)
-                                   else got["loss"], 'fit: history["loss"]', (self.epochs,), "one entry per epoch")
+                                   else got["loss"], 'fit: history["loss"]', (self.epochs,), ctx.msg("like_epochs"))
         ref_history = np.asarray(want["loss"], dtype=np.float64)
         with figure_on_failure(lambda: loss_curves({"student": history, "reference": ref_history}, "epoch")):
             assert_close(ctx, history, ref_history, 'fit: history["loss"]', ctx.reference_tol)
@@ -229,16 +263,16 @@ class DeadUnits(Check):
         self.plant_partly_dead(ctx, model, ref_model, X)
         want = ctx.reference.call("diagnostics.dead_relu_units", ref_model, X)
         got = ctx.student.call("diagnostics.dead_relu_units", model, X)
-        compare_parameters(ctx, model, ref_model, self.spec, "after dead_relu_units")
+        compare_parameters(ctx, model, ref_model, self.spec, ctx.msg("what_after_call", name="dead_relu_units"))
         if not isinstance(got, (list, tuple)) or len(got) != len(want):
-            raise CheckFailure(ctx.msg("wrong_type", what="dead_relu_units", got=describe_type(got),
-                                       expected=f"a list of {len(want)} boolean masks (one per ReLU layer)"))
+            raise CheckFailure(ctx.msg("wrong_type", what="dead_relu_units", got=describe_type(got, ctx.lang),
+                                       expected=ctx.msg("expect_masks", n=len(want))))
         for k, (mask, ref_mask) in enumerate(zip(got, want)):
-            what = f"dead_relu_units: mask {k}"
+            what = ctx.msg("what_mask", name="dead_relu_units", k=k)
             mask = np.asarray(mask) if isinstance(mask, np.ndarray) else mask
             if not isinstance(mask, np.ndarray) or mask.shape != ref_mask.shape or mask.dtype != np.bool_:
-                raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(mask),
-                                           expected=f"a boolean ndarray of shape {ref_mask.shape}"))
+                raise CheckFailure(ctx.msg("wrong_type", what=what, got=describe_type(mask, ctx.lang),
+                                           expected=ctx.msg("expect_mask", shape=ref_mask.shape)))
             wrong = np.flatnonzero(mask != ref_mask)
             if wrong.size:
                 i = int(wrong[0])
@@ -293,10 +327,10 @@ class GradientNorms(Check):
             results.append(runner.call("diagnostics.gradient_norms", model))
             models.append(model)
         want, got = results
-        compare_parameters(ctx, models[1], models[0], self.spec, "after gradient_norms")
+        compare_parameters(ctx, models[1], models[0], self.spec, ctx.msg("what_after_call", name="gradient_norms"))
         if not isinstance(got, (list, tuple)) or len(got) != len(want):
-            raise CheckFailure(ctx.msg("wrong_type", what="gradient_norms", got=describe_type(got),
-                                       expected=f"a list of {len(want)} floats (one per Linear layer)"))
+            raise CheckFailure(ctx.msg("wrong_type", what="gradient_norms", got=describe_type(got, ctx.lang),
+                                       expected=ctx.msg("expect_norms", n=len(want))))
         got = np.array([as_checked_float(ctx, g, f"gradient_norms[{i}]") for i, g in enumerate(got)])
         want = np.asarray(want, dtype=np.float64)
         with figure_on_failure(lambda: {"kind": "gradient_norms", "student": rounded(got), "reference": rounded(want)}):

@@ -33,7 +33,7 @@ from autograder.grading.mistakes import Observation, Recorder, known_mistakes
 from autograder.outputs.feedback_page import KNOWN
 from autograder.grading.submission import choice_notes, find_submission, released_stubs
 from autograder.outputs.page_text import page_text
-from source_lib.messages import load_titles, message
+from source_lib.messages import load_titles, message, where_text
 
 DEVELOPMENT_SECRET = "backprop-lab-development-secret"
 
@@ -130,7 +130,7 @@ def checks_by_part(assignment, checks):
 
 def explain(error, lang, limits):
     """The student-facing message and status of a StudentError."""
-    what = error.what or "your code"
+    what = error.what or message("your_code", lang)
     if error.at_load and error.status == "fail":
         text = message("import_failed", lang, file=error.what or "?", error=error.detail)
         status = "fail"
@@ -145,7 +145,7 @@ def explain(error, lang, limits):
     else:
         text, status = message("raised", lang, what=what, error=error.detail), "fail"
     if error.where:
-        text += " (" + "; ".join(error.where) + ")"
+        text += f" ({where_text(error.where, lang)})"
     return status, text
 
 

@@ -9,17 +9,20 @@ more than the 50 ms a page may add to a submission, so the pictures are drawn he
 Kinds (lists are JSON-ready; "student" is the submission's, "reference" the expected):
 - "error_map": {"error": (R, C) relative errors in [0, 1]} where a 2-D array is wrong
 - "loss_curves": {"student": [...], "reference": [...], "x": "step" or "epoch"}
-- "gradient_norms": {"student": [...], "reference": [...]} one norm per Linear layer
+- "gradient_norms": {"student": [...], "reference": [...]} one norm per Linear layer, drawn on a
+  log axis (vanishing gradients span decades) with the ratio of the first layer's norm to the
+  last's written above it
 - "masks": {"student": [bool...], "reference": [bool...]} dead units of one ReLU layer
 - "scores": {"scores": [...], "max_score": float} (the class report's distribution)
 """
 
 import math
+import unicodedata
 
 from markupsafe import escape
 
 W, H = 440, 200                        # the drawing; the plot area is inside the margins
-LEFT, RIGHT, TOP, BOTTOM = 52, 12, 24, 34
+LEFT, RIGHT, TOP, BOTTOM = 60, 12, 24, 34   # LEFT: the y title at x 10, then ticks of up to 7 characters
 STUDENT, REFERENCE, INK, GRID = "#c0392b", "#8c959f", "#1f2328", "#d1d9e0"
 
 
@@ -32,8 +35,18 @@ def _text(x, y, words, anchor="middle", size=11, color=INK, extra=""):
             f"{escape(words)}</text>")
 
 
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_of_ten(value):
+    """A power of ten written short, as an axis shows it: 1, 10, 10², 10⁻⁴."""
+    exponent = round(math.log10(value))
+    return {0: "1", 1: "10"}.get(exponent, "10" + str(exponent).translate(SUPERSCRIPT))
+
+
 def _frame(y_low, y_high, x_label, y_label, y_ticks=None, log=False):
-    """The axes box, y ticks and labels; returns (parts, y(value) -> pixel)."""
+    """The axes box, y ticks and labels; returns (parts, y(value) -> pixel). On a log axis the
+    ticks are powers of ten (``power_of_ten``)."""
     bottom, height = H - BOTTOM, H - BOTTOM - TOP
     scale = (lambda v: math.log10(v)) if log else (lambda v: v)
     lo, hi = scale(y_low), scale(y_high)
@@ -46,17 +59,31 @@ def _frame(y_low, y_high, x_label, y_label, y_ticks=None, log=False):
     parts = [f'<rect x="{LEFT}" y="{TOP}" width="{W - LEFT - RIGHT}" height="{height}" fill="none" stroke="{GRID}"/>']
     for t in ticks:
         parts.append(f'<line x1="{LEFT - 4}" x2="{W - RIGHT}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="{GRID}"/>')
-        parts.append(_text(LEFT - 6, y(t) + 4, _num(t), "end", 10))
+        parts.append(_text(LEFT - 8, y(t) + 4, power_of_ten(t) if log else _num(t), "end", 9))  # clear of x's first
     parts.append(_text((LEFT + W - RIGHT) / 2, H - 4, x_label))
-    parts.append(_text(12, TOP + height / 2, y_label, extra=f' transform="rotate(-90 12 {TOP + height / 2:.1f})"'))
+    parts.append(_text(10, TOP + height / 2, y_label, extra=f' transform="rotate(-90 10 {TOP + height / 2:.1f})"'))
     return parts, y
 
 
-def _legend(entries):
-    parts, x = [], W - RIGHT - 8
+def text_width(words, size):
+    """The width ``words`` take at font ``size``, a little over: a wide character (Hangul, CJK)
+    about one em, any other about 0.62 em."""
+    return sum(size if unicodedata.east_asian_width(ch) in "WF" else 0.62 * size for ch in words)
+
+
+SWATCH, GAP = 10, 16  # a legend entry: a colour square, 4 px, its label; GAP between entries
+
+
+def _legend(entries, size=11):
+    """Entries (label, colour) right-aligned above the plot, each a colour square and its label,
+    placed by their measured widths so no two ever touch."""
+    parts, x = [], W - RIGHT
     for label, color in reversed(entries):
-        parts.append(_text(x, TOP - 8, label, "end", 11, color, ' font-weight="bold"'))
-        x -= 10 + 7 * len(label)
+        x -= text_width(label, size)
+        parts.append(_text(x, TOP - 8, label, "start", size))
+        x -= SWATCH + 4
+        parts.append(f'<rect x="{x:.1f}" y="{TOP - 8 - SWATCH:.1f}" width="{SWATCH}" height="{SWATCH}" fill="{color}"/>')
+        x -= GAP
     return parts
 
 
@@ -81,26 +108,38 @@ def loss_curves(figure, text):
     return parts + _legend([(label, color) for label, _, color, _ in series])
 
 
+def first_to_last(norms):
+    """The first layer's gradient norm over the last's, in words ("1.2e+03"; "-" when the last is 0)."""
+    return f"{norms[0] / norms[-1]:.3g}" if norms and norms[-1] > 0 else "-"
+
+
+RATIO_BAND = 20  # px above the gradient-norm plot for its sentence
+
+
 def gradient_norms(figure, text):
+    """Bars per layer on a log axis from the power of ten below the smallest non-zero norm to the one
+    above the largest (so every bar shows), ticks at decades (at most 6), a 0 written where a norm
+    is 0; above the plot, the first-to-last ratio of both, yours and the expected."""
     series = [(text("yours"), figure["student"], STUDENT), (text("expected"), figure["reference"], REFERENCE)]
     positive = [v for _, s, _ in series for v in s if v > 0] or [1.0]
-    low, high = min(positive), max(positive)
-    log = high / low > 50
-    bottom_value = low / 2 if log else 0.0
-    parts, y = _frame(bottom_value, high * (1.3 if log else 1.1), text("layer", n="").strip(), text("gradient_norm"),
-                      [bottom_value, high] if log else None, log)
+    low, high = math.ceil(math.log10(min(positive))) - 1, math.floor(math.log10(max(positive))) + 1
+    step = math.ceil((high - low) / 5)
+    parts, y = _frame(10.0 ** low, 10.0 ** high, text("layer", n="").strip(), text("gradient_norm"),
+                      [10.0 ** e for e in range(low, high + 1, step)], log=True)
     n = len(figure["reference"])
     width = (W - LEFT - RIGHT) / n * 0.35
     for k, (_, s, color) in enumerate(series):
         for i, v in enumerate(s):
             x = _x(i, n) + (k - 1) * width
-            if v <= bottom_value:
+            if v <= 0:
                 parts.append(_text(x + width / 2, H - BOTTOM - 3, "0", size=10, color=color))
                 continue
             parts.append(f'<rect x="{x:.1f}" y="{y(v):.1f}" width="{width:.1f}" '
                          f'height="{H - BOTTOM - y(v):.1f}" fill="{color}"/>')
     parts += [_text(_x(i, n), H - BOTTOM + 13, str(i + 1), size=10) for i in range(n)]
-    return parts + _legend([(label, color) for label, _, color in series])
+    parts += _legend([(label, color) for label, _, color in series])
+    ratio = text("first_to_last", yours=first_to_last(figure["student"]), expected=first_to_last(figure["reference"]))
+    return [_text(LEFT, 14, ratio, "start", 12), f'<g transform="translate(0 {RATIO_BAND})">', *parts, "</g>"]
 
 
 def error_map(figure, text):
@@ -162,7 +201,7 @@ def scores(figure, text, bins=10):
     return parts
 
 
-KINDS = {"loss_curves": (loss_curves, H), "gradient_norms": (gradient_norms, H), "error_map": (error_map, H),
+KINDS = {"loss_curves": (loss_curves, H), "gradient_norms": (gradient_norms, H + RATIO_BAND), "error_map": (error_map, H),
          "masks": (masks, 110), "scores": (scores, H)}  # kind: (drawing, height)
 
 

@@ -39,7 +39,7 @@ from pathlib import Path
 
 from autograder.config import load_course
 from autograder.grading.grade import DOUBLES, HIDDEN_CHECKS
-from autograder.results import safe_text
+from autograder.results import points, safe_text
 from source_lib.messages import message
 
 PROJECT = "backprop_lab"
@@ -214,19 +214,68 @@ def student_id(metadata):
     return "+".join(ids) or "student"
 
 
+# diagnoses that say what the submission is (it does not import, a file is missing), not what a check tests
+WHOLE_SUBMISSION = ("syntax_error", "import_error", "missing_file")
+# diagnoses that name no mistake
+UNNAMED = ("", "wrong_values", "forward_first")
+
+
+def checks_shown_with_summary(settings):
+    """Whether the summary may say what the checks say: they are shown whenever it is."""
+    return settings.checks in ("visible", settings.summary)
+
+
+def part_mistakes(result, part_id):
+    """The names of the mistakes recognised in a part's failed checks, each once, in check order."""
+    from autograder.outputs.page_text import diagnosis_name
+
+    codes = [t.diagnosis for t in result.tests if t.part == part_id and not t.passed
+             and t.diagnosis not in UNNAMED + WHOLE_SUBMISSION]
+    return [diagnosis_name(code, result.language) for code in dict.fromkeys(codes)]
+
+
+def held_summary(result, settings, escape=None):
+    """The summary (Markdown) while the checks are not shown: the total, each part's score,
+    its recognised mistakes when ``settings.mistakes`` allows, the notes, and what the
+    submission itself is (a file that does not import or is missing), never a check's name
+    or message. escape: how text is escaped (Markdown's; ``str`` for a plain log)."""
+    from autograder.outputs.feedback_page import markdown_escape
+    from autograder.outputs.page_text import page_text
+
+    markdown_escape = escape or markdown_escape
+    lang = result.language
+    title = page_text(lang)("feedback_title", assignment=result.assignment)
+    lines = [f"# {markdown_escape(title)}: {points(result.score)} / {points(result.max_score)}", "",
+             markdown_escape(message(f"held_checks_{settings.checks}", lang)), ""]
+    for part in result.parts:
+        lines.append("- " + markdown_escape(message("part_summary", lang, part=part.title, score=float(part.score),
+                                                    max_score=float(part.max_score))))
+        if settings.mistakes:
+            lines += [markdown_escape(message("held_mistake", lang, mistake=m)) for m in part_mistakes(result, part.id)]
+    whole = dict.fromkeys(t.message for t in result.tests if t.diagnosis in WHOLE_SUBMISSION)
+    lines += [""] + [f"- {markdown_escape(text)}" for text in [*whole, *result.notes]]
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def gradescope_results(course, result, seconds):
     """Gradescope's results.json (a dict) for ``result``: ``result.to_gradescope()`` plus what only
     Gradescope reads: the visibility of the summary and of each check from course.toml's
-    ``[gradescope]``, the feedback page's content as Markdown output (scores per part, the
-    root cause said once, the notes), and ``execution_time`` (whole seconds, so only this
-    file, not ``course grade``'s, changes from one run to the next)."""
+    ``[gradescope]``, the Markdown output, and ``execution_time`` (whole seconds, so only this
+    file, not ``course grade``'s, changes from one run to the next).
+
+    The output is shown with the summary: it holds the feedback page's content (scores per
+    part, the root cause said once, the notes) when the checks are shown whenever the summary
+    is, and else only ``held_summary``, so nothing a check says is seen before its time.
+    """
     from autograder.outputs.feedback_page import feedback_markdown
 
+    settings = course.gradescope
     data = result.to_gradescope()
-    data.update(output=feedback_markdown(result), output_format="md", test_output_format="md",
-                execution_time=max(1, round(seconds)), visibility=course.gradescope.summary)
+    output = feedback_markdown(result) if checks_shown_with_summary(settings) else held_summary(result, settings)
+    data.update(output=output, output_format="md", test_output_format="md",
+                execution_time=max(1, round(seconds)), visibility=settings.summary)
     for test in data["tests"]:
-        test["visibility"] = course.gradescope.checks
+        test["visibility"] = settings.checks
     return data
 
 
@@ -278,10 +327,16 @@ def main(course, args):
     return 0
 
 
-if __name__ == "__main__":  # the log (Gradescope's stdout, the Classroom workflow's): plain text, as `course grade` prints
-    status, outcome, late_said = run(sys.argv[1], sys.argv[2])
-    from autograder.outputs.terminal import console, show_result
+if __name__ == "__main__":  # the log (Gradescope's stdout, the Classroom workflow's): plain text, and no more
+    status, outcome, late_said = run(sys.argv[1], sys.argv[2])  # than the summary says (Gradescope may show both)
+    from autograder.outputs.terminal import console, line, show_result
 
     sys.stdout.reconfigure(errors="backslashreplace")  # printing the log never fails the grade written above
-    show_result(outcome, console(), late_said)
+    settings = load_course(Path(sys.argv[2]) / "source" / PROJECT).gradescope
+    if checks_shown_with_summary(settings):
+        show_result(outcome, console(), late_said)
+    else:
+        log = console()
+        for text in held_summary(outcome, settings, escape=str).splitlines() + list(late_said):
+            log.print(line(text), markup=False, soft_wrap=True)
     sys.exit(status)

@@ -417,7 +417,8 @@ class Session:
             return result
         kind = str(header.get("type", "Exception"))
         text = f"{kind}: {header.get('message', '')}".strip()
-        where = [str(w) for w in header.get("where", [])][:4]
+        raw = header.get("where", [])
+        where = [wire.frame(w) for w in (raw if isinstance(raw, list) else [])[:4]]
         status, detail = "fail", text
         if kind == "NotImplementedError" and not at_load:
             status = "not_implemented"

@@ -358,13 +358,27 @@ def _collect(result, limit):
 
 
 def _describe_exception(exc, files):
-    """(type name, message, the traceback lines inside the submission's files)."""
+    """(type name, message, the traceback lines inside the submission's files as ``frame`` lists).
+
+    The grader words them in the course's language (``source_lib.messages.where_text``)."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if any(f.filename == p for p in files)]
-    where = [f"{os.path.basename(f.filename)}, line {f.lineno}, in {f.name}: {f.line}" for f in frames[-3:]]
-    if isinstance(exc, SyntaxError):
-        where.append(f"{os.path.basename(exc.filename or '?')}, line {exc.lineno}: {(exc.text or '').strip()}")
-    text = str(exc.msg) if isinstance(exc, SyntaxError) else str(exc)  # its file and line are in ``where``
+    where = [[os.path.basename(f.filename), f.lineno, f.name, f.line] for f in frames[-3:]]
+    text = str(exc)
+    if isinstance(exc, SyntaxError):  # its str repeats file and line, which the frame says: keep its msg
+        where.append([os.path.basename(exc.filename or "?"), exc.lineno, "", (exc.text or "").strip()])
+        text = exc.msg or text
     return type(exc).__name__, text[:MAX_STRING], where
+
+
+def frame(value):
+    """(file, line, function, code) of one traceback line as a child sent it (``_describe_exception``).
+
+    The child is untrusted: anything else becomes ("?", 0, "", its text), and each item a short
+    str (line an int). function is "" for the line a SyntaxError points at."""
+    valid = isinstance(value, (list, tuple)) and len(value) == 4
+    file, line, function, code = value if valid else ("?", 0, "", value)
+    return (str(file)[:MAX_STRING], line if type(line) is int else 0, str(function or "")[:MAX_STRING],
+            str(code or "")[:MAX_STRING])
 
 
 def serve(read_fd, write_fd):
