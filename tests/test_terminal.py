@@ -49,7 +49,7 @@ def test_a_syntax_error_is_one_line_with_its_file_and_line_once_in_korean(course
     line_no = text.splitlines().index("def broken(:") + 1
     causes = [row for row in lines if row.startswith("✗")]
     assert len(causes) == 1 and "SyntaxError" in causes[0], out
-    assert len(re.findall(rf"line {line_no}\b", out)) == 1 and out.count("gates.py, line") == 1, out
+    assert len(re.findall(rf"\b{line_no}행", out)) == 1 and out.count(f"gates.py {line_no}행") == 1, out
     after_table = lines[3 + len(course.assignment(AID).parts):]
     wrapped = next(i for i, row in enumerate(after_table[1:], 1) if not row.startswith("  "))
     assert after_table[0].startswith("✗") and not after_table[wrapped].startswith("✗"), "one line, wrapped under its mark"
