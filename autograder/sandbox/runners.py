@@ -2,7 +2,7 @@
 
 A sandbox ``Session`` runs the submission in the child process;
 ``Reference`` runs the reference solution in this trusted process. Both offer
-``new``, ``call``, ``method``, ``map``, ``keep``, ``get`` and ``assign``, so a check is
+``new``, ``call``, ``method``, ``vary``, ``keep``, ``get`` and ``assign``, so a check is
 written once and run on both. The reference gets copies of every array argument, as
 the child does.
 """
@@ -65,8 +65,22 @@ class Reference:
     def keep(self, value):
         return copy.deepcopy(value)
 
-    def map(self, obj, name, variants):
-        return [getattr(obj, name)(*_local(list(v))) for v in variants]
+    def vary(self, target, name, args, points, arg=None, path=None):
+        """As ``Session.vary``: target is an object, or "module.function" with ``name`` None."""
+        fn = self._resolve(target) if isinstance(target, str) else getattr(target, name)
+        slot = follow(target, path) if path is not None else None
+        original = None if slot is None else slot.copy()
+        results = []
+        for point in points:
+            call_args = _local(list(args))
+            if slot is None:
+                call_args[arg] = _local(point)
+            else:
+                slot[...] = point
+            results.append(fn(*call_args))
+        if slot is not None:
+            slot[...] = original
+        return results
 
     def get(self, obj, *path):
         return copy.deepcopy(follow(obj, path))
