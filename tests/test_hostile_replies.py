@@ -27,7 +27,7 @@ from autograder.sandbox.runners import Reference
 from autograder.sandbox.session import MALFORMED, Session, StudentError, _Fault
 from source_lib.messages import message
 from tests.conftest import ROOT
-from tests.test_hostile import REFERENCE, replace, submission
+from tests.test_hostile import MAX_BACKWARD, MAX_FORWARD, REFERENCE, replace, submission
 
 # -- a forward that memorises ----------------------------------------------------------
 
@@ -113,9 +113,10 @@ def test_a_forward_that_memorises_earns_no_more_than_one_that_computes(quick_cou
 
 # -- replies forged by the student's code in the child ------------------------------------
 
-def forging(body):
-    """Reference gates.py whose MaxGate.forward replaces the child's reply to that call by
-    ``body``'s: code that sets ``reply`` and ``fields`` from the real ones, or returns frame parts."""
+def forging(body, anchor=MAX_FORWARD):
+    """Reference gates.py whose MaxGate.forward (or the method whose docstring is ``anchor``)
+    replaces the child's reply to that call by ``body``'s: code that sets ``reply`` and
+    ``fields`` from the real ones, or returns frame parts."""
     code = ("import backprop_wire\n"
             "_pack = backprop_wire.pack\n"
             "def _forged(reply, fields, keep=None):\n"
@@ -123,7 +124,6 @@ def forging(body):
             + "".join(f"    {line}\n" for line in body.splitlines()) +
             "    return _pack(reply, fields, keep)\n"
             "backprop_wire.pack = _forged\n")
-    anchor = '        """x, y: arrays that broadcast together. Returns out = np.maximum(x, y), the broadcast shape."""\n'
     return replace(anchor, anchor + "".join(f"        {line}\n" for line in code.splitlines()))(REFERENCE)
 
 
@@ -134,7 +134,8 @@ FORGERIES = {
     "no status": 'reply = {k: v for k, v in reply.items() if k != "status"}',
     "no result": 'fields = {}',
     "a result of a forged dtype": 'reply = {**reply, "result": {"a": 0, "dt": "|O8", "sh": [1]}}; fields = {}',
-    "a cleared argument list": 'fields = {**fields, "args_after": []}',
+    "arguments after a call that asked none": 'fields = {**fields, "args_after": []}',
+    "a cleared argument list": ('fields = {**fields, "args_after": []}', MAX_BACKWARD),
     "warnings not a list": 'reply = {**reply, "warnings": {"d": 1}}',
     "1000 warnings": 'reply = {**reply, "warnings": ["w"] * 1000}',
     "nested 5000 deep": 'return [b\'{"status": "ok", "id": %d, "result": \' % reply["id"] + b"[" * 5000 + b"]" * 5000 + b"}"]',
@@ -147,7 +148,8 @@ def test_a_forged_reply_is_the_students_crash_in_its_own_part(quick_course, sand
     """Each forgery hits MaxGate.forward: max_gate crashes with "the answer was malformed" (en
     and ko), every other part keeps its points, and nothing is a grader error."""
     a1 = quick_course.assignment("a1_gates")
-    folder = submission(tmp_path, forging(FORGERIES[name]))
+    forgery = FORGERIES[name]
+    folder = submission(tmp_path, forging(*forgery) if isinstance(forgery, tuple) else forging(forgery))
     for lang in ("en", "ko"):
         result = grade(quick_course, a1, folder, "mallory", sandbox=sandbox, lang=lang)
         assert not result.grader_errors
@@ -159,9 +161,8 @@ def test_a_forged_reply_is_the_students_crash_in_its_own_part(quick_course, sand
 
 
 def test_an_exception_with_a_1_mb_name_is_reported_short(quick_course, sandbox, tmp_path):
-    anchor = '        """x, y: arrays that broadcast together. Returns out = np.maximum(x, y), the broadcast shape."""\n'
     raising = '        raise type("E" * 2**20, (Exception,), {})("E" * 2**20)\n'
-    folder = submission(tmp_path, replace(anchor, anchor + raising)(REFERENCE))
+    folder = submission(tmp_path, replace(MAX_FORWARD, MAX_FORWARD + raising)(REFERENCE))
     result = grade(quick_course, quick_course.assignment("a1_gates"), folder, "mallory", sandbox=sandbox, lang="en")
     assert not result.grader_errors
     failing = [t for t in result.tests if not t.passed]
@@ -261,23 +262,27 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st
                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
                     max_leaves=12)
 FIELDS = ("status", "result", "args_after", "type", "message", "where", "warnings", "id")
-CALLS = {
-    "call": lambda s: s.call("gates.neuron", 1.0),
-    "new": lambda s: s.new("gates.MaxGate"),
-    "method, echo": lambda s: s.method(wire.Ref(1, "MaxGate"), "backward", np.ones(2), echo=True),
-    "keep": lambda s: s.keep(np.ones(2)),
-    "vary": lambda s: s.vary(wire.Ref(1, "MaxGate"), "forward", [np.ones(2), np.ones(2)], [np.ones(2)] * 3, arg=0),
-    "get": lambda s: s.get(wire.Ref(1, "MaxGate"), "x"),
-    "assign": lambda s: s.assign(wire.Ref(1, "MaxGate"), ("x",), np.ones(2)),
+ANY = lambda value: True  # noqa: E731
+CALLS = {  # name: (the call, what its value must be when it returns one)
+    "call": (lambda s: s.call("gates.neuron", 1.0), ANY),
+    "new": (lambda s: s.new("gates.MaxGate"), lambda v: isinstance(v, wire.Ref)),
+    "method, echo": (lambda s: s.method(wire.Ref(1, "MaxGate"), "backward", np.ones(2), echo=True),
+                     lambda v: type(v) is tuple and len(v) == 2 and type(v[1]) is list and len(v[1]) == 1),
+    "keep": (lambda s: s.keep(np.ones(2)), lambda v: isinstance(v, wire.Ref)),
+    "vary": (lambda s: s.vary(wire.Ref(1, "MaxGate"), "forward", [np.ones(2), np.ones(2)], [np.ones(2)] * 3, arg=0),
+             lambda v: type(v) is list and len(v) == 3),
+    "get": (lambda s: s.get(wire.Ref(1, "MaxGate"), "x"), ANY),
+    "assign": (lambda s: s.assign(wire.Ref(1, "MaxGate"), ("x",), np.ones(2)), ANY),
 }
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(sorted(CALLS)), st.sampled_from(["ok", "error"]), st.sampled_from(FIELDS), JSON,
-       st.booleans())
-def test_any_value_in_any_reply_field_is_an_answer_or_the_students_error(call, status, field, forged, raw):
+       st.booleans(), st.integers(0, 4))
+def test_any_value_in_any_reply_field_is_an_answer_or_the_students_error(call, status, field, forged, raw,
+                                                                         forged_count):
     """Whatever one field of an answer holds (as a JSON value, or as an encoded value), the
-    call returns a decoded value or raises StudentError: never anything else."""
+    call returns a value of the kind it promises or raises StudentError: never anything else."""
     def respond(request):
         reply = {"status": status, "type": "ValueError", "message": "m", "where": ["gates.py, line 1"],
                  "warnings": []}
@@ -285,14 +290,15 @@ def test_any_value_in_any_reply_field_is_an_answer_or_the_students_error(call, s
         if request.get("echo"):
             fields["args_after"] = [np.ones(2)]
         if field in ("result", "args_after") and not raw:
-            fields[field] = forged
+            fields[field] = forged if field == "args_after" or request["op"] != "vary" else [forged] * forged_count
         else:
             reply[field] = forged
         return reply, fields
 
     session = session_answering(respond)
+    run, promised = CALLS[call]
     try:
-        CALLS[call](session)
+        assert promised(run(session))
     except StudentError as error:
         assert error.status in ("fail", "not_implemented", "memory", "crashed")
 
