@@ -3,6 +3,7 @@
 import os
 import threading
 import time
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -160,3 +161,13 @@ def test_a_header_of_too_many_values_is_refused_before_it_is_parsed():
         wire.unpack([header])
     under = b'{"id": 7, "v": [' + b"0," * (wire.MAX_VALUES - 10) + b'0]}'
     assert wire.unpack([under])[0]["id"] == 7
+
+
+def test_a_frame_announced_but_not_sent_costs_the_reader_nothing():
+    """The parent holds what a child sent, not what it announced (256 MB, then silence)."""
+    announced = wire._LEN.pack(2) + wire._LEN.pack(8) + wire._LEN.pack(wire.MAX_FRAME_BYTES - 8)
+    tracemalloc.start()
+    outcome, _ = read_with_deadline(announced + b"{}" + bytes(6), 7, close=False, seconds=0.3)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert outcome is TimeoutError and peak < 4 << 20  # a read of at most 1 MB at a time

@@ -97,19 +97,19 @@ class Opaque:
 # -- framing -----------------------------------------------------------------
 
 def _read_exact(fd, n, deadline=None):
-    """A bytearray of n bytes from ``fd``; with a ``deadline`` (time.monotonic()), TimeoutError once it passes."""
-    buffer = bytearray(n)
-    view = memoryview(buffer)
-    done = 0
-    while done < n:
+    """A bytearray of n bytes from ``fd``; with a ``deadline`` (time.monotonic()), TimeoutError once it passes.
+
+    It grows as the bytes arrive: announcing a size costs the reader nothing until it is sent."""
+    buffer = bytearray()
+    while len(buffer) < n:
         if deadline is not None:
             ready, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0.0))
             if not ready:
                 raise TimeoutError("no whole answer before the deadline")
-        got = os.readv(fd, [view[done:done + (1 << 20)]])
-        if not got:
+        chunk = os.read(fd, min(n - len(buffer), 1 << 20))
+        if not chunk:
             raise EOFError("the other side closed the pipe")
-        done += got
+        buffer += chunk
     return buffer
 
 
