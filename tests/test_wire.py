@@ -171,3 +171,21 @@ def test_a_frame_announced_but_not_sent_costs_the_reader_nothing():
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert outcome is TimeoutError and peak < 4 << 20  # a read of at most 1 MB at a time
+
+
+def test_a_frame_of_many_parts_in_several_fields_crosses_whole_and_fast():
+    """16,000 arrays (empty ones among them) in two fields, near the cap on values: written with
+    writev in batches and read back in one go."""
+    values = [np.arange(k % 3, dtype=np.float64) for k in range(8_000)]
+    parts = wire.pack({"id": 1}, {"a": values, "b": values[::-1]})
+    read_fd, write_fd = os.pipe()
+    start = time.monotonic()
+    thread = threading.Thread(target=wire.write_frame, args=(write_fd, parts), daemon=True)
+    thread.start()
+    header, arrays = wire.unpack(wire.read_frame(read_fd, deadline=time.monotonic() + 20))
+    thread.join(5)
+    assert time.monotonic() - start < 10
+    back = wire.decode(header["a"], arrays), wire.decode(header["b"], arrays)
+    assert all(np.array_equal(x, y) for x, y in zip(back[0] + back[1], values + values[::-1]))
+    os.close(read_fd)
+    os.close(write_fd)

@@ -135,19 +135,21 @@ def write_frame(fd, parts, deadline=None):
     passes with the frame not all written (the other side stopped reading).
     """
     pending = frame_buffers(parts)
-    while pending:
+    done = 0  # buffers written whole
+    while done < len(pending):
         if deadline is not None:
             _, ready, _ = select.select([], [fd], [], max(deadline - time.monotonic(), 0.0))
             if not ready:
                 raise TimeoutError("the other side did not read the request before the deadline")
         try:
-            written = os.writev(fd, pending[:_IOV_MAX])
+            written = os.writev(fd, pending[done:done + _IOV_MAX])
         except BlockingIOError:
             continue
-        while pending and written >= len(pending[0]):
-            written -= len(pending.pop(0))
+        while done < len(pending) and written >= len(pending[done]):
+            written -= len(pending[done])
+            done += 1
         if written:
-            pending[0] = memoryview(pending[0])[written:]
+            pending[done] = memoryview(pending[done])[written:]
 
 
 def read_frame(fd, limit=MAX_FRAME_BYTES, deadline=None):
@@ -223,7 +225,7 @@ def encode(value, keep=None, arrays=None):
             if size[0] > MAX_FRAME_BYTES:
                 raise WireError(f"the answer holds more than {MAX_FRAME_BYTES >> 20} MB of arrays")
             plain = v.view(np.ndarray) if v.flags.c_contiguous else v.copy(order="C").view(np.ndarray)
-            arrays.append(memoryview(plain.reshape(-1).view(np.uint8)) if plain.size else b"")
+            arrays.append(memoryview(plain.reshape(-1).view(np.uint8)))
             tree = {"a": len(arrays) - 1, "dt": plain.dtype.str, "sh": list(plain.shape)}
             if type(v) is not np.ndarray:
                 tree["sub"] = type(v).__name__[:MAX_NAME]
@@ -278,8 +280,7 @@ def _array(t, arrays, used):
     if count * dtype.itemsize != len(arrays[k]):
         raise WireError(f"array part {k} holds {len(arrays[k])} bytes, not {count} of {dtype}")
     used.add(k)
-    part = arrays[k] if len(arrays[k]) else bytearray()  # frombuffer takes no empty bytes
-    return np.frombuffer(part, dtype, count).reshape(shape)
+    return np.frombuffer(arrays[k], dtype, count).reshape(shape)
 
 
 def _decode(tree, arrays, resolve):
