@@ -189,3 +189,24 @@ def test_a_frame_of_many_parts_in_several_fields_crosses_whole_and_fast():
     assert all(np.array_equal(x, y) for x, y in zip(back[0] + back[1], values + values[::-1]))
     os.close(read_fd)
     os.close(write_fd)
+
+
+class Scaled:
+    """forward(x) = w * x, and it adds 1 to its argument afterwards (in place)."""
+
+    def __init__(self):
+        self.w = np.array([2.0])
+
+    def forward(self, x):
+        out = self.w * x
+        x += 1
+        return out
+
+
+def test_vary_gives_each_call_its_own_arguments_and_restores_the_parameter():
+    obj = Scaled()
+    x = np.array([1.0, 2.0])
+    assert [list(v) for v in wire.vary(obj.forward, [x], [np.array([0.0, 1.0])] * 2, arg=0)] == [[0.0, 2.0]] * 2
+    assert [list(v) for v in wire.vary(obj.forward, [x], [np.array([3.0]), np.array([4.0])], slot=obj.w)] == \
+        [[3.0, 6.0], [4.0, 8.0]]
+    assert list(x) == [1.0, 2.0] and list(obj.w) == [2.0]

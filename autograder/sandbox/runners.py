@@ -11,7 +11,7 @@ import copy
 
 import numpy as np
 
-from autograder.sandbox.wire import RngSeed, follow
+from autograder.sandbox.wire import RngSeed, follow, vary
 
 
 def _local(value):
@@ -68,19 +68,7 @@ class Reference:
     def vary(self, target, name, args, points, arg=None, path=None):
         """As ``Session.vary``: target is an object, or "module.function" with ``name`` None."""
         fn = self._resolve(target) if isinstance(target, str) else getattr(target, name)
-        slot = follow(target, path) if path is not None else None
-        original = None if slot is None else slot.copy()
-        results = []
-        for point in points:
-            call_args = _local(list(args))
-            if slot is None:
-                call_args[arg] = _local(point)
-            else:
-                slot[...] = point
-            results.append(fn(*call_args))
-        if slot is not None:
-            slot[...] = original
-        return results
+        return vary(fn, args, points, arg, follow(target, path) if path is not None else None, copy=_local)
 
     def get(self, obj, *path):
         return copy.deepcopy(follow(obj, path))

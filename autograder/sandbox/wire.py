@@ -397,22 +397,11 @@ class _Server:
         return fn(*args, **kwargs)
 
     def vary(self, target, method, args, points, arg=None, path=None):
-        """[target.method(*args) with each of ``points`` in place]: in argument ``arg``, or
-        assigned in place into the array at ``path`` of the target (restored afterwards).
-        Every call gets its own copies of the arrays in ``args``."""
-        slot = follow(self.resolve_target(target), path) if path is not None else None
-        original = None if slot is None else np.array(slot, copy=True)
-        results = []
-        for point in points:
-            call_args = _fresh(args)
-            if slot is None:
-                call_args[arg] = point
-            else:
-                slot[...] = point
-            results.append(self.call(target, method, call_args, {}))
-        if slot is not None:
-            slot[...] = original
-        return results
+        """``vary`` of target.method (or the function ``target``), the point in argument ``arg``
+        or in the array at ``path`` of the target."""
+        obj = self.resolve_target(target)
+        slot = follow(obj, path) if path is not None else None
+        return vary(getattr(obj, method) if method else obj, args, points, arg, slot)
 
     def handle(self, header, arrays):
         op = header.get("op")
@@ -448,6 +437,26 @@ def follow(obj, path):
     for name in path:
         obj = obj[name] if isinstance(name, int) or isinstance(obj, dict) else getattr(obj, name)
     return obj
+
+
+def vary(fn, args, points, arg=None, slot=None, copy=None):
+    """[fn(*args) with each of ``points`` in place]: the point replaces argument ``arg``, or is
+    assigned into the array ``slot`` (a parameter; restored afterwards). Each call gets
+    ``copy(args)`` (default: arrays and containers copied), as a call may change what it is given.
+    """
+    copy = copy or _fresh
+    original = None if slot is None else np.array(slot, copy=True)
+    results = []
+    for point in points:
+        call_args = copy(list(args))
+        if slot is None:
+            call_args[arg] = copy(point)
+        else:
+            slot[...] = point
+        results.append(fn(*call_args))
+    if slot is not None:
+        slot[...] = original
+    return results
 
 
 def _fresh(value):
