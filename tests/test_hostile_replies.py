@@ -95,6 +95,8 @@ def quick_course(course):
 
 
 def test_a_forward_that_memorises_earns_no_more_than_one_that_computes(quick_course, sandbox, tmp_path):
+    """Every a1 gate and the neuron: forward right on fresh inputs, backward zeros; with the cache
+    (the centred differences of every gradient check are 0) no more than without it."""
     a1 = quick_course.assignment("a1_gates")
     scores = {}
     for cache in (True, False):
@@ -145,7 +147,7 @@ FORGERIES = {
 
 @pytest.mark.parametrize("name", sorted(FORGERIES))
 def test_a_forged_reply_is_the_students_crash_in_its_own_part(quick_course, sandbox, tmp_path, name):
-    """Each forgery hits MaxGate.forward: max_gate crashes with "the answer was malformed" (en
+    """Each forgery hits a MaxGate method: max_gate crashes with "the answer was malformed" (en
     and ko), every other part keeps its points, and nothing is a grader error."""
     a1 = quick_course.assignment("a1_gates")
     forgery = FORGERIES[name]
@@ -161,6 +163,7 @@ def test_a_forged_reply_is_the_students_crash_in_its_own_part(quick_course, sand
 
 
 def test_an_exception_with_a_1_mb_name_is_reported_short(quick_course, sandbox, tmp_path):
+    """The student's own exception, type name and message cut to their caps in the child: a fail."""
     raising = '        raise type("E" * 2**20, (Exception,), {})("E" * 2**20)\n'
     folder = submission(tmp_path, replace(MAX_FORWARD, MAX_FORWARD + raising)(REFERENCE))
     result = grade(quick_course, quick_course.assignment("a1_gates"), folder, "mallory", sandbox=sandbox, lang="en")
