@@ -141,7 +141,8 @@ def explain(error, lang, limits):
     elif error.status == "memory":
         text, status = message("memory", lang, what=what, limit_mb=limits.memory_mb), "memory"
     elif error.status == "crashed":
-        text, status = message("crashed", lang, what=what, detail=error.detail), "crashed"
+        detail = message(error.key, lang) if error.key else error.detail
+        text, status = message("crashed", lang, what=what, detail=detail), "crashed"
     else:
         text, status = message("raised", lang, what=what, error=error.detail), "fail"
     if error.where:

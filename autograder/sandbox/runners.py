@@ -2,7 +2,7 @@
 
 A sandbox ``Session`` runs the submission in the child process;
 ``Reference`` runs the reference solution in this trusted process. Both offer
-``new``, ``call``, ``method``, ``map``, ``keep``, ``get`` and ``assign``, so a check is
+``new``, ``call``, ``method``, ``vary``, ``keep``, ``get`` and ``assign``, so a check is
 written once and run on both. The reference gets copies of every array argument, as
 the child does.
 """
@@ -11,7 +11,7 @@ import copy
 
 import numpy as np
 
-from autograder.sandbox.wire import RngSeed, follow
+from autograder.sandbox.wire import RngSeed, follow, vary
 
 
 def _local(value):
@@ -65,8 +65,10 @@ class Reference:
     def keep(self, value):
         return copy.deepcopy(value)
 
-    def map(self, obj, name, variants):
-        return [getattr(obj, name)(*_local(list(v))) for v in variants]
+    def vary(self, target, name, args, points, arg=None, path=None):
+        """As ``Session.vary``: target is an object, or "module.function" with ``name`` None."""
+        fn = self._resolve(target) if isinstance(target, str) else getattr(target, name)
+        return vary(fn, args, points, arg, follow(target, path) if path is not None else None, copy=_local)
 
     def get(self, obj, *path):
         return copy.deepcopy(follow(obj, path))

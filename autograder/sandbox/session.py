@@ -44,10 +44,12 @@ class StudentError(Exception):
     status: one of results.STATUSES: "not_implemented", "fail" (the code raised),
     "timeout", "memory" or "crashed". detail: what happened; where: the lines of the
     student's files in the traceback; what: the call ("MaxGate.forward", or the files
-    when importing them failed); at_load: whether it happened while importing them.
+    when importing them failed); at_load: whether it happened while importing them;
+    key: when set, the key of source_lib/messages.py that says the detail to the student
+    (in the course's language; ``detail`` then says it for the log).
     """
 
-    def __init__(self, status, detail, where=(), what="", at_load=False):
+    def __init__(self, status, detail, where=(), what="", at_load=False, key=""):
         assert status in STATUSES, status
         super().__init__(detail)
         self.status = status
@@ -55,15 +57,20 @@ class StudentError(Exception):
         self.where = tuple(where)
         self.what = what
         self.at_load = at_load
+        self.key = key
+
+
+MALFORMED = "malformed_answer"  # the message key of a crash whose answer was not what the child's loop sends
 
 
 class _Fault(Exception):
     """The child gave no usable answer (internal: Session turns it into a StudentError)."""
 
-    def __init__(self, status, detail):
+    def __init__(self, status, detail, key=""):
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.key = key
 
 
 def claim_tempdir(prefix):
@@ -275,7 +282,7 @@ class Child:
 
         Raises _Fault: "timeout" when no whole answer came in time, "crashed" when the
         child died or answered with a frame too large, malformed or not asked for (its
-        pipe is then out of step, so the child is killed).
+        pipe is then out of step, so the child is killed; key MALFORMED).
         """
         deadline = time.monotonic() + max(timeout, 0.0)
         try:
@@ -288,7 +295,7 @@ class Child:
             raise self._died() from None
         except wire.WireError as exc:
             self.kill()
-            raise _Fault("crashed", f"unreadable answer: {exc}") from None
+            raise _Fault("crashed", f"malformed answer: {exc}", MALFORMED) from None
 
     def _died(self):
         self.kill()
@@ -331,6 +338,19 @@ class Child:
                 return log.read(limit).decode("utf-8", "replace")
         except OSError:
             return ""
+
+
+def _call_shape(n_args, keep, echo, collect=0):
+    """shape(result) of a call's answer: a ``Ref`` when kept, a list of at most ``collect``
+    items when collected, and with echo (that, the list of the ``n_args`` arguments after)."""
+    def value_ok(value):
+        return (not keep or isinstance(value, wire.Ref)) and \
+            (not collect or (type(value) is list and len(value) <= collect))
+
+    if echo:
+        return lambda r: type(r) is tuple and len(r) == 2 and value_ok(r[0]) and type(r[1]) is list \
+            and len(r[1]) == n_args
+    return value_ok
 
 
 class Session:
@@ -381,7 +401,7 @@ class Session:
             return self.child.request(wire.pack({**header, "id": request_id}, values), request_id, self._timeout())
         except _Fault as fault:
             self.close()
-            raise StudentError(fault.status, fault.detail, what=what, at_load=at_load) from None
+            raise StudentError(fault.status, fault.detail, what=what, at_load=at_load, key=fault.key) from None
 
     def _ensure_child(self):
         if self._load_error is not None:
@@ -402,23 +422,30 @@ class Session:
             self.close()
             raise
 
-    def _answer(self, reply, what, at_load=False, warned=False):
+    def _answer(self, reply, what, at_load=False, warned=False, shape=None, echo=False):
+        """The value of a reply (with ``echo``: and the arguments after the call), or StudentError:
+        the student's exception as it was raised, or "crashed" (key MALFORMED, the child ended)
+        for a reply that is not what the child's loop sends (``wire.check_reply``, ``wire.decode``)
+        or whose value fails ``shape(value)``."""
         header, arrays = reply
-        if header.get("status") == "ok":
-            try:
-                result = wire.decode(header.get("result"), arrays)
-                if "args_after" in header:
+        try:
+            header = wire.check_reply(header)
+            if header["status"] == "ok":
+                result = wire.decode(header["result"], arrays)
+                if echo != ("args_after" in header):
+                    raise wire.WireError("arguments after the call when none were asked, or none when asked")
+                if echo:
                     result = result, wire.decode(header["args_after"], arrays)
-            except wire.WireError as exc:
-                self.close()
-                raise StudentError("crashed", f"unreadable answer: {exc}", what=what, at_load=at_load) from None
-            if warned:
-                return result, [str(w) for w in header.get("warnings", [])][:5]
-            return result
-        kind = str(header.get("type", "Exception"))
-        text = f"{kind}: {header.get('message', '')}".strip()
-        raw = header.get("where", [])
-        where = [wire.frame(w) for w in (raw if isinstance(raw, list) else [])[:4]]
+                if shape is not None and not shape(result):
+                    raise wire.WireError("a value of the wrong shape")
+        except wire.WireError as exc:
+            self.close()
+            raise StudentError("crashed", f"malformed answer: {exc}", what=what, at_load=at_load,
+                               key=MALFORMED) from None
+        if header["status"] == "ok":
+            return (result, header["warnings"][:5]) if warned else result
+        kind = header["type"]
+        text = f"{kind}: {header['message']}".strip()
         status, detail = "fail", text
         if kind == "NotImplementedError" and not at_load:
             status = "not_implemented"
@@ -428,11 +455,12 @@ class Session:
             status, detail = "crashed", "output size limit exceeded (too much printing)"
         if status in ("crashed", "memory"):
             self.close()
-        raise StudentError(status, detail, where, what=what, at_load=at_load)
+        raise StudentError(status, detail, header["where"], what=what, at_load=at_load)
 
-    def _send(self, header, what, warned=False, **values):
+    def _send(self, header, what, warned=False, shape=None, **values):
         self._ensure_child()
-        return self._answer(self._exchange(header, values, what), what, warned=warned)
+        return self._answer(self._exchange(header, values, what), what, warned=warned, shape=shape,
+                            echo=bool(header.get("echo")))
 
     def call(self, target, *args, keep=False, echo=False, collect=0, warned=False, **kwargs):
         """Call ``module.name`` (a function or class) with plain values; see ``method``.
@@ -441,7 +469,8 @@ class Session:
         (for generators).
         """
         return self._send({"op": "call", "target": target, "keep": keep, "echo": echo, "collect": collect},
-                          target.split(".", 1)[-1], warned, args=list(args), kwargs=kwargs)
+                          target.split(".", 1)[-1], warned, _call_shape(len(args), keep, echo, collect),
+                          args=list(args), kwargs=kwargs)
 
     def new(self, target, *args, **kwargs):
         """Construct ``module.Class(*args, **kwargs)`` in the child: returns a ``Ref``."""
@@ -450,16 +479,23 @@ class Session:
     def method(self, ref, name, *args, echo=False, keep=False, warned=False):
         """ref.name(*args). With echo, returns (result, args after the call)."""
         return self._send({"op": "call", "target": ref.id, "method": name, "keep": keep, "echo": echo},
-                          f"{ref.type_name}.{name}", warned, args=list(args))
+                          f"{ref.type_name}.{name}", warned, _call_shape(len(args), keep, echo), args=list(args))
 
     def keep(self, value):
         """Store ``value`` (arrays, lists...) in the child: returns a ``Ref`` to pass back in later calls."""
-        return self._send({"op": "keep"}, "keep", value=value)
+        return self._send({"op": "keep"}, "keep", shape=lambda r: isinstance(r, wire.Ref), value=value)
 
-    def map(self, ref, name, variants):
-        """[ref.name(*args) for args in variants] in one round trip."""
-        return self._send({"op": "map", "target": ref.id, "method": name}, f"{ref.type_name}.{name}",
-                          variants=[list(v) for v in variants])
+    def vary(self, target, name, args, points, arg=None, path=None):
+        """[target.name(*args) with each of ``points`` in place] in one round trip: the point
+        replaces argument ``arg``, or is assigned in place into the array at ``path`` of
+        ``target`` (a ``Ref``; restored afterwards). target: a ``Ref``, or "module.function"
+        with ``name`` None. Each call gets its own copy of ``args``. For numerical gradients:
+        the child only evaluates, the caller computes the differences."""
+        what = f"{target.type_name}.{name}" if isinstance(target, wire.Ref) else target.split(".", 1)[-1]
+        return self._send({"op": "vary", "target": target.id if isinstance(target, wire.Ref) else target,
+                           "method": name, "arg": arg, "path": None if path is None else list(path)}, what,
+                          shape=lambda r: type(r) is list and len(r) == len(points), args=list(args),
+                          points=list(points))
 
     def get(self, ref, *path):
         """The value at ref.path[0][path[1]]... (attributes, or keys of dicts)."""

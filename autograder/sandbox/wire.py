@@ -9,23 +9,33 @@ standard library and numpy, so neither the zygote nor a child imports the rest o
 grader.
 
 Frames: an 8-byte big-endian count of parts, then for each part an 8-byte length,
-then the parts. Part 0 is a JSON header; every further part is one array in numpy's
-``.npy`` format, always loaded with ``allow_pickle=False``, so no Python object ever
-crosses the wire: only JSON scalars, containers and plain float/int/bool arrays.
-Every request carries an ``id`` and its answer carries the same ``id`` back; the
-grader reads each answer whole before a deadline (``read_reply``), and an answer that
-is late, cut short, too large or not the one asked for is that child's fault alone.
+then the parts. Part 0 is a JSON header; every further part is the raw bytes of one
+array (C order), whose dtype and shape are in the header beside the part's index: no
+part is parsed, an array is a view of the bytes read (``np.frombuffer``), and only plain
+float/int/bool dtypes are accepted, so no Python object ever crosses the wire: only JSON
+scalars, containers and plain arrays. Every request carries an ``id`` and its answer
+carries the same ``id`` back; the grader reads each answer whole before a deadline
+(``read_reply``), and an answer that is late, cut short, too large or not the one asked
+for is that child's fault alone.
+
+What a child can make the grader hold is bounded before anything is decoded: a frame's
+size (``MAX_FRAME_BYTES``), its header's size (``MAX_HEADER_BYTES``) and the number of
+values its header can hold (``MAX_VALUES``, counted on the raw bytes before the JSON is
+parsed); then the nesting depth (``MAX_DEPTH``) and every string (``MAX_STRING``, type
+names ``MAX_NAME``) as it is decoded; ``check_reply`` holds an answer to the shape
+``serve`` gives it.
 
 Value encoding inside the JSON header:
-    null, true/false, numbers (NaN and inf allowed), {"s": str}, {"a": k} (array part k),
-    {"np": dtype, "v": x} (a numpy scalar), {"l": [...]}, {"t": [...]}, {"d": {...}} (str keys),
-    {"r": id} (an object kept in the child), {"rng": seed} (parent to child only:
-    np.random.default_rng(seed)), {"o": type name} (child to parent only: anything else).
+    null, true/false, numbers (NaN and inf allowed), {"s": str}, {"a": k, "dt": dtype, "sh": shape}
+    (array part k; "sub": the subclass's name, child to parent only), {"np": dtype, "v": x} (a
+    numpy scalar), {"l": [...]}, {"t": [...]}, {"d": {...}} (str keys), {"r": id} (an object kept
+    in the child), {"rng": seed} (parent to child only: np.random.default_rng(seed)), {"o": type
+    name} (child to parent only: anything else).
 """
 
-import io
 import json
 import os
+import re
 import select
 import struct
 import sys
@@ -36,9 +46,17 @@ import warnings
 import numpy as np
 
 MAX_FRAME_BYTES = 256 * 1024 * 1024
+MAX_HEADER_BYTES = 4 * 1024 * 1024  # a header holds scalars and descriptions, never array data
 MAX_PARTS = 100_000
-MAX_STRING = 2000
+MAX_VALUES = 200_000  # JSON values in one header (counted before parsing)
+MAX_DEPTH = 20  # nesting of encoded values
+MAX_STRING = 2000  # characters of any string in a value or a reply (messages, locations)
+MAX_NAME = 200  # characters of a type name
+MAX_WARNINGS = 20  # distinct warnings reported with one answer
+MAX_WHERE = 4  # traceback lines reported with an exception: the last 3 frames, and a SyntaxError's line
+_DTYPE = re.compile(r"[<>|][fiub][0-9]{1,2}")
 _LEN = struct.Struct(">Q")
+_IOV_MAX = 512  # buffers per writev call (POSIX guarantees at least 16, Linux takes 1024)
 
 
 class WireError(Exception):
@@ -79,54 +97,83 @@ class Opaque:
 # -- framing -----------------------------------------------------------------
 
 def _read_exact(fd, n, deadline=None):
-    """n bytes from ``fd``; with a ``deadline`` (time.monotonic()), TimeoutError once it passes."""
-    chunks = []
-    while n:
+    """A bytearray of n bytes from ``fd``; with a ``deadline`` (time.monotonic()), TimeoutError once it passes.
+
+    It grows as the bytes arrive: announcing a size costs the reader nothing until it is sent."""
+    buffer = bytearray()
+    while len(buffer) < n:
         if deadline is not None:
             ready, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0.0))
             if not ready:
                 raise TimeoutError("no whole answer before the deadline")
-        chunk = os.read(fd, min(n, 1 << 20))
+        chunk = os.read(fd, min(n - len(buffer), 1 << 20))
         if not chunk:
             raise EOFError("the other side closed the pipe")
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b"".join(chunks)
+        buffer += chunk
+    return buffer
+
+
+def _padding(n):
+    """Zero bytes after a part of n bytes, so that the next part starts at a multiple of 8."""
+    return -n % 8
+
+
+def frame_buffers(parts):
+    """The buffers that make up the frame of ``parts``, in order: the count and the lengths,
+    then each part followed by its padding (the empty ones left out)."""
+    views = [memoryview(p).cast("B") for p in parts]
+    buffers = [_LEN.pack(len(views)) + b"".join(_LEN.pack(v.nbytes) for v in views)]
+    for view in views:
+        buffers += [view, bytes(_padding(view.nbytes))]
+    return [b for b in buffers if len(b)]
 
 
 def write_frame(fd, parts, deadline=None):
-    """Write one frame made of byte strings ``parts``.
+    """Write one frame made of ``parts`` (bytes-like: bytes, or the memoryview of an array).
 
     With a ``deadline``, ``fd`` must be non-blocking: TimeoutError once the deadline
     passes with the frame not all written (the other side stopped reading).
     """
-    head = _LEN.pack(len(parts)) + b"".join(_LEN.pack(len(p)) for p in parts)
-    data = memoryview(head + b"".join(parts))
-    while data:
+    pending = frame_buffers(parts)
+    done = 0  # buffers written whole
+    while done < len(pending):
         if deadline is not None:
             _, ready, _ = select.select([], [fd], [], max(deadline - time.monotonic(), 0.0))
             if not ready:
                 raise TimeoutError("the other side did not read the request before the deadline")
         try:
-            written = os.write(fd, data)
+            written = os.writev(fd, pending[done:done + _IOV_MAX])
         except BlockingIOError:
             continue
-        data = data[written:]
+        while done < len(pending) and written >= len(pending[done]):
+            written -= len(pending[done])
+            done += 1
+        if written:
+            pending[done] = memoryview(pending[done])[written:]
 
 
 def read_frame(fd, limit=MAX_FRAME_BYTES, deadline=None):
-    """Read one frame: a list of byte strings.
+    """Read one frame: a list of parts, each a writable memoryview of one buffer read at once
+    (every part starts at a multiple of 8 bytes, so an array viewed on it is aligned).
 
-    Raises WireError past ``limit`` bytes (before reading them), EOFError when the
-    pipe closes, and TimeoutError when the whole frame has not arrived by ``deadline``.
+    Raises WireError past ``limit`` bytes, a header over MAX_HEADER_BYTES or more than
+    MAX_PARTS parts (each before reading them), EOFError when the pipe closes, and
+    TimeoutError when the whole frame has not arrived by ``deadline``.
     """
     count = _LEN.unpack(_read_exact(fd, 8, deadline))[0]
     if not 1 <= count <= MAX_PARTS:
         raise WireError(f"frame announces {count} parts")
-    lengths = [_LEN.unpack(_read_exact(fd, 8, deadline))[0] for _ in range(count)]
+    lengths = struct.unpack(f">{count}Q", _read_exact(fd, 8 * count, deadline))
     if sum(lengths) > limit:
         raise WireError(f"frame of {sum(lengths)} bytes is over the limit")
-    return [_read_exact(fd, n, deadline) for n in lengths]
+    if lengths[0] > MAX_HEADER_BYTES:
+        raise WireError(f"header of {lengths[0]} bytes is over the limit")
+    body = memoryview(_read_exact(fd, sum(n + _padding(n) for n in lengths), deadline))
+    parts, start = [], 0
+    for n in lengths:
+        parts.append(body[start:start + n])
+        start += n + _padding(n)
+    return parts
 
 
 def read_reply(fd, request_id, deadline, limit=MAX_FRAME_BYTES):
@@ -143,54 +190,55 @@ def read_reply(fd, request_id, deadline, limit=MAX_FRAME_BYTES):
 
 # -- values --------------------------------------------------------------------
 
-def _array_bytes(a):
-    buffer = io.BytesIO()
-    np.save(buffer, np.asarray(a), allow_pickle=False)
-    return buffer.getvalue()
-
-
 def encode(value, keep=None, arrays=None):
-    """(json-able tree, list of npy byte strings) for ``value``.
+    """(json-able tree, list of array parts) for ``value``.
 
     keep: on the child, a callable that stores an object and returns its id; used for
     objects that are not plain values (they become {"r": id}). Without it they become
-    {"o": type name}. arrays: a list to append the array parts to (default: a new one).
+    {"o": type name}. arrays: a list to append the array parts to (default: a new one);
+    each part is the memoryview of a C-contiguous array.
     """
     arrays = [] if arrays is None else arrays
+    size = [sum(a.nbytes for a in arrays)]
 
     def enc(v, depth):
-        if depth > 20:
+        if depth > MAX_DEPTH:
             return {"o": "nested too deeply"}
         if v is None or isinstance(v, bool):
             return v
         if isinstance(v, Ref):
-            return {"r": v.id, "type": v.type_name}
+            return {"r": v.id, "type": v.type_name[:MAX_NAME]}
         if isinstance(v, RngSeed):
             return {"rng": v.seed}
         if isinstance(v, np.generic):
             if v.dtype.kind in "fiub":
                 return {"np": v.dtype.str, "v": v.item()}
-            return {"o": type(v).__name__}
+            return {"o": type(v).__name__[:MAX_NAME]}
         if type(v) is int or type(v) is float:
             return v
         if type(v) is str:
             return {"s": v[:MAX_STRING]}
         if isinstance(v, np.ndarray):
             if v.dtype.kind not in "fiub" or v.dtype.hasobject:
-                return {"o": f"ndarray of dtype {v.dtype}"}
-            if v.nbytes + sum(map(len, arrays)) > MAX_FRAME_BYTES:
+                return {"o": f"ndarray of dtype {v.dtype}"[:MAX_NAME]}
+            size[0] += v.nbytes
+            if size[0] > MAX_FRAME_BYTES:
                 raise WireError(f"the answer holds more than {MAX_FRAME_BYTES >> 20} MB of arrays")
-            arrays.append(_array_bytes(v.view(np.ndarray)))
-            return {"a": len(arrays) - 1, "sub": type(v).__name__} if type(v) is not np.ndarray else {"a": len(arrays) - 1}
+            plain = v.view(np.ndarray) if v.flags.c_contiguous else v.copy(order="C").view(np.ndarray)
+            arrays.append(memoryview(plain.reshape(-1).view(np.uint8)))
+            tree = {"a": len(arrays) - 1, "dt": plain.dtype.str, "sh": list(plain.shape)}
+            if type(v) is not np.ndarray:
+                tree["sub"] = type(v).__name__[:MAX_NAME]
+            return tree
         if type(v) is list:
             return {"l": [enc(x, depth + 1) for x in v]}
         if type(v) is tuple:
             return {"t": [enc(x, depth + 1) for x in v]}
         if type(v) is dict and all(type(k) is str for k in v):
-            return {"d": {k: enc(x, depth + 1) for k, x in v.items()}}
+            return {"d": {k[:MAX_STRING]: enc(x, depth + 1) for k, x in v.items()}}
         if keep is not None:
-            return {"r": keep(v), "type": type(v).__name__}
-        return {"o": type(v).__name__}
+            return {"r": keep(v), "type": type(v).__name__[:MAX_NAME]}
+        return {"o": type(v).__name__[:MAX_NAME]}
 
     return enc(value, 0), arrays
 
@@ -198,47 +246,77 @@ def encode(value, keep=None, arrays=None):
 def decode(tree, arrays, resolve=None):
     """The value encoded by ``encode``; ``resolve(id)`` maps {"r": id} on the child.
 
-    Raises WireError for anything that is not such an encoding (a forged or broken frame).
+    Raises WireError for anything that is not such an encoding (a forged or broken frame):
+    nested deeper than MAX_DEPTH, a string over MAX_STRING (a type name over MAX_NAME), an
+    array part used twice or whose size is not its dtype and shape's.
     """
     try:
         return _decode(tree, arrays, resolve)
     except WireError:
         raise
-    except Exception as exc:  # whatever a malformed tree or .npy part raises
+    except Exception as exc:  # whatever a malformed tree raises
         raise WireError(f"bad value: {type(exc).__name__}: {str(exc)[:200]}") from None
 
 
+def checked_str(value, limit=MAX_STRING):
+    """``value`` when it is a str of at most ``limit`` characters, else WireError."""
+    if type(value) is not str or len(value) > limit:
+        raise WireError(f"not a string of at most {limit} characters")
+    return value
+
+
+def _array(t, arrays, used):
+    """The array that tree ``t`` ({"a", "dt", "sh"}) describes: a view of its part, used once."""
+    k, dt, shape = t["a"], checked_str(t["dt"], 8), t["sh"]
+    if type(k) is not int or not 0 <= k < len(arrays) or k in used or not _DTYPE.fullmatch(dt):
+        raise WireError(f"bad array {t!r:.200}")
+    dtype = np.dtype(dt)
+    if dtype.str != dt or dtype.kind not in "fiub" or type(shape) is not list or len(shape) > 32 \
+            or not all(type(n) is int and n >= 0 for n in shape):
+        raise WireError(f"bad array {t!r:.200}")
+    count = 1
+    for n in shape:
+        count *= n
+    if count * dtype.itemsize != len(arrays[k]):
+        raise WireError(f"array part {k} holds {len(arrays[k])} bytes, not {count} of {dtype}")
+    used.add(k)
+    return np.frombuffer(arrays[k], dtype, count).reshape(shape)
+
+
 def _decode(tree, arrays, resolve):
-    def dec(t):
+    used = set()
+
+    def dec(t, depth):
         if t is None or isinstance(t, (bool, int, float)):
             return t
-        if not isinstance(t, dict):
-            raise WireError(f"bad value {t!r}")
+        if not isinstance(t, dict) or depth > MAX_DEPTH:
+            raise WireError(f"bad value {t!r:.200}")
         if "a" in t:
-            array = np.load(io.BytesIO(arrays[int(t["a"])]), allow_pickle=False)
-            return array
+            return _array(t, arrays, used)
         if "np" in t:
-            dtype = np.dtype(t["np"])
+            dtype = np.dtype(checked_str(t["np"], 8))
             if dtype.kind not in "fiub":
                 raise WireError(f"bad scalar dtype {dtype}")
             return dtype.type(t["v"])
         if "s" in t:
-            return str(t["s"])
+            return checked_str(t["s"])
         if "l" in t:
-            return [dec(x) for x in t["l"]]
+            return [dec(x, depth + 1) for x in t["l"]]
         if "t" in t:
-            return tuple(dec(x) for x in t["t"])
+            return tuple(dec(x, depth + 1) for x in t["t"])
         if "d" in t:
-            return {str(k): dec(x) for k, x in t["d"].items()}
+            return {checked_str(k): dec(x, depth + 1) for k, x in t["d"].items()}
         if "r" in t:
-            return resolve(int(t["r"])) if resolve else Ref(int(t["r"]), str(t.get("type", "")))
+            if type(t["r"]) is not int:
+                raise WireError(f"bad reference {t!r:.200}")
+            return resolve(t["r"]) if resolve else Ref(t["r"], checked_str(t.get("type", ""), MAX_NAME))
         if "rng" in t:
             return np.random.default_rng(int(t["rng"]))
         if "o" in t:
-            return Opaque(str(t["o"]))
-        raise WireError(f"bad value {t!r}")
+            return Opaque(checked_str(t["o"], MAX_NAME))
+        raise WireError(f"bad value {t!r:.200}")
 
-    return dec(tree)
+    return dec(tree, 0)
 
 
 def pack(header, value_fields, keep=None):
@@ -251,11 +329,17 @@ def pack(header, value_fields, keep=None):
 
 
 def unpack(parts):
-    """(header dict, arrays) of a frame."""
+    """(header dict, arrays) of a frame. The header's values are counted on its raw bytes
+    before it is parsed (at most MAX_VALUES: a value is the first of the header or follows
+    one of ``[ , :``, so their count bounds the number of values, strings included)."""
     try:
-        header = json.loads(parts[0])
+        raw = bytes(parts[0])
+        values = 1 + raw.count(b"[") + raw.count(b",") + raw.count(b":")
+        if values > MAX_VALUES:
+            raise WireError(f"a header of up to {values} values is over the limit")
+        header = json.loads(raw)
     except (ValueError, IndexError, RecursionError) as exc:
-        raise WireError(f"bad header: {exc}") from None
+        raise WireError(f"bad header: {str(exc)[:200]}") from None
     if not isinstance(header, dict):
         raise WireError("header is not an object")
     return header, parts[1:]
@@ -312,9 +396,17 @@ class _Server:
         fn = getattr(obj, method) if method else obj
         return fn(*args, **kwargs)
 
+    def vary(self, target, method, args, points, arg=None, path=None):
+        """``vary`` of target.method (or the function ``target``), the point in argument ``arg``
+        or in the array at ``path`` of the target."""
+        obj = self.resolve_target(target)
+        slot = follow(obj, path) if path is not None else None
+        return vary(getattr(obj, method) if method else obj, args, points, arg, slot)
+
     def handle(self, header, arrays):
         op = header.get("op")
-        values = {k: decode(header[k], arrays, self.objects.__getitem__) for k in ("args", "kwargs", "variants", "value") if k in header}
+        values = {k: decode(header[k], arrays, self.objects.__getitem__) for k in ("args", "kwargs", "points", "value")
+                  if k in header}
         if op == "load":
             return self.load(header["files"], header.get("packages", ()), header.get("stand_ins")), {}
         if op == "call":
@@ -327,9 +419,9 @@ class _Server:
         if op == "keep":
             value = values["value"]
             return Ref(self.keep(value), type(value).__name__), {}
-        if op == "map":
-            results = [self.call(header["target"], header.get("method"), args, {}) for args in values["variants"]]
-            return results, {}
+        if op == "vary":
+            return self.vary(header["target"], header.get("method"), values["args"], values["points"],
+                             header.get("arg"), header.get("path")), {}
         if op == "get":
             obj = self.resolve_target(header["target"])
             return follow(obj, header["path"]), {}
@@ -347,6 +439,37 @@ def follow(obj, path):
     return obj
 
 
+def vary(fn, args, points, arg=None, slot=None, copy=None):
+    """[fn(*args) with each of ``points`` in place]: the point replaces argument ``arg``, or is
+    assigned into the array ``slot`` (a parameter; restored afterwards). Each call gets
+    ``copy(args)`` (default: arrays and containers copied), as a call may change what it is given.
+    """
+    copy = copy or _fresh
+    original = None if slot is None else np.array(slot, copy=True)
+    results = []
+    for point in points:
+        call_args = copy(list(args))
+        if slot is None:
+            call_args[arg] = copy(point)
+        else:
+            slot[...] = point
+        results.append(fn(*call_args))
+    if slot is not None:
+        slot[...] = original
+    return results
+
+
+def _fresh(value):
+    """``value`` with its arrays, lists, tuples and dicts copied (a call may change what it is given)."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if type(value) in (list, tuple):
+        return type(value)(_fresh(v) for v in value)
+    if type(value) is dict:
+        return {k: _fresh(v) for k, v in value.items()}
+    return value
+
+
 def _collect(result, limit):
     """The items of an iterable result as a list (at most ``limit``; more is an error)."""
     items = []
@@ -362,23 +485,48 @@ def _describe_exception(exc, files):
 
     The grader words them in the course's language (``source_lib.messages.where_text``)."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if any(f.filename == p for p in files)]
-    where = [[os.path.basename(f.filename), f.lineno, f.name, f.line] for f in frames[-3:]]
+    where = [[os.path.basename(f.filename), f.lineno, f.name, f.line] for f in frames[1 - MAX_WHERE:]]
     text = str(exc)
     if isinstance(exc, SyntaxError):  # its str repeats file and line, which the frame says: keep its msg
         where.append([os.path.basename(exc.filename or "?"), exc.lineno, "", (exc.text or "").strip()])
         text = exc.msg or text
-    return type(exc).__name__, text[:MAX_STRING], where
+    where = [[str(file)[:MAX_STRING], line, str(function)[:MAX_STRING], str(code or "")[:MAX_STRING]]
+             for file, line, function, code in where]
+    return type(exc).__name__[:MAX_NAME], text[:MAX_STRING], where
 
 
-def frame(value):
-    """(file, line, function, code) of one traceback line as a child sent it (``_describe_exception``).
+def checked_frame(value):
+    """One location of an error's "where" as (file, line, function, code), each string bounded
+    and line an int (0 when unknown; function "" for the line a SyntaxError points at), else WireError."""
+    if type(value) is not list or len(value) != 4 or not (value[1] is None or type(value[1]) is int):
+        raise WireError("bad where")
+    file, line, function, code = value
+    return checked_str(file), line or 0, checked_str(function), checked_str(code)
 
-    The child is untrusted: anything else becomes ("?", 0, "", its text), and each item a short
-    str (line an int). function is "" for the line a SyntaxError points at."""
-    valid = isinstance(value, (list, tuple)) and len(value) == 4
-    file, line, function, code = value if valid else ("?", 0, "", value)
-    return (str(file)[:MAX_STRING], line if type(line) is int else 0, str(function or "")[:MAX_STRING],
-            str(code or "")[:MAX_STRING])
+
+def check_reply(header):
+    """``header`` when it has the shape ``serve`` gives an answer, else WireError (a forged or
+    broken answer): "status" "ok" with a "result" (and maybe "args_after"), or "error" with
+    a "type" name, a "message" and "where" (a list of at most MAX_WHERE locations); and
+    "warnings", a list of at most MAX_WARNINGS strings (none when absent). Every string is bounded."""
+    warned = header.setdefault("warnings", [])
+    if type(warned) is not list or len(warned) > MAX_WARNINGS:
+        raise WireError("bad warnings")
+    for w in warned:
+        checked_str(w)
+    if header.get("status") == "ok":
+        if "result" not in header:
+            raise WireError("an answer without a result")
+        return header
+    if header.get("status") != "error":
+        raise WireError(f"bad status {header.get('status')!r:.100}")
+    checked_str(header.get("type"), MAX_NAME)
+    checked_str(header.get("message"))
+    where = header.get("where")
+    if type(where) is not list or len(where) > MAX_WHERE:
+        raise WireError("bad where")
+    header["where"] = [checked_frame(w) for w in where]
+    return header
 
 
 def serve(read_fd, write_fd):
@@ -402,7 +550,7 @@ def serve(read_fd, write_fd):
                 name, text, where = _describe_exception(exc, files)
                 reply = {"status": "error", "type": name, "message": text, "where": where}
                 fields = {}
-        reply["warnings"] = sorted({f"{w.category.__name__}: {w.message}"[:300] for w in caught})
+        reply["warnings"] = sorted({f"{w.category.__name__}: {w.message}"[:300] for w in caught})[:MAX_WARNINGS]
         reply["id"] = header.get("id")
         try:
             parts = pack(reply, fields, keep=server.keep)
