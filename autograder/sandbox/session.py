@@ -35,6 +35,9 @@ BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); import numpy, backprop_jai
 PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL")
 TEMP_PREFIXES = ("backprop-lab-", "backprop-batch-")
 READY_TIMEOUT_S = 120  # for the zygote to import numpy, on a loaded machine
+ANSWER_TIMEOUT_S = 2 * wire.WAIT_S + 10  # for any other answer of the zygote (it waits WAIT_S at most)
+DYING_S = 1.0  # for a child whose pipe closed to end by itself (its init reports how it ended)
+OPEN_FILES = 64  # RLIMIT_NOFILE of a child: what it may hold open, so what the kernel holds for it
 OWNER = ".owner"  # in each temp folder: a file its run holds an flock on while it lives
 
 
@@ -197,10 +200,14 @@ class Zygote:
         return self.process.poll() is None
 
     def _ask(self, request, fds=()):
+        """The zygote's answer to ``request``; RuntimeError when it died or did not answer within
+        ANSWER_TIMEOUT_S (it is then killed: the next child gets a new zygote)."""
         try:
             socket.send_fds(self.socket, [json.dumps(request).encode()], list(fds))
+            self.socket.settimeout(ANSWER_TIMEOUT_S)
             answer = self.socket.recv(1 << 16)
         except OSError as exc:
+            self.process.kill()
             raise RuntimeError(f"the zygote failed: {exc}") from None
         if not answer:
             raise RuntimeError(f"the zygote died: {self.sandbox.root / 'zygote.log'}")
@@ -209,12 +216,14 @@ class Zygote:
     def spawn(self, scratch, fds, limits):
         """Fork a child that serves requests on ``fds`` (read end, write end, log); returns its pid."""
         request = {"op": "spawn", "scratch": str(scratch), "env": child_env(scratch), "limits": limits,
-                   "jail": self.sandbox.jail.params()}
+                   "jail": self.sandbox.jail.params(), "filtered": self.sandbox.jail.filtered}
         return self._ask(request, fds)["pid"]
 
-    def wait(self, pid):
-        """The exit code of the child ``pid`` once it has ended (negative: killed by that signal)."""
-        return self._ask({"op": "wait", "pid": pid})["code"]
+    def wait(self, pid, grace=0.0):
+        """The exit code of the child ``pid`` once it has ended (negative: killed by that signal;
+        None: not reaped in time), killed with its process group (and PID namespace) unless it
+        ends by itself within ``grace`` seconds."""
+        return self._ask({"op": "wait", "pid": pid, "grace": grace})["code"]
 
     def close(self):
         """Close the control socket (the zygote then kills its children and ends) and reap it."""
@@ -223,7 +232,7 @@ class Zygote:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            self.process.wait()
+            self.process.wait(timeout=wire.WAIT_S)
 
 
 def child_env(home):
@@ -263,7 +272,7 @@ class Child:
         limit's hard value is a second above the soft one, so SIGXCPU (reported as a timeout)
         comes before the kernel's SIGKILL."""
         limits = {"RLIMIT_AS": self.limits.memory_mb << 20, "RLIMIT_FSIZE": self.limits.output_kb << 10,
-                  "RLIMIT_CORE": 0}
+                  "RLIMIT_CORE": 0, "RLIMIT_NOFILE": OPEN_FILES}
         if self.jail.level == "jail":
             limits["RLIMIT_NPROC"] = self.limits.processes
         limits = {name: (value, value) for name, value in limits.items()}
@@ -291,12 +300,12 @@ class Child:
             raise _Fault("crashed", f"unreadable answer: {exc}") from None
 
     def _died(self):
-        self.kill()
+        self.kill(grace=DYING_S)
         code = self.returncode
         if code is None:
             return _Fault("crashed", "it ended, and the process that started it was killed")
         if code < 0:
-            name = signal.Signals(-code).name
+            name = {s.value: s.name for s in signal.Signals}.get(-code, f"signal {-code}")
             if name == "SIGXCPU":
                 return _Fault("timeout", "CPU time limit")
             if name == "SIGXFSZ":
@@ -304,8 +313,9 @@ class Child:
             return _Fault("crashed", f"killed by {name}")
         return _Fault("crashed", f"exit status {code}")
 
-    def kill(self):
-        """Kill the child's whole process group and reap it."""
+    def kill(self, grace=0.0):
+        """Kill the child's whole process group and reap it (after ``grace`` seconds, to let one
+        that is ending end by itself)."""
         for fd in (self.req_write, self.resp_read):
             try:
                 os.close(fd)
@@ -314,13 +324,14 @@ class Child:
         self.req_write = self.resp_read = -1
         if self.ended:
             return
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        if not grace:
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         self.ended = True
         try:
-            self.returncode = self.zygote.wait(self.pid)
+            self.returncode = self.zygote.wait(self.pid, grace)
         except RuntimeError:  # the zygote is gone (killed by a child at the process level): status unknown
             pass
 

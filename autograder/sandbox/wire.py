@@ -397,18 +397,23 @@ def serve(read_fd, write_fd):
         write_frame(write_fd, parts)
 
 
+WAIT_S = 10  # the zygote's wait for a killed child to end
+
+
 def zygote(argv):
     """Zygote entry point: LIBDIR CONTROL_FD GRADER_PID (it dies with that process).
 
     Control messages (JSON on a Unix socket, one per datagram-sized send), after the
     zygote's first message {"ready": true} (numpy imported, ready to fork):
     {"op": "spawn", "scratch", "env", "limits": {RLIMIT name: [soft, hard]}, "jail": enter()'s
-    keyword arguments} with three descriptors attached (the request pipe's read end, the
-    answer pipe's write end, the log file), answered with {"pid"}; {"op": "wait", "pid"},
-    answered with {"code"} (negative: the signal that killed it) once that child ended,
-    and after whatever it left running under its user id was killed (``backprop_jail.sweep``).
-    When the grader closes the socket (or dies), the zygote kills the process groups of
-    the children not yet waited for, sweeps them, and ends.
+    keyword arguments, "filtered": confine()'s} with three descriptors attached (the
+    request pipe's read end, the answer pipe's write end, the log file), answered with
+    {"pid"} (at the jail level, the host pid of the init of the child's PID namespace);
+    {"op": "wait", "pid", "grace"}, answered with {"code"} (negative: the signal that killed
+    it; null when it was not reaped in time) once that child ended: it gets ``grace``
+    seconds to end by itself, then it is killed with its process group (and, with its
+    init, its PID namespace) and waited for ``WAIT_S`` seconds more. When the grader closes
+    the socket (or dies), the zygote kills the children not yet waited for and ends.
     """
     import signal
     import socket
@@ -427,16 +432,16 @@ def zygote(argv):
         except OSError:
             message = b""
         if not message:  # the grader is gone: so are the children it was grading
-            for pid, level in running.items():
-                try:
-                    os.killpg(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-                backprop_jail.sweep(level, pid)
+            for pid in running:
+                for kill in (os.killpg, os.kill):
+                    try:
+                        kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
             return
         request = json.loads(message)
         if request["op"] == "spawn":
-            pid = os.fork()
+            pid = backprop_jail.fork(request["jail"]["level"])
             if pid == 0:
                 control.close()
                 _child(libdir, request, zygote_pid, *fds)
@@ -446,8 +451,9 @@ def zygote(argv):
             answer = {"pid": pid}
         else:
             pid = request["pid"]
-            answer = {"code": os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])}
-            backprop_jail.sweep(running.pop(pid, "process"), pid)
+            code = backprop_jail.wait(pid, WAIT_S, min(float(request["grace"]), WAIT_S)) if pid in running else None
+            answer = {"code": None if code is None else backprop_jail.exit_code(running[pid], code)}
+            running.pop(pid, None)
         control.sendall(json.dumps(answer).encode())
 
 
@@ -455,13 +461,26 @@ def _child(libdir, request, zygote_pid, read_fd, write_fd, log_fd):
     """In a freshly forked child of the zygote: limits, jail, then ``serve``; never returns.
 
     It dies with the zygote (which dies with the grader), so killing the grader leaves
-    no child running.
+    no child running. As pid 1 of its own PID namespace (the jail level), it is only the
+    namespace's init (``backprop_jail.init``): it forks the child proper and holds none
+    of its pipes, so the grader sees their ends when the child proper ends.
     """
     import resource
+
+    import backprop_jail
 
     code = 0
     try:
         os.setsid()
+        parent = zygote_pid
+        if os.getpid() == 1:
+            backprop_jail.die_with_parent(zygote_pid)
+            child = os.fork()
+            if child:
+                for fd in (read_fd, write_fd, log_fd):
+                    os.close(fd)
+                os._exit(backprop_jail.init(child))
+            parent = 1
         null = os.open(os.devnull, os.O_RDONLY)
         for fd, target in ((null, 0), (log_fd, 1), (log_fd, 2)):
             os.dup2(fd, target)
@@ -470,10 +489,9 @@ def _child(libdir, request, zygote_pid, read_fd, write_fd, log_fd):
             os.closerange(low + 1, high)
         for name, (soft, hard) in request["limits"].items():
             resource.setrlimit(getattr(resource, name), (soft, hard))
-        import backprop_jail
-
         backprop_jail.enter(scratch=request["scratch"], **request["jail"])
-        backprop_jail.die_with_parent(zygote_pid)
+        backprop_jail.die_with_parent(parent)
+        backprop_jail.confine(request["filtered"])
         os.umask(0o077)
         os.environ.clear()
         os.environ.update(request["env"])
@@ -490,4 +508,3 @@ def _child(libdir, request, zygote_pid, read_fd, write_fd, log_fd):
             except BaseException:
                 pass
         os._exit(code)
-
