@@ -10,6 +10,7 @@ budget of ``part_timeouts`` x ``timeout_s``; once that is spent, the part's rema
 checks are not run and get ``timeout``.
 """
 
+import ast
 import errno
 import hashlib
 import importlib.util
@@ -56,7 +57,7 @@ def derive_seed(secret, *names):
 
 
 HIDDEN_CHECKS = "hidden_checks.py"  # in solutions/<id>/: the CHECKS list, loaded by path here only
-DOUBLES = "doubles.py"  # in solutions/<id>/, optional: test doubles, shipped to the child as module ``doubles``
+DOUBLES = "doubles.py"  # in solutions/<id>/, optional: test doubles, shipped as module ``doubles`` (``component_files``)
 
 
 def hidden_checks(course, assignment):
@@ -91,18 +92,49 @@ def load_reference(course, assignment):
     return modules
 
 
-def component_files(course, assignment):
-    """({relative name: path}, [package names]) given to the child beside the student's files.
+def given(hidden, part):
+    """What of the grader's own the child of ``part`` gets: "components" and "doubles.<name>"
+    (one test double), as hidden_checks.py declares in ``GIVEN`` ({part: [those]}) and in
+    ``STAND_INS`` (its stand-ins). Raises ConfigError for anything else."""
+    names = {*getattr(hidden, "GIVEN", {}).get(part, ()), *getattr(hidden, "STAND_INS", {}).get(part, {}).values()}
+    wrong = sorted(n for n in names if n != "components" and not n.startswith("doubles."))
+    if wrong:
+        raise ConfigError(f"{HIDDEN_CHECKS}: part {part!r} is given {wrong[0]!r}: expected components or doubles.<name>")
+    return names
 
-    The assignment's own ``doubles.py`` when it has one (its test doubles); for an
-    assignment that uses earlier ones, their reference components, which are the files
-    released in ``assignments/<id>/components/`` (released only once those are due), so
-    the child learns nothing it was not given.
+
+def doubles_only(source, names):
+    """The source of a doubles.py holding only the top-level definitions ``names`` (and its
+    imports, constants and _private helpers): the other doubles may be correct code of the
+    part under test. Raises ConfigError naming a double it does not define."""
+    tree = ast.parse(source)
+    defined = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    if set(names) - defined:
+        raise ConfigError(f"{DOUBLES}: no test double {sorted(set(names) - defined)[0]!r}")
+    tree.body = [node for node in tree.body if not isinstance(node, (ast.FunctionDef, ast.ClassDef))
+                 or node.name in names or node.name.startswith("_")]
+    return ast.unparse(tree)
+
+
+def component_files(course, assignment, names, workdir):
+    """({relative name: path}, [package names]) given to a part's child beside the student's
+    files: of ``names`` (see ``given``), nothing else of the grader's, so the student's
+    module cannot import any other (in that child nothing else exists).
+
+    ``doubles.<name>``: those test doubles of the assignment's own ``doubles.py``, in a
+    ``doubles`` module written into ``workdir``; ``components``: for an assignment that uses
+    earlier ones, their reference components, which are the files released in
+    ``assignments/<id>/components/`` (released only once those are due), so the child
+    learns nothing it was not given.
     """
-    doubles = course.solutions / assignment.id / DOUBLES
-    files = {DOUBLES: doubles} if doubles.is_file() else {}
-    packages = ["doubles"] if doubles.is_file() else []
-    if assignment.uses:
+    files, packages = {}, []
+    doubles = [name.split(".", 1)[1] for name in sorted(names) if name.startswith("doubles.")]
+    if doubles:
+        path = workdir / DOUBLES
+        path.write_text(doubles_only((course.solutions / assignment.id / DOUBLES).read_text(encoding="utf-8"), doubles),
+                        encoding="utf-8")
+        files[DOUBLES], packages = path, ["doubles"]
+    if assignment.uses and "components" in names:
         files.update({f"components/{f}": course.solutions / used / f
                       for used in assignment.uses for f in course.assignment(used).files})
         files["components/__init__.py"] = COMPONENTS_INIT
@@ -196,13 +228,13 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
     hidden = _import_solution(course, assignment.id, HIDDEN_CHECKS)
     by_part = checks_by_part(assignment, hidden.CHECKS)
     reference = Reference(load_reference(course, assignment))
-    components = component_files(course, assignment)
     titles = load_titles(course.solutions / assignment.id, lang)
     result = GradingResult(assignment.id, student_id, language=lang, isolation=sandbox.isolation,
                            notes=choice_notes(submission, lang),
                            secret="development" if secret == DEVELOPMENT_SECRET else "course")
     limits = sandbox.limits
     sandbox.zygote()  # started here, so no student's time budget pays for it
+    begun = time.monotonic()
     load_error = None
     replaced = getattr(hidden, "STAND_INS", {})  # {part: {"module.name": "doubles.name"}}
     for part in assignment.parts:
@@ -212,14 +244,17 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
         part_checks = by_part[part.id]
         shares = apportion(part.points, [c.weight for c in part_checks])
         started = time.monotonic()
+        components = component_files(course, assignment, given(hidden, part.id), sandbox.workdir())
         with Session(sandbox, {f[:-3]: p for f, p in submission.files.items()}, *components,
                      load_error=load_error, stand_ins=replaced.get(part.id)) as session:
             for check, max_score in zip(part_checks, shares):
                 diagnosis, figure = "", None
-                seconds = limits.check_seconds(time.monotonic() - started)
+                seconds = limits.check_seconds(time.monotonic() - started, time.monotonic() - begun)
                 if seconds <= 0:
                     status, diagnosis = "timeout", "timeout"
-                    text = message("part_budget", lang, seconds=limits.part_budget_s)
+                    text = (message("submission_budget", lang, seconds=limits.submission_s)
+                            if time.monotonic() - begun >= limits.submission_s
+                            else message("part_budget", lang, seconds=limits.part_budget_s))
                 elif submission.missing:
                     status, diagnosis = "fail", "missing_file"
                     text = " ".join(missing_file_message(submission, f, lang) for f in submission.missing)
