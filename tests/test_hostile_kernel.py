@@ -74,9 +74,10 @@ def key_users():
 
 # -- the PID namespace ---------------------------------------------------------
 
-TRACED = at(MAX_FORWARD, LIBC + "import os, time\nchild = os.getpid()\nif os.fork() == 0:\n    os.setsid()\n"
+TRACED = at(MAX_FORWARD, LIBC + "import os, time\nlibc.prctl(4, 1, 0, 0, 0)\nchild = os.getpid()\n"
+            "if os.fork() == 0:\n    os.setsid()\n"
             "    if libc.ptrace(0x4206, child, 0, 0) != 0:\n        os._exit(1)\n    time.sleep(120)\n    os._exit(0)\n"
-            "time.sleep(0.5)\nos._exit(0)")  # PTRACE_SEIZE: traced, not stopped
+            "time.sleep(0.5)\nos._exit(0)")  # PR_SET_DUMPABLE (traceable again after its setuid); PTRACE_SEIZE
 
 
 def test_a_traced_child_cannot_hide_its_death_or_leave_its_tracer(quick_course, unfiltered, tmp_path):
@@ -150,7 +151,12 @@ DENIED = {  # a call in the child, and what it answers: 0 when it was made, else
     "keyctl (join a session keyring)": "return ctypes.get_errno() if libc.syscall(args[1], 1, None) < 0 else 0",
     "socketpair": "import socket\ntry:\n    socket.socketpair()\nexcept OSError as exc:\n    return exc.errno\nreturn 0",
     "socket (AF_INET)": "import socket\ntry:\n    socket.socket()\nexcept OSError as exc:\n    return exc.errno\nreturn 0",
-    "unshare (a user namespace)": f"return ctypes.get_errno() if libc.unshare({isolation.CLONE_NEWUSER}) < 0 else 0",
+    "process_vm_readv (of itself)": "import os\nclass Iovec(ctypes.Structure):\n"
+                                    "    _fields_ = [('base', ctypes.c_void_p), ('size', ctypes.c_size_t)]\n"
+                                    "here, there = ctypes.create_string_buffer(8), ctypes.create_string_buffer(b'secret')\n"
+                                    "local, remote = Iovec(ctypes.addressof(here), 8), Iovec(ctypes.addressof(there), 8)\n"
+                                    "n = libc.process_vm_readv(os.getpid(), ctypes.byref(local), 1, ctypes.byref(remote), 1, 0)\n"
+                                    "return ctypes.get_errno() if n < 0 else 0",
 }
 
 
