@@ -322,9 +322,10 @@ class Jail:
     def describe(self):
         """The level reached and what it means, starting with the level's name and a colon."""
         text = DESCRIPTIONS.get(self.level, f"process: {BASE}; no jail here ({self.reason})")
+        kernel = "no cgroup memory.max per child"
         if self.filtered:
-            return f"{text}; a fresh session keyring and a syscall filter (seccomp) per child"
-        return f"{text}; a fresh session keyring per child; {self.filter_problem or 'no syscall filter'}"
+            return f"{text}; a fresh session keyring and a syscall filter (seccomp) per child; {kernel}"
+        return f"{text}; a fresh session keyring per child; {self.filter_problem}; {kernel}"
 
     def params(self, level=None):
         """The keyword arguments of ``enter`` (but scratch) for this jail, as plain JSON values."""
