@@ -29,14 +29,14 @@ strongest level the machine allows (``Jail.level``, reported in every results.js
 ``process``
     Neither: the grader does not run as root, or the kernel refused both.
 
-At the ``jail`` level each child is also pid 1 of its own PID namespace (``fork``): a
-small init that starts the child proper and reaps until it ends. It sees no host
-process (``kill(pid, 0)`` on a host pid fails), and when the init ends, or is killed
-with its process group, the kernel kills every process left in that namespace, traced
-or not, so nothing a child started outlives it.
+At the ``jail`` level each child also runs in its own PID namespace (``fork``), whose
+pid 1 is a tiny init the zygote starts. The child sees no host process
+(``kill(pid, 0)`` on a host pid fails), and when the part ends the init is killed and
+the kernel kills every process left in that namespace, traced or not, so nothing a
+child started outlives it.
 
 At every level, where the machine allows it (``Jail.filtered``, reported in the level's
-description), the child proper is also ``confine``d: it joins a fresh, empty session
+description), the child is also ``confine``d: it joins a fresh, empty session
 keyring (always), sets no-new-privileges and installs a seccomp filter (through the
 system's libseccomp.so.2, by ctypes: the child imports only the standard library and
 numpy) that refuses with EPERM the system calls no exercise needs (``DENIED``:
@@ -87,8 +87,13 @@ NAMESPACE_FLAGS = (CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLO
 SCMP_ACT_ALLOW = 0x7FFF0000
 SCMP_ACT_ERRNO = 0x00050000  # | errno
 SCMP_CMP_MASKED_EQ = 7
+PR_SET_NO_NEW_PRIVS = 38
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
 KEYCTL_JOIN_SESSION_KEYRING = 1
 KEYCTL_SYSCALL = {"x86_64": 250, "aarch64": 219}
+INIT = "/bin/cat"  # pid 1 of a child's PID namespace (``fork``)
+_held = {}  # {init pid: the zygote's end of the pipe that init reads}
 UID_BASE = 2_000_000_000
 DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom")
 BASE = "separate process, rlimits, own process group, clean environment, scratch directory"
@@ -104,10 +109,9 @@ _levels = {}
 def die_with_parent(parent):
     """Be killed (SIGKILL) when the parent process ``parent`` ends; end now if it already has.
 
-    For the zygote (its parent: the grader) and each child (its parent: the zygote, or
-    the init of its PID namespace). The kernel clears this when the user id changes, so
-    a child sets it after its jail. An init's parent is outside its namespace
-    (``getppid()`` is 0 there), so only the signal is set.
+    For the zygote (its parent: the grader) and each child (its parent: the zygote). The
+    kernel clears this when the user id changes, so a child sets it after its jail. A
+    child's parent is outside its PID namespace at the jail level (``getppid()`` is 0 there).
     """
     libc = ctypes.CDLL(None, use_errno=True)
     _check(libc, libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
@@ -116,75 +120,66 @@ def die_with_parent(parent):
 
 
 def fork(level):
-    """``os.fork()``; at the jail level the new process is pid 1 of a new PID namespace.
+    """(``os.fork()``'s pid, the pid of the init of its PID namespace, or None below the jail level).
 
-    Runs in the zygote: it asks for a new namespace for its next child, forks, and
-    returns to its own namespace for the children that follow.
+    Runs in the zygote. At the jail level it asks for a new PID namespace for its next
+    children, starts its init there (pid 1: ``INIT``, spawned without copying the
+    zygote, reading the pipe whose other end the zygote holds, so it ends when the zygote
+    does), forks the child (pid 2 there, so it dies of its own signals as it would
+    anywhere), and returns to its own namespace for the children that follow. When the
+    init ends, the kernel kills every process left in its namespace.
     """
     if level != "jail":
-        return os.fork()
+        return os.fork(), None
     libc = ctypes.CDLL(None, use_errno=True)
     own = os.open("/proc/self/ns/pid", os.O_RDONLY)
+    read, hold = os.pipe()
     try:
         _check(libc, libc.unshare(CLONE_NEWPID), "unshare")
+        init = os.posix_spawn(INIT, [INIT], {}, file_actions=[(os.POSIX_SPAWN_DUP2, read, 0)], setsid=True)
+        _held[init] = hold
         pid = os.fork()
         if pid:
             _check(libc, libc.setns(own, CLONE_NEWPID), "setns")
-        return pid
+        return pid, init
     finally:
         os.close(own)
+        os.close(read)
 
 
-def init(child):
-    """As pid 1 of a child's namespace: reap every process until ``child`` ends, then return
-    its exit code, a death by signal N as 128 + N (an init cannot die of its own signal);
-    ``exit_code`` reads it back. When this init ends, the kernel kills the namespace."""
-    while True:
-        pid, status = os.wait()
-        if pid == child:
-            code = os.waitstatus_to_exitcode(status)
-            return code if code >= 0 else 128 - code
+def wait(pid, timeout, init=None):
+    """Kill the child process ``pid``, its process group and its namespace's ``init`` (SIGKILL),
+    reap them and return (the child's exit code, negative: the signal; the CPU seconds it
+    used), or None when it is not reaped within ``timeout`` seconds."""
+    for kill, target in ((os.killpg, pid), (os.kill, pid), (os.kill, init)):
+        try:
+            if target is not None:
+                kill(target, signal.SIGKILL)
+        except OSError:
+            pass
+    ended = _reap(pid, timeout)
+    if init is not None:
+        _reap(init, timeout)
+        os.close(_held.pop(init))
+    return ended
 
 
-def exit_code(level, code):
-    """The child's exit code (negative: the signal that killed it) from its process's ``code``
-    (at the jail level, that of its init: see ``init``)."""
-    if level == "jail" and 128 < code < 128 + signal.NSIG:
-        return 128 - code
-    return code
-
-
-def wait(pid, timeout, grace=0.0):
-    """Reap the child process ``pid`` and return its exit code (negative: the signal), or None
-    when it is not reaped in time: it gets ``grace`` seconds to end by itself, then it and
-    its process group are killed (SIGKILL) and waited for ``timeout`` seconds more."""
+def _reap(pid, timeout):
+    """(exit code, CPU seconds) of the ended child ``pid``, or None when it has not ended within ``timeout``."""
     handle = os.pidfd_open(pid)
     try:
-        if not select.select([handle], [], [], grace)[0]:
-            for kill in (os.killpg, os.kill):
-                try:
-                    kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
         if select.select([handle], [], [], timeout)[0]:
-            ended, status = os.waitpid(pid, os.WNOHANG)
+            ended, status, usage = os.wait4(pid, os.WNOHANG)
             if ended:
-                return os.waitstatus_to_exitcode(status)
+                return os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime
         return None
     finally:
         os.close(handle)
 
 
-def confine(filtered):
-    """Runs in the child, last before it loads student code: a fresh, empty session keyring
-    (nothing the grader's session holds is reachable), then, when ``filtered``, no new
-    privileges and the seccomp filter that refuses ``DENIED`` (see the module's docstring)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.syscall(KEYCTL_SYSCALL.get(os.uname().machine, -1), KEYCTL_JOIN_SESSION_KEYRING, None) < 0 \
-            and ctypes.get_errno() not in (ENOSYS, EPERM):  # refused to us, so to the child too
-        _check(libc, -1, "keyctl")
-    if not filtered:
-        return
+def syscall_filter():
+    """The seccomp filter (see the module's docstring) as a BPF program, built once by libseccomp
+    (in the zygote) so that each child only loads it (``confine``)."""
     seccomp = ctypes.CDLL("libseccomp.so.2", use_errno=True)
     seccomp.seccomp_init.restype = ctypes.c_void_p
     context = ctypes.c_void_p(seccomp.seccomp_init(SCMP_ACT_ALLOW))
@@ -205,16 +200,39 @@ def confine(filtered):
         for flag in NAMESPACE_FLAGS:
             refuse("clone", EPERM, flag)
         refuse("clone3", ENOSYS)
-        status = seccomp.seccomp_load(context)
-        if status < 0:
-            raise OSError(-status, f"seccomp_load: {os.strerror(-status)}")
+        with os.fdopen(os.memfd_create("backprop-filter"), "rb") as program:
+            status = seccomp.seccomp_export_bpf(context, program.fileno())
+            if status < 0:
+                raise OSError(-status, f"seccomp_export_bpf: {os.strerror(-status)}")
+            program.seek(0)
+            return program.read()
     finally:
         seccomp.seccomp_release(context)
+
+
+def confine(program):
+    """Runs in the child, last before it loads student code: a fresh, empty session keyring
+    (nothing the grader's session holds is reachable), then, with a ``program`` (from
+    ``syscall_filter``), no new privileges and that seccomp filter."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.syscall(KEYCTL_SYSCALL.get(os.uname().machine, -1), KEYCTL_JOIN_SESSION_KEYRING, None) < 0 \
+            and ctypes.get_errno() not in (ENOSYS, EPERM):  # refused to us, so to the child too
+        _check(libc, -1, "keyctl")
+    if program:
+        code = ctypes.create_string_buffer(program, len(program))
+        filter_ = _SockFprog(len(program) // 8, ctypes.addressof(code))
+        _check(libc, libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl")
+        _check(libc, libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(filter_), 0, 0), "seccomp")
 
 
 class _ArgCompare(ctypes.Structure):
     """libseccomp's struct scmp_arg_cmp: argument ``arg`` compared by ``op`` with ``a`` (and ``b``)."""
     _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int), ("a", ctypes.c_uint64), ("b", ctypes.c_uint64)]
+
+
+class _SockFprog(ctypes.Structure):
+    """The kernel's struct sock_fprog: ``length`` BPF instructions of 8 bytes at ``code``."""
+    _fields_ = [("length", ctypes.c_ushort), ("code", ctypes.c_void_p)]
 
 
 def filter_problem():
@@ -346,7 +364,7 @@ class Jail:
             if level == "jail":
                 _check(libc, libc.unshare(CLONE_NEWPID), "unshare")
             enter(scratch=str(scratch), **self.params(level))
-            confine(filtered)
+            confine(syscall_filter() if filtered else None)
 
         def attempt(level, filtered):
             try:

@@ -36,7 +36,6 @@ PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL")
 TEMP_PREFIXES = ("backprop-lab-", "backprop-batch-")
 READY_TIMEOUT_S = 120  # for the zygote to import numpy, on a loaded machine
 ANSWER_TIMEOUT_S = 2 * wire.WAIT_S + 10  # for any other answer of the zygote (it waits WAIT_S at most)
-DYING_S = 1.0  # for a child whose pipe closed to end by itself (its init reports how it ended)
 OPEN_FILES = 64  # RLIMIT_NOFILE of a child: what it may hold open, so what the kernel holds for it
 OWNER = ".owner"  # in each temp folder: a file its run holds an flock on while it lives
 
@@ -219,11 +218,12 @@ class Zygote:
                    "jail": self.sandbox.jail.params(), "filtered": self.sandbox.jail.filtered}
         return self._ask(request, fds)["pid"]
 
-    def wait(self, pid, grace=0.0):
-        """The exit code of the child ``pid`` once it has ended (negative: killed by that signal;
-        None: not reaped in time), killed with its process group (and PID namespace) unless it
-        ends by itself within ``grace`` seconds."""
-        return self._ask({"op": "wait", "pid": pid, "grace": grace})["code"]
+    def wait(self, pid):
+        """Kill the child ``pid`` with its process group (and PID namespace) and return (its exit
+        code, negative: killed by that signal; the CPU seconds it used), both None when it was
+        not reaped in time."""
+        answer = self._ask({"op": "wait", "pid": pid})
+        return answer["code"], answer["cpu"]
 
     def close(self):
         """Close the control socket (the zygote then kills its children and ends) and reap it."""
@@ -252,6 +252,7 @@ class Child:
         self.log_path = scratch.parent / f"{scratch.name}.log"
         self.ended = False
         self.returncode = None  # once ended: the exit code (negative: the signal), None if unknown
+        self.cpu_s = None  # once ended: the CPU seconds it used, None if unknown
         req_read, self.req_write = os.pipe()
         self.resp_read, resp_write = os.pipe()
         os.set_blocking(self.req_write, False)
@@ -300,7 +301,7 @@ class Child:
             raise _Fault("crashed", f"unreadable answer: {exc}") from None
 
     def _died(self):
-        self.kill(grace=DYING_S)
+        self.kill()
         code = self.returncode
         if code is None:
             return _Fault("crashed", "it ended, and the process that started it was killed")
@@ -313,9 +314,8 @@ class Child:
             return _Fault("crashed", f"killed by {name}")
         return _Fault("crashed", f"exit status {code}")
 
-    def kill(self, grace=0.0):
-        """Kill the child's whole process group and reap it (after ``grace`` seconds, to let one
-        that is ending end by itself)."""
+    def kill(self):
+        """Kill the child's whole process group and reap it."""
         for fd in (self.req_write, self.resp_read):
             try:
                 os.close(fd)
@@ -324,14 +324,13 @@ class Child:
         self.req_write = self.resp_read = -1
         if self.ended:
             return
-        if not grace:
-            try:
-                os.killpg(self.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
         self.ended = True
         try:
-            self.returncode = self.zygote.wait(self.pid, grace)
+            self.returncode, self.cpu_s = self.zygote.wait(self.pid)
         except RuntimeError:  # the zygote is gone (killed by a child at the process level): status unknown
             pass
 

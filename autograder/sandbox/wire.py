@@ -406,14 +406,14 @@ def zygote(argv):
     Control messages (JSON on a Unix socket, one per datagram-sized send), after the
     zygote's first message {"ready": true} (numpy imported, ready to fork):
     {"op": "spawn", "scratch", "env", "limits": {RLIMIT name: [soft, hard]}, "jail": enter()'s
-    keyword arguments, "filtered": confine()'s} with three descriptors attached (the
-    request pipe's read end, the answer pipe's write end, the log file), answered with
-    {"pid"} (at the jail level, the host pid of the init of the child's PID namespace);
-    {"op": "wait", "pid", "grace"}, answered with {"code"} (negative: the signal that killed
-    it; null when it was not reaped in time) once that child ended: it gets ``grace``
-    seconds to end by itself, then it is killed with its process group (and, with its
-    init, its PID namespace) and waited for ``WAIT_S`` seconds more. When the grader closes
-    the socket (or dies), the zygote kills the children not yet waited for and ends.
+    keyword arguments, "filtered": whether confine() loads the syscall filter} with three
+    descriptors attached (the request pipe's read end, the answer pipe's write end, the
+    log file), answered with {"pid"} (at the jail level, pid 2 of its own PID namespace);
+    {"op": "wait", "pid"}, answered with {"code", "cpu"} (negative code: the signal that
+    killed it; cpu: the seconds of CPU it used; both null when it was not reaped within
+    ``WAIT_S`` seconds) once that child was killed with its process group (and PID
+    namespace). When the grader closes the socket (or dies), the zygote kills the
+    children not yet waited for and ends.
     """
     import signal
     import socket
@@ -425,45 +425,43 @@ def zygote(argv):
     backprop_jail.die_with_parent(int(argv[3]))
     zygote_pid = os.getpid()
     control.sendall(b'{"ready": true}')
-    running = {}  # pid: jail level of the children not yet waited for
+    running = {}  # pid: the init of the PID namespace (or None) of the children not yet waited for
+    program = None  # the syscall filter, built on the first request for it
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 1 << 16, 3)
         except OSError:
             message = b""
         if not message:  # the grader is gone: so are the children it was grading
-            for pid in running:
-                for kill in (os.killpg, os.kill):
-                    try:
-                        kill(pid, signal.SIGKILL)
-                    except OSError:
-                        pass
+            for pid, init in running.items():
+                backprop_jail.wait(pid, 0, init)
             return
         request = json.loads(message)
+        for fd in (control.fileno(), *fds):  # none for the init a spawn starts (backprop_jail.fork)
+            os.set_inheritable(fd, False)
         if request["op"] == "spawn":
-            pid = backprop_jail.fork(request["jail"]["level"])
+            if request["filtered"] and program is None:
+                program = backprop_jail.syscall_filter()
+            pid, init = backprop_jail.fork(request["jail"]["level"])
             if pid == 0:
                 control.close()
-                _child(libdir, request, zygote_pid, *fds)
+                _child(libdir, request, zygote_pid, program if request["filtered"] else None, *fds)
             for fd in fds:
                 os.close(fd)
-            running[pid] = request["jail"]["level"]
+            running[pid] = init
             answer = {"pid": pid}
         else:
             pid = request["pid"]
-            code = backprop_jail.wait(pid, WAIT_S, min(float(request["grace"]), WAIT_S)) if pid in running else None
-            answer = {"code": None if code is None else backprop_jail.exit_code(running[pid], code)}
-            running.pop(pid, None)
+            code, cpu = (backprop_jail.wait(pid, WAIT_S, running.pop(pid)) if pid in running else None) or (None, None)
+            answer = {"code": code, "cpu": cpu}
         control.sendall(json.dumps(answer).encode())
 
 
-def _child(libdir, request, zygote_pid, read_fd, write_fd, log_fd):
+def _child(libdir, request, zygote_pid, program, read_fd, write_fd, log_fd):
     """In a freshly forked child of the zygote: limits, jail, then ``serve``; never returns.
 
     It dies with the zygote (which dies with the grader), so killing the grader leaves
-    no child running. As pid 1 of its own PID namespace (the jail level), it is only the
-    namespace's init (``backprop_jail.init``): it forks the child proper and holds none
-    of its pipes, so the grader sees their ends when the child proper ends.
+    no child running.
     """
     import resource
 
@@ -472,15 +470,6 @@ def _child(libdir, request, zygote_pid, read_fd, write_fd, log_fd):
     code = 0
     try:
         os.setsid()
-        parent = zygote_pid
-        if os.getpid() == 1:
-            backprop_jail.die_with_parent(zygote_pid)
-            child = os.fork()
-            if child:
-                for fd in (read_fd, write_fd, log_fd):
-                    os.close(fd)
-                os._exit(backprop_jail.init(child))
-            parent = 1
         null = os.open(os.devnull, os.O_RDONLY)
         for fd, target in ((null, 0), (log_fd, 1), (log_fd, 2)):
             os.dup2(fd, target)
@@ -490,8 +479,8 @@ def _child(libdir, request, zygote_pid, read_fd, write_fd, log_fd):
         for name, (soft, hard) in request["limits"].items():
             resource.setrlimit(getattr(resource, name), (soft, hard))
         backprop_jail.enter(scratch=request["scratch"], **request["jail"])
-        backprop_jail.die_with_parent(parent)
-        backprop_jail.confine(request["filtered"])
+        backprop_jail.die_with_parent(zygote_pid)
+        backprop_jail.confine(program)
         os.umask(0o077)
         os.environ.clear()
         os.environ.update(request["env"])
