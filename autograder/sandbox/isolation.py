@@ -149,8 +149,8 @@ def fork(level):
 
 def wait(pid, timeout, init=None):
     """Kill the child process ``pid``, its process group and its namespace's ``init`` (SIGKILL),
-    reap them and return (the child's exit code, negative: the signal; the CPU seconds it
-    used), or None when it is not reaped within ``timeout`` seconds."""
+    reap them and return the child's exit code (negative: the signal), or None when it is not
+    reaped within ``timeout`` seconds."""
     for kill, target in ((os.killpg, pid), (os.kill, pid), (os.kill, init)):
         try:
             if target is not None:
@@ -165,13 +165,13 @@ def wait(pid, timeout, init=None):
 
 
 def _reap(pid, timeout):
-    """(exit code, CPU seconds) of the ended child ``pid``, or None when it has not ended within ``timeout``."""
+    """The exit code of the ended child ``pid``, or None when it has not ended within ``timeout``."""
     handle = os.pidfd_open(pid)
     try:
         if select.select([handle], [], [], timeout)[0]:
-            ended, status, usage = os.wait4(pid, os.WNOHANG)
+            ended, status = os.waitpid(pid, os.WNOHANG)
             if ended:
-                return os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime
+                return os.waitstatus_to_exitcode(status)
         return None
     finally:
         os.close(handle)

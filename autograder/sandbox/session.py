@@ -219,11 +219,9 @@ class Zygote:
         return self._ask(request, fds)["pid"]
 
     def wait(self, pid):
-        """Kill the child ``pid`` with its process group (and PID namespace) and return (its exit
-        code, negative: killed by that signal; the CPU seconds it used), both None when it was
-        not reaped in time."""
-        answer = self._ask({"op": "wait", "pid": pid})
-        return answer["code"], answer["cpu"]
+        """Kill the child ``pid`` with its process group (and PID namespace) and return its exit
+        code (negative: killed by that signal; None: not reaped in time)."""
+        return self._ask({"op": "wait", "pid": pid})["code"]
 
     def close(self):
         """Close the control socket (the zygote then kills its children and ends) and reap it."""
@@ -252,7 +250,6 @@ class Child:
         self.log_path = scratch.parent / f"{scratch.name}.log"
         self.ended = False
         self.returncode = None  # once ended: the exit code (negative: the signal), None if unknown
-        self.cpu_s = None  # once ended: the CPU seconds it used, None if unknown
         req_read, self.req_write = os.pipe()
         self.resp_read, resp_write = os.pipe()
         os.set_blocking(self.req_write, False)
@@ -330,7 +327,7 @@ class Child:
             pass
         self.ended = True
         try:
-            self.returncode, self.cpu_s = self.zygote.wait(self.pid)
+            self.returncode = self.zygote.wait(self.pid)
         except RuntimeError:  # the zygote is gone (killed by a child at the process level): status unknown
             pass
 

@@ -409,10 +409,9 @@ def zygote(argv):
     keyword arguments, "filtered": whether confine() loads the syscall filter} with three
     descriptors attached (the request pipe's read end, the answer pipe's write end, the
     log file), answered with {"pid"} (at the jail level, pid 2 of its own PID namespace);
-    {"op": "wait", "pid"}, answered with {"code", "cpu"} (negative code: the signal that
-    killed it; cpu: the seconds of CPU it used; both null when it was not reaped within
-    ``WAIT_S`` seconds) once that child was killed with its process group (and PID
-    namespace). When the grader closes the socket (or dies), the zygote kills the
+    {"op": "wait", "pid"}, answered with {"code"} (negative: the signal that killed it; null
+    when it was not reaped within ``WAIT_S`` seconds) once that child was killed with its
+    process group (and PID namespace). When the grader closes the socket (or dies), the zygote kills the
     children not yet waited for and ends.
     """
     import signal
@@ -452,8 +451,7 @@ def zygote(argv):
             answer = {"pid": pid}
         else:
             pid = request["pid"]
-            code, cpu = (backprop_jail.wait(pid, WAIT_S, running.pop(pid)) if pid in running else None) or (None, None)
-            answer = {"code": code, "cpu": cpu}
+            answer = {"code": backprop_jail.wait(pid, WAIT_S, running.pop(pid)) if pid in running else None}
         control.sendall(json.dumps(answer).encode())
 
 
