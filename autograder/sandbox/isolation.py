@@ -377,6 +377,9 @@ class Jail:
 
         reasons, problem = [], filter_problem()
         for level in (*levels, "process"):
+            if level == "jail" and not os.access(INIT, os.X_OK):
+                reasons.append(f"jail: no {INIT} to be the init of a PID namespace")
+                continue
             filtered_error = attempt(level, True) if problem is None else problem
             if filtered_error is None:
                 return level, "; ".join(reasons), None

@@ -411,10 +411,9 @@ def zygote(argv):
     log file), answered with {"pid"} (at the jail level, pid 2 of its own PID namespace);
     {"op": "wait", "pid"}, answered with {"code"} (negative: the signal that killed it; null
     when it was not reaped within ``WAIT_S`` seconds) once that child was killed with its
-    process group (and PID namespace). When the grader closes the socket (or dies), the zygote kills the
-    children not yet waited for and ends.
+    process group (and PID namespace). When the grader closes the socket (or dies), the
+    zygote kills the children not yet waited for and ends.
     """
-    import signal
     import socket
 
     import backprop_jail
@@ -463,8 +462,6 @@ def _child(libdir, request, zygote_pid, program, read_fd, write_fd, log_fd):
     """
     import resource
 
-    import backprop_jail
-
     code = 0
     try:
         os.setsid()
@@ -476,6 +473,8 @@ def _child(libdir, request, zygote_pid, program, read_fd, write_fd, log_fd):
             os.closerange(low + 1, high)
         for name, (soft, hard) in request["limits"].items():
             resource.setrlimit(getattr(resource, name), (soft, hard))
+        import backprop_jail
+
         backprop_jail.enter(scratch=request["scratch"], **request["jail"])
         backprop_jail.die_with_parent(zygote_pid)
         backprop_jail.confine(program)
@@ -495,3 +494,4 @@ def _child(libdir, request, zygote_pid, program, read_fd, write_fd, log_fd):
             except BaseException:
                 pass
         os._exit(code)
+
