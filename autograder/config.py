@@ -75,6 +75,9 @@ class Limits:
     directory together (a size-limited tmpfs, at the ``jail`` level). processes:
     RLIMIT_NPROC at the ``jail`` level. class_mb, class_files, class_depth: caps on
     reading a class (a zip or a folder tree): total bytes, entries, folder depth.
+    submission_s: wall time of grading one submission, all parts together (a backstop
+    well above the sum of the part budgets): past it, its remaining checks are not run
+    and get ``timeout``, so a batch never stalls on one student.
     """
 
     timeout_s: float = 10.0
@@ -86,15 +89,17 @@ class Limits:
     class_mb: int = 2048
     class_files: int = 100_000
     class_depth: int = 16
+    submission_s: float = 600.0
 
     @property
     def part_budget_s(self):
         return self.part_timeouts * self.timeout_s
 
-    def check_seconds(self, part_elapsed):
-        """Wall seconds the next check of a part gets after ``part_elapsed`` seconds of it:
-        ``timeout_s``, cut to what is left of the part's budget (0 or less: none left)."""
-        return min(self.timeout_s, self.part_budget_s - part_elapsed)
+    def check_seconds(self, part_elapsed, submission_elapsed=0.0):
+        """Wall seconds the next check of a part gets after ``part_elapsed`` seconds of it and
+        ``submission_elapsed`` of the whole submission: ``timeout_s``, cut to what is left of
+        the part's budget and of ``submission_s`` (0 or less: none left)."""
+        return min(self.timeout_s, self.part_budget_s - part_elapsed, self.submission_s - submission_elapsed)
 
     @property
     def cpu_s(self):
@@ -106,7 +111,7 @@ class Limits:
 RANGES = {
     "timeout_s": (0.05, 3600), "memory_mb": (64, 1 << 20), "output_kb": (1, 1 << 20), "disk_mb": (1, 1 << 20),
     "part_timeouts": (1, 100), "processes": (1, 10_000), "class_mb": (1, 1 << 24), "class_files": (1, 10**8),
-    "class_depth": (2, 1000), "gradcheck": (1e-12, 0.1), "reference": (1e-15, 0.1), "points": (0.01, 1e6),
+    "class_depth": (2, 1000), "submission_s": (1, 86400), "gradcheck": (1e-12, 0.1), "reference": (1e-15, 0.1), "points": (0.01, 1e6),
     "threshold": (0.05, 1.0), "penalty": (0, 100), "grace_minutes": (0, 10_080), "cap": (0, 100), "late_days": (0, 365),
 }
 

@@ -143,7 +143,7 @@ CASES = [
     Case("forks children that outlive the test", at(MAX_FORWARD,
          "import os, time\nfor _ in range(20):\n    if os.fork() == 0:\n        time.sleep(30)\n        "
          "open('/tmp/backprop-lab-orphan', 'w').write('alive')\n        os._exit(0)\nos._exit(0)"),
-         {"max_gate"}, "timeout", ""),
+         {"max_gate"}, "", ""),  # timeout while they hold its pipe; crashed where they die with its PID namespace
 ]
 
 

@@ -10,6 +10,7 @@ budget of ``part_timeouts`` x ``timeout_s``; once that is spent, the part's rema
 checks are not run and get ``timeout``.
 """
 
+import ast
 import errno
 import hashlib
 import importlib.util
@@ -60,7 +61,7 @@ def derive_seed(secret, *names):
 
 
 HIDDEN_CHECKS = "hidden_checks.py"  # in solutions/<id>/: the CHECKS list, loaded by path here only
-DOUBLES = "doubles.py"  # in solutions/<id>/, optional: test doubles, shipped to the child as module ``doubles``
+DOUBLES = "doubles.py"  # in solutions/<id>/, optional: test doubles, shipped as module ``doubles`` (``component_files``)
 
 
 def hidden_checks(course, assignment):
@@ -95,18 +96,49 @@ def load_reference(course, assignment):
     return modules
 
 
-def component_files(course, assignment):
-    """({relative name: path}, [package names]) given to the child beside the student's files.
+def given(hidden, part):
+    """What of the grader's own the child of ``part`` gets: "components" and "doubles.<name>"
+    (one test double), as hidden_checks.py declares in ``GIVEN`` ({part: [those]}) and in
+    ``STAND_INS`` (its stand-ins). Raises ConfigError for anything else."""
+    names = {*getattr(hidden, "GIVEN", {}).get(part, ()), *getattr(hidden, "STAND_INS", {}).get(part, {}).values()}
+    wrong = sorted(n for n in names if n != "components" and not n.startswith("doubles."))
+    if wrong:
+        raise ConfigError(f"{HIDDEN_CHECKS}: part {part!r} is given {wrong[0]!r}: expected components or doubles.<name>")
+    return names
 
-    The assignment's own ``doubles.py`` when it has one (its test doubles); for an
-    assignment that uses earlier ones, their reference components, which are the files
-    released in ``assignments/<id>/components/`` (released only once those are due), so
-    the child learns nothing it was not given.
+
+def doubles_only(source, names):
+    """The source of a doubles.py holding only the top-level definitions ``names`` (and its
+    imports, constants and _private helpers): the other doubles may be correct code of the
+    part under test. Raises ConfigError naming a double it does not define."""
+    tree = ast.parse(source)
+    defined = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    if set(names) - defined:
+        raise ConfigError(f"{DOUBLES}: no test double {sorted(set(names) - defined)[0]!r}")
+    tree.body = [node for node in tree.body if not isinstance(node, (ast.FunctionDef, ast.ClassDef))
+                 or node.name in names or node.name.startswith("_")]
+    return ast.unparse(tree)
+
+
+def component_files(course, assignment, names, workdir):
+    """({relative name: path}, [package names]) given to a part's child beside the student's
+    files: of ``names`` (see ``given``), nothing else of the grader's, so the student's
+    module cannot import any other (in that child nothing else exists).
+
+    ``doubles.<name>``: those test doubles of the assignment's own ``doubles.py``, in a
+    ``doubles`` module written into ``workdir``; ``components``: for an assignment that uses
+    earlier ones, their reference components, which are the files released in
+    ``assignments/<id>/components/`` (released only once those are due), so the child
+    learns nothing it was not given.
     """
-    doubles = course.solutions / assignment.id / DOUBLES
-    files = {DOUBLES: doubles} if doubles.is_file() else {}
-    packages = ["doubles"] if doubles.is_file() else []
-    if assignment.uses:
+    files, packages = {}, []
+    doubles = [name.split(".", 1)[1] for name in sorted(names) if name.startswith("doubles.")]
+    if doubles:
+        path = workdir / DOUBLES
+        path.write_text(doubles_only((course.solutions / assignment.id / DOUBLES).read_text(encoding="utf-8"), doubles),
+                        encoding="utf-8")
+        files[DOUBLES], packages = path, ["doubles"]
+    if assignment.uses and "components" in names:
         files.update({f"components/{f}": course.solutions / used / f
                       for used in assignment.uses for f in course.assignment(used).files})
         files["components/__init__.py"] = COMPONENTS_INIT
@@ -213,14 +245,14 @@ class Bundle:
     (``load_bundle``), so a grade is (bundle, submission, student) -> result.
 
     by_part: {part id: [its hidden checks]}; stand_ins: {part id: {"module.name": "doubles.name"}};
-    reference: the reference modules' runner; components: ({name: path}, [packages]) given to
-    the child; stubs: {file name: released stub text}; titles: {lang: {English title: title}}.
+    reference: the reference modules' runner; given: {part id: what of the grader's its child
+    gets (``given``)}; stubs: {file name: released stub text}; titles: {lang: {English title: title}}.
     """
 
     by_part: dict
     stand_ins: dict
     reference: Reference
-    components: tuple
+    given: dict
     stubs: dict
     titles: dict
 
@@ -245,7 +277,8 @@ def load_bundle(course, assignment):
     hidden = _import_solution(course, assignment.id, HIDDEN_CHECKS)
     bundle = Bundle(by_part=checks_by_part(assignment, hidden.CHECKS), stand_ins=getattr(hidden, "STAND_INS", {}),
                     reference=Reference(load_reference(course, assignment)),
-                    components=component_files(course, assignment), stubs=released_stubs(course, assignment),
+                    given={part.id: given(hidden, part.id) for part in assignment.parts},
+                    stubs=released_stubs(course, assignment),
                     titles={lang: load_titles(course.solutions / assignment.id, lang) for lang in LANGUAGES})
     _BUNDLES[key] = built_from, bundle
     return bundle
@@ -254,12 +287,13 @@ def load_bundle(course, assignment):
 def _grade(course, assignment, submission_path, student_id, sandbox, secret, lang):
     bundle = load_bundle(course, assignment)
     submission = find_submission(assignment, submission_path, sandbox.workdir(), bundle.stubs)
-    by_part, reference, components, titles = bundle.by_part, bundle.reference, bundle.components, bundle.titles[lang]
+    by_part, reference, titles = bundle.by_part, bundle.reference, bundle.titles[lang]
     result = GradingResult(assignment.id, student_id, language=lang, isolation=sandbox.isolation,
                            notes=choice_notes(submission, lang),
                            secret="development" if secret == DEVELOPMENT_SECRET else "course")
     limits = sandbox.limits
     sandbox.zygote()  # started here, so no student's time budget pays for it
+    begun = time.monotonic()
     load_error = None
     replaced = bundle.stand_ins
     for part in assignment.parts:
@@ -270,14 +304,17 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
         shares = apportion(part.points, [c.weight for c in part_checks])
         started = time.monotonic()
         observed = []  # what each check saw, to recognise a known mistake (mistakes.py)
+        components = component_files(course, assignment, bundle.given[part.id], sandbox.workdir())
         with Session(sandbox, {f[:-3]: p for f, p in submission.files.items()}, *components,
                      load_error=load_error, stand_ins=replaced.get(part.id)) as session:
             for check, max_score in zip(part_checks, shares):
                 diagnosis, figure = "", None
-                seconds = limits.check_seconds(time.monotonic() - started)
+                seconds = limits.check_seconds(time.monotonic() - started, time.monotonic() - begun)
                 if seconds <= 0:
                     status, diagnosis = "timeout", "timeout"
-                    text = message("part_budget", lang, seconds=limits.part_budget_s)
+                    text = (message("submission_budget", lang, seconds=limits.submission_s)
+                            if time.monotonic() - begun >= limits.submission_s
+                            else message("part_budget", lang, seconds=limits.part_budget_s))
                 elif submission.missing:
                     status, diagnosis = "fail", "missing_file"
                     text = " ".join(missing_file_message(submission, f, lang) for f in submission.missing)

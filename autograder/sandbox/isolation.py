@@ -19,28 +19,50 @@ strongest level the machine allows (``Jail.level``, reported in every results.js
     /dev/urandom, and at the scratch directory's path a writable tmpfs of ``disk_mb``
     holding copies of its files. No solutions/, no hidden tests, no course secret, no
     /proc, no other student's files. The child then drops to a user id of its own
-    (``UID_BASE`` + its pid, no groups, no capabilities), so it cannot undo the mounts,
-    and RLIMIT_NPROC counts only its own processes (a fork bomb stops there). After the
-    child, every process left with that user id (a daemon that left the process group)
-    is killed with ``kill(-1, SIGKILL)`` sent as that user; the last of them takes its
-    IPC namespace and its tmpfs with it, so nothing of that user id remains.
+    (``UID_BASE`` + its host pid, no groups, no capabilities), so it cannot undo the
+    mounts, and RLIMIT_NPROC counts only its own processes (a fork bomb stops there).
+    It runs in its own PID namespace (below); when that ends, the last of its processes
+    takes its IPC namespace and its tmpfs with it.
 ``netns``
     Only the network namespace (when mounts are not allowed here, e.g. in a container
     without CAP_SYS_ADMIN).
 ``process``
     Neither: the grader does not run as root, or the kernel refused both.
+
+At the ``jail`` level each child also runs in its own PID namespace (``fork``), whose
+pid 1 is a tiny init the zygote starts. The child sees no host process
+(``kill(pid, 0)`` on a host pid fails), and when the part ends the init is killed and
+the kernel kills every process left in that namespace, traced or not, so nothing a
+child started outlives it.
+
+At every level, where the machine allows it (``Jail.filtered``, reported in the level's
+description), the child is also ``confine``d: it joins a fresh, empty session
+keyring (always), sets no-new-privileges and installs a seccomp filter (through the
+system's libseccomp.so.2, by ctypes: the child imports only the standard library and
+numpy) that refuses with EPERM the system calls no exercise needs (``DENIED``:
+tracing and reading other processes, the kernel's key management, every socket,
+namespace and mount changes, modules, BPF, io_uring...), and ``clone`` with a
+namespace flag; ``clone3`` answers ENOSYS, so the C library falls back to ``clone``.
+It is a list of refusals, not of permissions: what Python and numpy use (files,
+memory, threads, pipes, signals) is allowed.
 """
 
 import ctypes
 import os
+import select
 import shutil
 import signal
 import subprocess
 import sys
+from errno import ENOSYS, EPERM
 from pathlib import Path
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWCGROUP = 0x02000000
+CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
 PR_SET_PDEATHSIG = 1
 CLONE_NEWNET = 0x40000000
 MS_RDONLY = 0x1
@@ -51,13 +73,34 @@ MS_BIND = 0x1000
 MS_REC = 0x4000
 MS_PRIVATE = 0x40000
 
+DENIED = (
+    "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",
+    "add_key", "request_key", "keyctl",
+    "socket", "socketpair",
+    "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "open_tree", "move_mount", "fsopen",
+    "fsconfig", "fsmount", "fspick", "mount_setattr",
+    "bpf", "perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register",
+    "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load", "swapon", "swapoff",
+    "reboot", "acct", "quotactl", "syslog", "personality", "name_to_handle_at", "open_by_handle_at",
+)
+NAMESPACE_FLAGS = (CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET)
+SCMP_ACT_ALLOW = 0x7FFF0000
+SCMP_ACT_ERRNO = 0x00050000  # | errno
+SCMP_CMP_MASKED_EQ = 7
+PR_SET_NO_NEW_PRIVS = 38
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
+KEYCTL_JOIN_SESSION_KEYRING = 1
+KEYCTL_SYSCALL = {"x86_64": 250, "aarch64": 219}
+INIT = "/bin/cat"  # pid 1 of a child's PID namespace (``fork``)
+_held = {}  # {init pid: the zygote's end of the pipe that init reads}
 UID_BASE = 2_000_000_000
 DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom")
 BASE = "separate process, rlimits, own process group, clean environment, scratch directory"
 DESCRIPTIONS = {
     "jail": (f"jail: {BASE}, no network (own network namespace), only the interpreter, numpy, source_lib "
              "and the submission visible (own mount namespace, read-only but for the scratch directory, "
-             "a size-limited tmpfs), own IPC namespace, own unprivileged user id per child"),
+             "a size-limited tmpfs), own IPC namespace, own PID namespace, own unprivileged user id per child"),
     "netns": f"netns: {BASE}, no network (own network namespace)",
 }
 _levels = {}
@@ -67,12 +110,140 @@ def die_with_parent(parent):
     """Be killed (SIGKILL) when the parent process ``parent`` ends; end now if it already has.
 
     For the zygote (its parent: the grader) and each child (its parent: the zygote). The
-    kernel clears this when the user id changes, so a child sets it after its jail.
+    kernel clears this when the user id changes, so a child sets it after its jail. A
+    child's parent is outside its PID namespace at the jail level (``getppid()`` is 0 there).
     """
     libc = ctypes.CDLL(None, use_errno=True)
     _check(libc, libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
-    if os.getppid() != parent:
+    if os.getppid() not in (parent, 0):
         os._exit(1)
+
+
+def fork(level):
+    """(``os.fork()``'s pid, the pid of the init of its PID namespace, or None below the jail level).
+
+    Runs in the zygote. At the jail level it asks for a new PID namespace for its next
+    children, starts its init there (pid 1: ``INIT``, spawned without copying the
+    zygote, reading the pipe whose other end the zygote holds, so it ends when the zygote
+    does), forks the child (pid 2 there, so it dies of its own signals as it would
+    anywhere), and returns to its own namespace for the children that follow. When the
+    init ends, the kernel kills every process left in its namespace.
+    """
+    if level != "jail":
+        return os.fork(), None
+    libc = ctypes.CDLL(None, use_errno=True)
+    own = os.open("/proc/self/ns/pid", os.O_RDONLY)
+    read, hold = os.pipe()
+    try:
+        _check(libc, libc.unshare(CLONE_NEWPID), "unshare")
+        init = os.posix_spawn(INIT, [INIT], {}, file_actions=[(os.POSIX_SPAWN_DUP2, read, 0)], setsid=True)
+        _held[init] = hold
+        pid = os.fork()
+        if pid:
+            _check(libc, libc.setns(own, CLONE_NEWPID), "setns")
+        return pid, init
+    finally:
+        os.close(own)
+        os.close(read)
+
+
+def wait(pid, timeout, init=None):
+    """Kill the child process ``pid``, its process group and its namespace's ``init`` (SIGKILL),
+    reap them and return the child's exit code (negative: the signal), or None when it is not
+    reaped within ``timeout`` seconds."""
+    for kill, target in ((os.killpg, pid), (os.kill, pid), (os.kill, init)):
+        try:
+            if target is not None:
+                kill(target, signal.SIGKILL)
+        except OSError:
+            pass
+    ended = _reap(pid, timeout)
+    if init is not None:
+        _reap(init, timeout)
+        os.close(_held.pop(init))
+    return ended
+
+
+def _reap(pid, timeout):
+    """The exit code of the ended child ``pid``, or None when it has not ended within ``timeout``."""
+    handle = os.pidfd_open(pid)
+    try:
+        if select.select([handle], [], [], timeout)[0]:
+            ended, status = os.waitpid(pid, os.WNOHANG)
+            if ended:
+                return os.waitstatus_to_exitcode(status)
+        return None
+    finally:
+        os.close(handle)
+
+
+def syscall_filter():
+    """The seccomp filter (see the module's docstring) as a BPF program, built once by libseccomp
+    (in the zygote) so that each child only loads it (``confine``)."""
+    seccomp = ctypes.CDLL("libseccomp.so.2", use_errno=True)
+    seccomp.seccomp_init.restype = ctypes.c_void_p
+    context = ctypes.c_void_p(seccomp.seccomp_init(SCMP_ACT_ALLOW))
+    if not context:
+        raise OSError("seccomp_init failed")
+    try:
+        def refuse(name, errno, *masks):
+            number = seccomp.seccomp_syscall_resolve_name(name.encode())
+            if number < 0:  # not a system call of this architecture
+                return
+            compare = (_ArgCompare * len(masks))(*[_ArgCompare(0, SCMP_CMP_MASKED_EQ, m, m) for m in masks])
+            status = seccomp.seccomp_rule_add_array(context, SCMP_ACT_ERRNO | errno, number, len(masks), compare)
+            if status < 0:
+                raise OSError(-status, f"seccomp_rule_add {name}: {os.strerror(-status)}")
+
+        for name in DENIED:
+            refuse(name, EPERM)
+        for flag in NAMESPACE_FLAGS:
+            refuse("clone", EPERM, flag)
+        refuse("clone3", ENOSYS)
+        with os.fdopen(os.memfd_create("backprop-filter"), "rb") as program:
+            status = seccomp.seccomp_export_bpf(context, program.fileno())
+            if status < 0:
+                raise OSError(-status, f"seccomp_export_bpf: {os.strerror(-status)}")
+            program.seek(0)
+            return program.read()
+    finally:
+        seccomp.seccomp_release(context)
+
+
+def confine(program):
+    """Runs in the child, last before it loads student code: a fresh, empty session keyring
+    (nothing the grader's session holds is reachable), then, with a ``program`` (from
+    ``syscall_filter``), no new privileges and that seccomp filter."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.syscall(KEYCTL_SYSCALL.get(os.uname().machine, -1), KEYCTL_JOIN_SESSION_KEYRING, None) < 0 \
+            and ctypes.get_errno() not in (ENOSYS, EPERM):  # refused to us, so to the child too
+        _check(libc, -1, "keyctl")
+    if program:
+        code = ctypes.create_string_buffer(program, len(program))
+        filter_ = _SockFprog(len(program) // 8, ctypes.addressof(code))
+        _check(libc, libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl")
+        _check(libc, libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(filter_), 0, 0), "seccomp")
+
+
+class _ArgCompare(ctypes.Structure):
+    """libseccomp's struct scmp_arg_cmp: argument ``arg`` compared by ``op`` with ``a`` (and ``b``)."""
+    _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int), ("a", ctypes.c_uint64), ("b", ctypes.c_uint64)]
+
+
+class _SockFprog(ctypes.Structure):
+    """The kernel's struct sock_fprog: ``length`` BPF instructions of 8 bytes at ``code``."""
+    _fields_ = [("length", ctypes.c_ushort), ("code", ctypes.c_void_p)]
+
+
+def filter_problem():
+    """Why the seccomp filter cannot be installed here, or None."""
+    if os.uname().machine not in KEYCTL_SYSCALL:
+        return f"no syscall filter on {os.uname().machine}"
+    try:
+        ctypes.CDLL("libseccomp.so.2")
+    except OSError:
+        return "no syscall filter: libseccomp.so.2 is not installed"
+    return None
 
 
 def enter(level, root, readable, scratch, disk_mb):
@@ -88,7 +259,7 @@ def enter(level, root, readable, scratch, disk_mb):
     jailed = CLONE_NEWNS | CLONE_NEWIPC if level == "jail" else 0
     _check(libc, libc.unshare(CLONE_NEWNET | jailed), "unshare")
     if level == "jail":
-        uid = UID_BASE + os.getpid()
+        uid = UID_BASE + int(os.readlink("/proc/self"))  # the host's pid: in its namespace it is 2
         _build_root(libc, root, readable, scratch, uid, disk_mb)
         os.chroot(root)
         os.chdir(scratch)
@@ -144,27 +315,6 @@ def _check(libc, status, what):
         raise OSError(errno, f"{what}: {os.strerror(errno)}")
 
 
-def sweep(level, pid):
-    """At the jail level, kill every process left running as the user id of the ended child ``pid``.
-
-    ``kill(-1)`` sent as that user reaches exactly its processes: a daemon that left the
-    process group, the rest of a fork bomb. Runs in the zygote, the children's parent.
-    """
-    if level != "jail":
-        return
-    killer = os.fork()
-    if killer == 0:
-        try:
-            uid = UID_BASE + pid
-            os.setgroups([])
-            os.setresgid(uid, uid, uid)
-            os.setresuid(uid, uid, uid)
-            os.kill(-1, signal.SIGKILL)
-        finally:
-            os._exit(0)
-    os.waitpid(killer, 0)
-
-
 class Jail:
     """The grader's side of the isolation: which level this machine allows.
 
@@ -181,36 +331,60 @@ class Jail:
         self.readable = [self.libdir, *targets, str(Path(sys.base_prefix).resolve())]
         self.root = str(root)
         self.python = str(Path(sys.executable).resolve())
-        self.level, self.reason = "process", "the grader does not run as root"
-        if os.geteuid() == 0:
-            key = tuple(self.readable[1:])
-            if key not in _levels:
-                _levels[key] = self.probe()
-            self.level, self.reason = _levels[key]
+        key = (os.geteuid(), *self.readable[1:])
+        if key not in _levels:
+            _levels[key] = self.probe(("jail", "netns") if os.geteuid() == 0 else ())
+        self.level, self.reason, self.filter_problem = _levels[key]
+        self.filtered = self.filter_problem is None
 
     def describe(self):
         """The level reached and what it means, starting with the level's name and a colon."""
-        return DESCRIPTIONS.get(self.level, f"process: {BASE}; no jail here ({self.reason})")
+        text = DESCRIPTIONS.get(self.level, f"process: {BASE}; no jail here ({self.reason})")
+        kernel = "no cgroup memory.max per child"
+        if self.filtered:
+            return f"{text}; a fresh session keyring and a syscall filter (seccomp) per child; {kernel}"
+        return f"{text}; a fresh session keyring per child; {self.filter_problem}; {kernel}"
 
     def params(self, level=None):
         """The keyword arguments of ``enter`` (but scratch) for this jail, as plain JSON values."""
         return {"level": level or self.level, "root": self.root, "readable": self.readable, "disk_mb": self.disk_mb}
 
-    def probe(self):
-        """The strongest (level, reason) a child reaches here: each level is tried on a real child
-        that imports numpy from the library directory and writes a file in its scratch directory."""
+    def probe(self, levels):
+        """(level, why not a stronger one, why no syscall filter or None): each of ``levels``, then
+        ``process``, is tried with the syscall filter (if libseccomp is here), then without, on a
+        real child that imports numpy from the library directory and writes a file in its
+        scratch directory; at the jail level, as pid 1 of a new PID namespace, as in the zygote."""
         scratch = Path(self.root).parent / "probe"
         scratch.mkdir(exist_ok=True)
         code = f"import sys; sys.path.insert(0, {self.libdir!r}); import numpy; open('probe', 'w').close()"
-        reasons = []
-        for level in ("jail", "netns"):
+        in_namespace = "import os\nif pid := os.fork():\n    os._exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) & 255)\n"
+        libc = ctypes.CDLL(None, use_errno=True)
+
+        def start(level, filtered):
+            if level == "jail":
+                _check(libc, libc.unshare(CLONE_NEWPID), "unshare")
+            enter(scratch=str(scratch), **self.params(level))
+            confine(syscall_filter() if filtered else None)
+
+        def attempt(level, filtered):
             try:
-                done = subprocess.run([self.python, "-I", "-S", "-c", code], cwd=scratch, env={},
-                                      preexec_fn=lambda: enter(scratch=str(scratch), **self.params(level)),
-                                      capture_output=True, timeout=60)
-                if done.returncode == 0:
-                    return level, "; ".join(reasons)
-                reasons.append(f"{level}: {done.stderr.decode(errors='replace').strip()[-200:]}")
+                done = subprocess.run([self.python, "-I", "-S", "-c", in_namespace * (level == "jail") + code],
+                                      cwd=scratch, env={},
+                                      preexec_fn=lambda: start(level, filtered), capture_output=True, timeout=60)
             except (OSError, subprocess.SubprocessError) as exc:
-                reasons.append(f"{level}: {exc}")
-        return "process", "; ".join(reasons)
+                return str(exc)
+            return None if done.returncode == 0 else done.stderr.decode(errors="replace").strip()[-200:]
+
+        reasons, problem = [], filter_problem()
+        for level in (*levels, "process"):
+            if level == "jail" and not os.access(INIT, os.X_OK):
+                reasons.append(f"jail: no {INIT} to be the init of a PID namespace")
+                continue
+            filtered_error = attempt(level, True) if problem is None else problem
+            if filtered_error is None:
+                return level, "; ".join(reasons), None
+            error = attempt(level, False)
+            if error is None:
+                return level, "; ".join(reasons), problem or f"no syscall filter ({filtered_error})"
+            reasons.append(f"{level}: {error}")
+        return "process", "; ".join(reasons), problem or "no syscall filter"

@@ -35,6 +35,8 @@ BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); import numpy, backprop_jai
 PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL")
 TEMP_PREFIXES = ("backprop-lab-", "backprop-batch-")
 READY_TIMEOUT_S = 120  # for the zygote to import numpy, on a loaded machine
+ANSWER_TIMEOUT_S = 2 * wire.WAIT_S + 10  # for any other answer of the zygote (it waits WAIT_S at most)
+OPEN_FILES = 64  # RLIMIT_NOFILE of a child: what it may hold open, so what the kernel holds for it
 OWNER = ".owner"  # in each temp folder: a file its run holds an flock on while it lives
 
 
@@ -204,10 +206,14 @@ class Zygote:
         return self.process.poll() is None
 
     def _ask(self, request, fds=()):
+        """The zygote's answer to ``request``; RuntimeError when it died or did not answer within
+        ANSWER_TIMEOUT_S (it is then killed: the next child gets a new zygote)."""
         try:
             socket.send_fds(self.socket, [json.dumps(request).encode()], list(fds))
+            self.socket.settimeout(ANSWER_TIMEOUT_S)
             answer = self.socket.recv(1 << 16)
         except OSError as exc:
+            self.process.kill()
             raise RuntimeError(f"the zygote failed: {exc}") from None
         if not answer:
             raise RuntimeError(f"the zygote died: {self.sandbox.root / 'zygote.log'}")
@@ -216,11 +222,12 @@ class Zygote:
     def spawn(self, scratch, fds, limits):
         """Fork a child that serves requests on ``fds`` (read end, write end, log); returns its pid."""
         request = {"op": "spawn", "scratch": str(scratch), "env": child_env(scratch), "limits": limits,
-                   "jail": self.sandbox.jail.params()}
+                   "jail": self.sandbox.jail.params(), "filtered": self.sandbox.jail.filtered}
         return self._ask(request, fds)["pid"]
 
     def wait(self, pid):
-        """The exit code of the child ``pid`` once it has ended (negative: killed by that signal)."""
+        """Kill the child ``pid`` with its process group (and PID namespace) and return its exit
+        code (negative: killed by that signal; None: not reaped in time)."""
         return self._ask({"op": "wait", "pid": pid})["code"]
 
     def close(self):
@@ -230,7 +237,7 @@ class Zygote:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            self.process.wait()
+            self.process.wait(timeout=wire.WAIT_S)
 
 
 def child_env(home):
@@ -270,7 +277,7 @@ class Child:
         limit's hard value is a second above the soft one, so SIGXCPU (reported as a timeout)
         comes before the kernel's SIGKILL."""
         limits = {"RLIMIT_AS": self.limits.memory_mb << 20, "RLIMIT_FSIZE": self.limits.output_kb << 10,
-                  "RLIMIT_CORE": 0}
+                  "RLIMIT_CORE": 0, "RLIMIT_NOFILE": OPEN_FILES}
         if self.jail.level == "jail":
             limits["RLIMIT_NPROC"] = self.limits.processes
         limits = {name: (value, value) for name, value in limits.items()}
@@ -303,7 +310,7 @@ class Child:
         if code is None:
             return _Fault("crashed", "it ended, and the process that started it was killed")
         if code < 0:
-            name = signal.Signals(-code).name
+            name = {s.value: s.name for s in signal.Signals}.get(-code, f"signal {-code}")
             if name == "SIGXCPU":
                 return _Fault("timeout", "CPU time limit")
             if name == "SIGXFSZ":

@@ -560,20 +560,23 @@ def serve(read_fd, write_fd):
         write_frame(write_fd, parts)
 
 
+WAIT_S = 10  # the zygote's wait for a killed child to end
+
+
 def zygote(argv):
     """Zygote entry point: LIBDIR CONTROL_FD GRADER_PID (it dies with that process).
 
     Control messages (JSON on a Unix socket, one per datagram-sized send), after the
     zygote's first message {"ready": true} (numpy imported, ready to fork):
     {"op": "spawn", "scratch", "env", "limits": {RLIMIT name: [soft, hard]}, "jail": enter()'s
-    keyword arguments} with three descriptors attached (the request pipe's read end, the
-    answer pipe's write end, the log file), answered with {"pid"}; {"op": "wait", "pid"},
-    answered with {"code"} (negative: the signal that killed it) once that child ended,
-    and after whatever it left running under its user id was killed (``backprop_jail.sweep``).
-    When the grader closes the socket (or dies), the zygote kills the process groups of
-    the children not yet waited for, sweeps them, and ends.
+    keyword arguments, "filtered": whether confine() loads the syscall filter} with three
+    descriptors attached (the request pipe's read end, the answer pipe's write end, the
+    log file), answered with {"pid"} (at the jail level, pid 2 of its own PID namespace);
+    {"op": "wait", "pid"}, answered with {"code"} (negative: the signal that killed it; null
+    when it was not reaped within ``WAIT_S`` seconds) once that child was killed with its
+    process group (and PID namespace). When the grader closes the socket (or dies), the
+    zygote kills the children not yet waited for and ends.
     """
-    import signal
     import socket
 
     import backprop_jail
@@ -583,38 +586,38 @@ def zygote(argv):
     backprop_jail.die_with_parent(int(argv[3]))
     zygote_pid = os.getpid()
     control.sendall(b'{"ready": true}')
-    running = {}  # pid: jail level of the children not yet waited for
+    running = {}  # pid: the init of the PID namespace (or None) of the children not yet waited for
+    program = None  # the syscall filter, built on the first request for it
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 1 << 16, 3)
         except OSError:
             message = b""
         if not message:  # the grader is gone: so are the children it was grading
-            for pid, level in running.items():
-                try:
-                    os.killpg(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-                backprop_jail.sweep(level, pid)
+            for pid, init in running.items():
+                backprop_jail.wait(pid, 0, init)
             return
         request = json.loads(message)
+        for fd in (control.fileno(), *fds):  # none for the init a spawn starts (backprop_jail.fork)
+            os.set_inheritable(fd, False)
         if request["op"] == "spawn":
-            pid = os.fork()
+            if request["filtered"] and program is None:
+                program = backprop_jail.syscall_filter()
+            pid, init = backprop_jail.fork(request["jail"]["level"])
             if pid == 0:
                 control.close()
-                _child(libdir, request, zygote_pid, *fds)
+                _child(libdir, request, zygote_pid, program if request["filtered"] else None, *fds)
             for fd in fds:
                 os.close(fd)
-            running[pid] = request["jail"]["level"]
+            running[pid] = init
             answer = {"pid": pid}
         else:
             pid = request["pid"]
-            answer = {"code": os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])}
-            backprop_jail.sweep(running.pop(pid, "process"), pid)
+            answer = {"code": backprop_jail.wait(pid, WAIT_S, running.pop(pid)) if pid in running else None}
         control.sendall(json.dumps(answer).encode())
 
 
-def _child(libdir, request, zygote_pid, read_fd, write_fd, log_fd):
+def _child(libdir, request, zygote_pid, program, read_fd, write_fd, log_fd):
     """In a freshly forked child of the zygote: limits, jail, then ``serve``; never returns.
 
     It dies with the zygote (which dies with the grader), so killing the grader leaves
@@ -637,6 +640,7 @@ def _child(libdir, request, zygote_pid, read_fd, write_fd, log_fd):
 
         backprop_jail.enter(scratch=request["scratch"], **request["jail"])
         backprop_jail.die_with_parent(zygote_pid)
+        backprop_jail.confine(program)
         os.umask(0o077)
         os.environ.clear()
         os.environ.update(request["env"])

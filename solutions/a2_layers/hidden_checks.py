@@ -59,6 +59,7 @@ def deep_stack(runner, seed):
 
 
 SEQUENTIAL = Unit("layers.Sequential", params=("0.W", "0.b", "2.W", "4.b", "6.W", "6.b"), builder=deep_stack)
+GIVEN = {"sequential": ["doubles.Affine", "doubles.Softplus"]}  # what a part's child gets (grade.given)
 
 
 def activation(part, name, inputs=normal((4, 5), scale=2.0), grad_inputs=None):

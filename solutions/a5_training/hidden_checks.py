@@ -43,6 +43,10 @@ def one_dead_per_layer(rng):
 # The fit part grades the loop only: the student's fit calls the grader's batches and step.
 STAND_INS = {"fit": {"train.iterate_minibatches": "doubles.iterate_minibatches",
                      "train.train_step": "doubles.train_step"}}
+# What a part's child gets (grade.given): the components are released with the assignment, so every part
+# has them (a train.py may import them); of the doubles, only those its checks use.
+GIVEN = {part: ["components"] for part in ("minibatches", "train_step", "fit", "dead_relu", "gradient_norms")}
+GIVEN["train_step"].append("doubles.PositionalSGD")
 
 CHECKS = [
     Minibatches("minibatches", "batches of 5 from N = 23: the last batch has 3 rows", n=23, batch_size=5),
