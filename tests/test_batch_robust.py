@@ -2,7 +2,6 @@
 grader errors never final, one run per --out, shards that merge into the single run's gradebook."""
 
 import errno
-import fcntl
 import os
 import subprocess
 import sys
@@ -215,27 +214,18 @@ def descendants(pid):
     return found
 
 
-def owned_tempdirs():
-    return {p for p in Path(tempfile.gettempdir()).glob("backprop-*") if (p / ".owner").exists()}
-
-
-def abandoned(path):
-    """Whether nobody holds ``path``'s owner lock: its run is gone (another test's run, on
-    another pytest-xdist worker, holds its own)."""
-    try:
-        with open(path / ".owner") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except OSError:
-        return False
+def owned_tempdirs(root):
+    return {p for p in Path(root).glob("backprop-*") if (p / ".owner").exists()}
 
 
 def test_a_killed_batch_leaves_no_process_and_the_next_run_removes_its_temp_folders(course, tmp_path):
     folder = make_class(tmp_path / "class", 6, slow=range(6))
-    before = owned_tempdirs()
+    temp = tmp_path / "tmp"  # its own temp folder: another run on the machine removes abandoned folders too
+    temp.mkdir()
+    env = dict(os.environ, TMPDIR=str(temp))
     command = [sys.executable, "-m", "autograder.cli", "--course", str(ROOT), "grade-batch", A1, str(folder),
                "--out", str(tmp_path / "out"), "--jobs", "2"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list((tmp_path / "out").glob("*/key.txt")):
         time.sleep(0.05)
@@ -244,8 +234,8 @@ def test_a_killed_batch_leaves_no_process_and_the_next_run_removes_its_temp_fold
     process.kill()  # kill -9 of the main process only: its workers are not told
     process.wait()
     assert not settled(lambda: below & descendants(1), seconds=10)  # still alive anywhere on the machine
-    left = {p for p in owned_tempdirs() - before if abandoned(p)}
+    left = owned_tempdirs(temp)
     assert left  # what kill -9 leaves behind...
     time.sleep(1.1)
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     assert not [p for p in left if p.exists()]  # ...the next run removes
