@@ -67,6 +67,14 @@ def test_limits_and_invalid_submissions_are_named(course, tmp_path):
     assert {row["student"] for row in report["problems"]} == {"cy", "dee"}
 
 
+def test_the_student_table_names_a_limit_hit_never_none(course, tmp_path):
+    """dee lost MaxGate to the time limit: the table names the limit and its part, not "no mistake"."""
+    report = build_report([demo_class(course, tmp_path)], "en")["assignments"][0]
+    dee = next(row for row in report["students"] if row["student"] == "dee")
+    assert dee["mistakes"] == [f"{diagnosis_name('timeout', 'en')} (MaxGate)"]
+    assert next(row for row in report["students"] if row["student"] == "eve")["mistakes"] == []
+
+
 def test_the_page_shows_the_mistakes_and_escapes_messages(course, tmp_path):
     batch = write_class(course, tmp_path / "out", {"x": [("add_gate", "fail", "<script>alert(1)</script>", "sign")]})
     page = write_report(course, [batch], tmp_path / "out").read_text(encoding="utf-8")

@@ -141,10 +141,17 @@ def mistakes(assignment, results, lang, whys=None, out=None):
 
 
 def students_table(assignment, results, lang, whys, out):
-    """[{student, score, parts: {part id: score}, mistakes: [names], page}] one row per student."""
+    """[{student, score, parts: {part id: score}, mistakes: [names], page}] one row per student;
+    a limit the student's code hit is named there too (with its parts), never "none"."""
+    titles = {p.id: p.title_in(lang) for p in assignment.parts}
     rows = []
     for student, data in results.items():
         names = [mistake_name(cause.code, lang, whys) for _, cause in student_mistakes(data, out / student)]
+        limits = {}
+        for test in data["tests"]:
+            if _test_status(test) in NOT_MISTAKES:
+                limits.setdefault(_test_status(test), []).append(titles.get(_test_part(test), _test_part(test)))
+        names += [f"{diagnosis_name(status, lang)} ({', '.join(dict.fromkeys(parts))})" for status, parts in limits.items()]
         rows.append({"student": student, "score": data["score"], "parts": dict(data["extra_data"]["parts"]),
                      "mistakes": names, "page": f"{student}/feedback.html"})
     return rows
