@@ -36,7 +36,7 @@ from autograder.config import ConfigError
 from autograder.authoring.stubs import strip_markers
 
 VARIANTS_FILE = "variants.toml"
-_VARIANT_KEYS = {"loses", "why", "change"}
+_VARIANT_KEYS = {"loses", "why", "why_ko", "change"}
 _CHANGE_KEYS = ({"find", "replace"}, {"definition", "source"})
 
 

@@ -28,6 +28,7 @@ from autograder.results import GradingResult, PartResult, TestResult, apportion,
 from autograder.sandbox.runners import Reference
 from autograder.sandbox.session import Sandbox, Session, StudentError
 from autograder.authoring.release import COMPONENTS_INIT
+from autograder.authoring.variants import VariantError, build, load_variants
 from autograder.grading.submission import choice_notes, find_submission, released_stubs
 from source_lib.messages import load_titles, message
 
@@ -73,6 +74,34 @@ def _import_solution(course, assignment_id, file_name):
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def variant_references(course, assignment, reference):
+    """part id -> [a ``Reference`` runner of each declared variant that loses the part] (cached),
+    for ``checks.core.plausible``: the variant's modules, run in this trusted process, in
+    place of the reference's. A declaration that no longer applies is left out (validate says so)."""
+    folder = course.solutions / assignment.id
+    runners = {}
+
+    def of_part(part):
+        if part not in runners:
+            runners[part] = []
+            for variant in load_variants(folder):
+                if part not in variant.loses:
+                    continue
+                try:
+                    files = build(folder, assignment.files, variant)
+                except VariantError:
+                    continue
+                modules = dict(reference.modules)
+                for name, text in files.items():
+                    module = types.ModuleType(f"_variant_{assignment.id}_{variant.name}_{Path(name).stem}")
+                    exec(compile(text, f"{variant.name}/{name}", "exec"), module.__dict__)
+                    modules[Path(name).stem] = module
+                runners[part].append(Reference(modules))
+        return runners[part]
+
+    return of_part
 
 
 def load_reference(course, assignment):
@@ -196,6 +225,7 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
     hidden = _import_solution(course, assignment.id, HIDDEN_CHECKS)
     by_part = checks_by_part(assignment, hidden.CHECKS)
     reference = Reference(load_reference(course, assignment))
+    variants = variant_references(course, assignment, reference)
     components = component_files(course, assignment)
     titles = load_titles(course.solutions / assignment.id, lang)
     result = GradingResult(assignment.id, student_id, language=lang, isolation=sandbox.isolation,
@@ -226,7 +256,7 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
                 else:
                     seed = derive_seed(secret, student_id, assignment.id, part.id, check.name)
                     ctx = Context(session, reference, np.random.default_rng(seed), course.tolerances.gradcheck,
-                                  course.tolerances.reference, lang)
+                                  course.tolerances.reference, lang, variants)
                     session.start_budget(seconds)
                     status, text, diagnosis, figure = run_check(check, ctx)
                 got = max_score if status == "pass" else Fraction(0)
