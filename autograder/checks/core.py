@@ -88,9 +88,28 @@ class Context:
     reference_tol: float
     lang: str = "en"
     variants: Callable = lambda part: ()  # part id -> runners of the declared variants that lose it
+    ratios: list = field(default_factory=list)  # error / tolerance of every deciding comparison, in order
 
     def msg(self, key, **fields):
         return message(key, self.lang, **fields)
+
+    def record(self, err, tol):
+        """Note a deciding comparison of ``err`` against ``tol`` (``margin`` reads them)."""
+        self.ratios.append(float(err) / tol if tol else float("inf"))
+
+
+MARGIN = 10.0  # validate: every verdict at least this factor away from its tolerance
+
+
+def margin(ratios, passed):
+    """How many times a check's verdict is away from its tolerance: a passed check's
+    tolerance / its largest passing error; a failed check's smallest failing error / its
+    tolerance (of the comparisons that decided it, ``Context.ratios``; inf when none did, as
+    for a wrong shape, a mutated input or an exception)."""
+    if passed:
+        worst = max((r for r in ratios if r <= 1.0), default=0.0)
+        return 1.0 / worst if worst else float("inf")
+    return min((r for r in ratios if r > 1.0), default=float("inf"))
 
 
 # -- comparing values ------------------------------------------------------------
@@ -144,6 +163,7 @@ def assert_close(ctx, got, expected, what, tol, key="mismatch", batch_size=None)
 
     batch_size: N, or a tuple of candidates, for naming a factor of N in the message."""
     err = gradcheck.max_rel_error(got, expected)
+    ctx.record(err, tol)
     if err <= tol:
         return
     index, g, e, err = gradcheck.worst_element(got, expected)
@@ -403,47 +423,77 @@ def _numbers(value):
     return None
 
 
-def proportion(got, expected):
-    """c when ``got`` is c * ``expected`` for one constant c in FACTORS, elementwise within
-    PLAUSIBLE_REL (``gradcheck.rel_error``); else None. got, expected: floats or float arrays."""
+def proportion(got, expected, factor=None):
+    """(c, error): the constant c for which ``got`` is nearest c * ``expected`` (``factor`` when
+    given) and the largest relative error of that (``gradcheck.rel_error``); None when c is
+    not in FACTORS or the values are not finite floats of one shape. got, expected: floats
+    or float arrays."""
     got, expected = _numbers(got), _numbers(expected)
     if got is None or expected is None or got.shape != expected.shape or not np.all(np.isfinite(got)) \
             or not np.all(np.isfinite(expected)) or not np.any(expected):
         return None
     mask = expected != 0
-    c = float(np.median(got[mask] / expected[mask]))
-    if not FACTORS[0] <= abs(c) <= FACTORS[1] or gradcheck.max_rel_error(got, c * expected) > PLAUSIBLE_REL:
+    c = float(np.median(got[mask] / expected[mask])) if factor is None else factor
+    if not FACTORS[0] <= abs(c) <= FACTORS[1]:
         return None
-    return c
+    return c, gradcheck.max_rel_error(got, c * expected)
 
 
 def plausible(ctx, part, first, evaluate):
     """True when the student's forward is the documented function up to what a student plausibly
     wrote: on the check's inputs (``first``: (student's value, reference's)) and on a second draw
-    (``evaluate(runner, 1)``), it is the reference's times one constant c (``proportion``; c = 1
-    for an eps or a literal constant), or it is, within PLAUSIBLE_REL, what the forward of one
-    declared variant of ``part`` gives (``evaluate(runner, 0)`` and ``evaluate(runner, 1)``).
-    Zeros, constants and scaled copies of an input are none of these."""
+    (``second_draw``), it is the reference's times one constant c (``proportion``; c = 1 for an
+    eps or a literal constant), or it is, within PLAUSIBLE_REL, what the forward of one declared
+    variant of ``part`` gives (``evaluate(runner, draw)``). Zeros, constants and scaled copies
+    of an input are none of these. Each way's error (the larger of its two draws) is recorded
+    (``Context.record``); when one way holds, those of the others are dropped (they did not decide)."""
     got, want = first
-    c = proportion(got, want)
-    again = None
-    if c is not None or any(ctx.variants(part)):
-        again = evaluate(ctx.student, 1)
-    if c is not None:
-        c_again = proportion(again, evaluate(ctx.reference, 1))
-        if c_again is not None and abs(c_again - c) <= PLAUSIBLE_REL * abs(c):
-            return True
-    for variant in ctx.variants(part):
+    errors = []  # of each way tried, the larger error of its two draws
+
+    def holds(pairs, factor=None):
+        found = [proportion(g, v, factor) for g, v in pairs]
+        if None in found:
+            return False
+        errors.append(max(err for _, err in found))
+        return errors[-1] <= PLAUSIBLE_REL
+
+    first_c = proportion(got, want)
+    variants = ctx.variants(part)
+    if first_c is None and not variants:
+        return False
+    draw, reference_again = second_draw(ctx, evaluate, want)
+    again = evaluate(ctx.student, draw)
+    found = first_c is not None and reference_again is not None \
+        and holds([(got, want), (again, reference_again)], first_c[0])
+    for variant in () if found else variants:
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):  # a variant's overflow is not news here
                 warnings.simplefilter("ignore")
-                values = evaluate(variant, 0), evaluate(variant, 1)
+                values = evaluate(variant, 0), evaluate(variant, draw)
         except Exception:  # noqa: BLE001 (trusted code): a variant that cannot run these inputs is not what the student wrote
             continue
-        if all(proportion(g, v) is not None and abs(proportion(g, v) - 1.0) <= PLAUSIBLE_REL
-               for g, v in zip((got, again), values)):
-            return True
-    return False
+        if holds(zip((got, again), values), 1.0):
+            found = True
+            break
+    for err in ([errors[-1]] if found else errors):
+        ctx.record(err, PLAUSIBLE_REL)
+    return found
+
+
+DISTINCT = 10 * PLAUSIBLE_REL  # a second draw tells a constant factor from a coincidence when it differs this much
+DRAWS = 8  # draws tried for one that does
+
+
+def second_draw(ctx, evaluate, want):
+    """(draw, the reference's value on it): the first draw of 1..DRAWS whose reference value
+    differs from ``want`` (draw 0's) by a relative error above DISTINCT, so that a constant
+    (or a scaled copy) cannot pass for a constant factor of a loss dominated by fixed entries
+    (saturated probabilities); (the last draw, None) when none does."""
+    for draw in range(1, DRAWS + 1):
+        value = evaluate(ctx.reference, draw)
+        if np.shape(value) != np.shape(want) or gradcheck.max_rel_error(value, want) > DISTINCT:
+            return draw, value
+    return draw, None
 
 
 def judged(ctx, part, what, first, evaluate, key="forward_first"):
@@ -453,10 +503,14 @@ def judged(ctx, part, what, first, evaluate, key="forward_first"):
 
     evaluate(runner, draw): the forward's value of a fresh unit driven by ``runner`` on the
     check's inputs (draw 0) or on a second draw of them (draw 1)."""
+    start = len(ctx.ratios)
     try:
         agrees_with_reference(ctx, *first, what, key)
     except CheckFailure:
+        compared = ctx.ratios[start:]
+        del ctx.ratios[start:]  # the comparison with the reference decides only when forward is not plausible
         if not plausible(ctx, part, first, evaluate):
+            ctx.ratios.extend(compared)
             raise
 
 
@@ -582,6 +636,7 @@ class GradCheck(UnitCheck):
             return
         analytic = np.array([float(np.sum(grad * d)) for d in dirs])
         err = gradcheck.max_rel_error(analytic, numeric)
+        ctx.record(err, ctx.gradcheck_tol)
         if err > ctx.gradcheck_tol:
             index, g, e, err = gradcheck.worst_element(analytic, numeric)
             raise CheckFailure(ctx.msg("directional_failed", what=what, got=g, expected=e, err=err))

@@ -181,7 +181,7 @@ class OptimizerTrajectory(Check):
                     assert_close(ctx, p, want, f"{name}.step {step}: params[{i}] ({self.objective.name})",
                                  ctx.reference_tol)
             except CheckFailure as failure:
-                if self.recognise(ctx, self.excused, ref_opt, start, step, checked):
+                if self.recognise(ctx, self.excused, ref_opt, start, step, checked, record=True):
                     return
                 key = self.recognise(ctx, self.mistakes, ref_opt, start, step, checked)
                 if not key:
@@ -189,18 +189,22 @@ class OptimizerTrajectory(Check):
                 raise CheckFailure(f"{failure} {ctx.msg(key)}", key.removeprefix("pattern_"), failure.figure) from None
             params = checked
         final, ref_final = self.objective.loss(params), self.objective.loss(ref_params)
+        ctx.record(max(final - ref_final, 0.0), (self.threshold - 1.0) * ref_final + 1e-12)
         if not final <= self.threshold * ref_final + 1e-12:
             raise CheckFailure(ctx.msg("final_loss", what=name, got=final, expected=ref_final, steps=self.steps),
                                diagnosis="slower_than_reference")
 
-    def recognise(self, ctx, mistakes, ref_opt, start, steps, got):
+    def recognise(self, ctx, mistakes, ref_opt, start, steps, got, record=False):
         """The message key of the first of ``mistakes`` whose replay from ``start`` gives ``got``
-        after ``steps`` steps, or None."""
+        after ``steps`` steps, or None; record: note the comparisons (they decide the verdict)."""
         for mistake in mistakes:
             replay, params = mistake.make(ref_opt), [p.copy() for p in start]
             for _ in range(steps):
                 replay.step(params, self.objective.grads(params))
-            if all(gradcheck.max_rel_error(g, p) <= ctx.reference_tol for g, p in zip(got, params)):
+            err = max(gradcheck.max_rel_error(g, p) for g, p in zip(got, params))
+            if record:
+                ctx.record(err, ctx.reference_tol)
+            if err <= ctx.reference_tol:
                 return mistake.key
         return None
 

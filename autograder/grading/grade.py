@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.checks.core import CheckFailure, Context
+from autograder.checks.core import CheckFailure, Context, margin
 from autograder.config import ConfigError
 from autograder.results import GradingResult, PartResult, TestResult, apportion, exact
 from autograder.sandbox.runners import Reference
@@ -196,18 +196,21 @@ def run_check(check, ctx):
     return "pass", "", "", None
 
 
-def grade(course, assignment, submission_path, student_id, sandbox=None, secret=None, lang=None):
+def grade(course, assignment, submission_path, student_id, sandbox=None, secret=None, lang=None, margins=None):
     """Grade one submission; returns a GradingResult.
 
     course, assignment: from ``config.load_course``. submission_path: a folder or a file.
-    sandbox: a shared ``Sandbox`` (one is made and removed if not given).
+    sandbox: a shared ``Sandbox`` (one is made and removed if not given). margins: a dict to
+    fill with {(part id, check name): how many times its verdict is away from its tolerance}
+    (``checks.core.margin``), for validate.
     """
     lang = lang or course.language
     secret = secret if secret is not None else course_secret(course)
     own_sandbox = sandbox is None
     sandbox = sandbox or Sandbox(course.limits)
     try:
-        return _grade(course, assignment, submission_path, student_id, sandbox, secret, lang)
+        return _grade(course, assignment, submission_path, student_id, sandbox, secret, lang,
+                      {} if margins is None else margins)
     finally:
         if own_sandbox:
             sandbox.close()
@@ -220,7 +223,7 @@ def missing_file_message(submission, file, lang):
     return message("missing_file", lang, file=file)
 
 
-def _grade(course, assignment, submission_path, student_id, sandbox, secret, lang):
+def _grade(course, assignment, submission_path, student_id, sandbox, secret, lang, margins):
     submission = find_submission(assignment, submission_path, sandbox.workdir(), released_stubs(course, assignment))
     hidden = _import_solution(course, assignment.id, HIDDEN_CHECKS)
     by_part = checks_by_part(assignment, hidden.CHECKS)
@@ -245,7 +248,7 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
         with Session(sandbox, {f[:-3]: p for f, p in submission.files.items()}, *components,
                      load_error=load_error, stand_ins=replaced.get(part.id)) as session:
             for check, max_score in zip(part_checks, shares):
-                diagnosis, figure = "", None
+                diagnosis, figure, ratios = "", None, []
                 seconds = limits.check_seconds(time.monotonic() - started)
                 if seconds <= 0:
                     status, diagnosis = "timeout", "timeout"
@@ -259,6 +262,8 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
                                   course.tolerances.reference, lang, variants)
                     session.start_budget(seconds)
                     status, text, diagnosis, figure = run_check(check, ctx)
+                    ratios = ctx.ratios
+                margins[part.id, check.name] = margin(ratios, status == "pass")
                 got = max_score if status == "pass" else Fraction(0)
                 result.tests.append(TestResult(part.id, titles.get(check.name, check.name), status, got, max_score,
                                                text, diagnosis, figure))

@@ -11,7 +11,11 @@ implementations as ``students`` different student ids (a seed sweep):
   a correct one must get full marks.
 
 Every implementation must get the same part scores for every student id: otherwise the
-score depends on who submits the code. A declared change that no longer applies to the
+score depends on who submits the code. And every verdict of every check, for every
+implementation and student id, must be at least ``MARGIN`` (10) times away from its
+tolerance (``checks.core.margin``: a pass at most a tenth of the tolerance, a failure at
+least ten times it), so no seed, BLAS or platform can flip it; a row says which check is
+narrowest (``Row.margin``, ``Row.narrowest``). A declared change that no longer applies to the
 reference gives a failing row naming the variant. It also checks that every hidden
 check belongs to a part of course.toml and every part has a check. The result is a list
 of ``Row``s, one per implementation.
@@ -25,6 +29,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.checks.core import MARGIN
 from autograder.grading.grade import grade, hidden_checks
 from autograder.authoring.probes import PROBES, probe_files
 from autograder.sandbox.session import Sandbox
@@ -44,6 +49,8 @@ class Row:
     got: str
     ok: bool
     detail: str = ""
+    margin: float = float("inf")  # the smallest margin of any check for any student id
+    narrowest: str = ""           # which: "part: check (student)"
 
 
 @dataclass(frozen=True)
@@ -86,8 +93,15 @@ def _part_scores(result):
     return tuple((p.id, p.score) for p in result.parts)
 
 
-def verdict(impl, results):
-    """The Row of ``impl`` from its GradingResults, one per student id (at least one)."""
+def narrowest(margins):
+    """(smallest margin, "part: check (student)") over ``margins``: {student: {(part, check): margin}}."""
+    return min(((m, f"{part}: {check} ({student})") for student, found in margins.items()
+                for (part, check), m in found.items()), default=(float("inf"), ""))
+
+
+def verdict(impl, results, margins=None):
+    """The Row of ``impl`` from its GradingResults, one per student id (at least one), and the
+    margins of its checks ({student: {(part, check): margin}}, see ``grade``)."""
     first = results[0]
     got = f"{first.score:g}/{first.max_score:g}"
     lost = {p.id for p in first.parts if p.score < p.max_score}
@@ -116,7 +130,12 @@ def verdict(impl, results):
                   + ", ".join(f"{p.id} {float(p.score):g}" for p in first.parts)
                   + f"; {other.student} got " + ", ".join(f"{p.id} {float(p.score):g}" for p in other.parts)
                   + f" ({len(varying)} of {len(results)} ids differ)")
-    return Row(impl.kind, impl.name, expected, got, ok, detail)
+    smallest, where = narrowest(margins or {})
+    if smallest < MARGIN:
+        ok = False
+        detail = (f"a verdict within a factor {smallest:.3g} of its tolerance (at least {MARGIN:g} is due): {where}. "
+                  + detail)
+    return Row(impl.kind, impl.name, expected, got, ok, detail, smallest, where)
 
 
 def declaration_rows(course, assignment):
@@ -136,7 +155,7 @@ def student_ids(students):
 def grade_all(course, assignment, impls, students=STUDENTS, jobs=1, sandbox=None, progress=None):
     """[Row] of ``impls``, each graded as ``students`` student ids, by ``jobs`` workers
     (batch's worker pool; ``sandbox`` is used when jobs is 1)."""
-    from autograder.grading.batch import _grade_one, _init_worker
+    from autograder.grading.batch import _init_worker
 
     tmp = Path(tempfile.mkdtemp(prefix="backprop-validate-"))
     try:
@@ -148,22 +167,34 @@ def grade_all(course, assignment, impls, students=STUDENTS, jobs=1, sandbox=None
                 (folder / name).write_text(text, encoding="utf-8")
             folders.append(folder)
         tasks = [(i, student) for i in range(len(impls)) for student in student_ids(students)]
-        results = {}
+        graded = {}  # (i, student): (GradingResult, margins)
         if jobs > 1:
             with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                                      initargs=(course, os.getpid())) as pool:
-                futures = {task: pool.submit(_grade_one, assignment.id, task[1], str(folders[task[0]]))
+                futures = {task: pool.submit(_grade_with_margins, assignment.id, task[1], str(folders[task[0]]))
                            for task in tasks}
-                results = {task: future.result()[1] for task, future in futures.items()}
+                graded = {task: future.result() for task, future in futures.items()}
         else:
             with contextlib.nullcontext(sandbox) if sandbox else Sandbox(course.limits) as box:
                 for i, student in tasks:
                     if progress and student == student_ids(1)[0]:
                         progress(impls[i].kind, impls[i].name)
-                    results[i, student] = grade(course, assignment, folders[i], student, sandbox=box)
-        return [verdict(impl, [results[i, s] for s in student_ids(students)]) for i, impl in enumerate(impls)]
+                    margins = {}
+                    graded[i, student] = grade(course, assignment, folders[i], student, sandbox=box,
+                                               margins=margins), margins
+        return [verdict(impl, [graded[i, s][0] for s in student_ids(students)],
+                        {s: graded[i, s][1] for s in student_ids(students)}) for i, impl in enumerate(impls)]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _grade_with_margins(assignment_id, student, path):
+    """(GradingResult, margins) of one submission in a worker of batch's pool."""
+    from autograder.grading.batch import _WORKER
+
+    course, margins = _WORKER["course"], {}
+    return grade(course, course.assignment(assignment_id), path, student, sandbox=_WORKER["sandbox"],
+                 margins=margins), margins
 
 
 def validate(course, assignment, sandbox=None, progress=None, students=STUDENTS, jobs=1):
