@@ -6,7 +6,7 @@
     course grade-batch ASSIGNMENT SUBMISSIONS --out DIR [--jobs N] [--shard K/N]
     course gradebook merge ASSIGNMENT OUT_DIR... --out DIR
     course report ASSIGNMENT OUT_DIR [ASSIGNMENT OUT_DIR ...] [--out DIR]
-    course validate [ASSIGNMENT ...] [--students N] [--jobs N]
+    course validate [ASSIGNMENT ...] [--students N] [--jobs N] [--mutants]
     course gradescope ASSIGNMENT --out autograder.zip
     course release ASSIGNMENT --classroom DIR
     course nbgrader ASSIGNMENT DIR [--grades]
@@ -263,7 +263,8 @@ def cmd_validate(course, args):
     all_ok = True
     for aid in ids:
         start = time.perf_counter()
-        rows = validate(course, course.assignment(aid), students=args.students, jobs=args.jobs)
+        rows = validate(course, course.assignment(aid), students=args.students, jobs=args.jobs,
+                        with_mutants=args.mutants)
         seconds = time.perf_counter() - start
         table = Table(title=f"course validate {aid}")
         for column in ("", "kind", "implementation", "expected", "got", "why / detail"):
@@ -403,6 +404,9 @@ def parser():
                    help=f"grade each implementation as N student ids; fail when a score varies (default {STUDENTS}), "
                         "e.g. --students 5")
     s.add_argument("--jobs", type=positive, default=1, metavar="N", help="grade with N worker processes, e.g. --jobs 2")
+    s.add_argument("--mutants", action="store_true",
+                   help="also grade every single-point mutant of the references once; fail while one survives "
+                        "undeclared")
     s.set_defaults(run=cmd_validate)
     return p
 

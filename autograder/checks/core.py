@@ -13,7 +13,8 @@ Check kinds:
   for inputs and parameters.
 - ``Backward``: input and parameter gradients equal the reference's for the same dout.
 - ``InputsUnchanged``: forward and backward leave their arguments and dout as given, and
-  backward leaves the arguments forward was given (and may have cached) as given.
+  backward leaves the arguments forward was given (and may have cached) and the array
+  forward returned (which the caller still holds) as they were.
 - ``Stable``: large inputs give finite outputs and gradients and no numpy warning.
 - ``Value``: a function's result equals the reference's (any nesting of tuples,
   lists, dicts, floats and arrays).
@@ -445,17 +446,16 @@ def plausible(ctx, part, first, evaluate):
     (``second_draw``), it is the reference's times one constant c (``proportion``; c = 1 for an
     eps or a literal constant), or it is, within PLAUSIBLE_REL, what the forward of one declared
     variant of ``part`` gives (``evaluate(runner, draw)``). Zeros, constants and scaled copies
-    of an input are none of these. Each way's error (the larger of its two draws) is recorded
-    (``Context.record``); when one way holds, those of the others are dropped (they did not decide)."""
+    of an input are none of these. Every way is tried; the error of each (the larger of its two
+    draws) is recorded (``Context.record``): only the smallest when one holds (the verdict
+    stands while that one does), all of them when none does (any one could decide)."""
     got, want = first
     errors = []  # of each way tried, the larger error of its two draws
 
-    def holds(pairs, factor=None):
+    def way(pairs, factor=None):
         found = [proportion(g, v, factor) for g, v in pairs]
-        if None in found:
-            return False
-        errors.append(max(err for _, err in found))
-        return errors[-1] <= PLAUSIBLE_REL
+        if None not in found:
+            errors.append(max(err for _, err in found))
 
     first_c = proportion(got, want)
     variants = ctx.variants(part)
@@ -463,19 +463,18 @@ def plausible(ctx, part, first, evaluate):
         return False
     draw, reference_again = second_draw(ctx, evaluate, want)
     again = evaluate(ctx.student, draw)
-    found = first_c is not None and reference_again is not None \
-        and holds([(got, want), (again, reference_again)], first_c[0])
-    for variant in () if found else variants:
+    if first_c is not None and reference_again is not None:
+        way([(got, want), (again, reference_again)], first_c[0])
+    for variant in variants:
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):  # a variant's overflow is not news here
                 warnings.simplefilter("ignore")
                 values = evaluate(variant, 0), evaluate(variant, draw)
         except Exception:  # noqa: BLE001 (trusted code): a variant that cannot run these inputs is not what the student wrote
             continue
-        if holds(zip((got, again), values), 1.0):
-            found = True
-            break
-    for err in ([errors[-1]] if found else errors):
+        way(zip((got, again), values), 1.0)
+    found = bool(errors) and min(errors) <= PLAUSIBLE_REL
+    for err in ([min(errors)] if found else errors):
         ctx.record(err, PLAUSIBLE_REL)
     return found
 
@@ -506,6 +505,8 @@ def judged(ctx, part, what, first, evaluate, key="forward_first"):
     start = len(ctx.ratios)
     try:
         agrees_with_reference(ctx, *first, what, key)
+        # agreeing within the reference tolerance is not what decides: within PLAUSIBLE_REL is judged too
+        ctx.ratios[start:] = [r * ctx.reference_tol / PLAUSIBLE_REL for r in ctx.ratios[start:]]
     except CheckFailure:
         compared = ctx.ratios[start:]
         del ctx.ratios[start:]  # the comparison with the reference decides only when forward is not plausible
@@ -644,9 +645,10 @@ class GradCheck(UnitCheck):
 
 @dataclass
 class InputsUnchanged(UnitCheck):
-    """forward leaves its arguments as given, and backward leaves dout and the arguments forward
-    was given (which forward may have cached) as given. The arguments are kept in the child, so
-    a cache that aliases them and a backward that writes into it both show."""
+    """forward leaves its arguments as given, and backward leaves dout, the arguments forward
+    was given (which forward may have cached) and the array forward returned (which the caller
+    still holds) as they were. The arguments and the output are kept in the child, so a cache
+    that aliases them and a backward that writes into it both show."""
 
     def run(self, ctx):
         seed, inputs = self.draw(ctx)
@@ -654,7 +656,8 @@ class InputsUnchanged(UnitCheck):
         obj = self.unit.build(ctx.student, seed)
         handles = [ctx.student.keep(x) for x in inputs]
         together = ctx.student.keep(tuple(handles))
-        out = ctx.student.method(obj, "forward", *handles)
+        returned = ctx.student.method(obj, "forward", *handles, keep=True)
+        out = ctx.student.get(returned)
         self.all_same(ctx, inputs, ctx.student.get(together), "mutated", f"{self.unit.name}.forward")
         self.forward_judged(ctx, seed, out, expected)
         if self.unit.takes_dout:
@@ -664,6 +667,8 @@ class InputsUnchanged(UnitCheck):
         else:
             self.unit.backward(ctx.student, obj, None)
         self.all_same(ctx, inputs, ctx.student.get(together), "mutated_cached", f"{self.unit.name}.backward")
+        if isinstance(out, np.ndarray):
+            self.same(ctx, out, ctx.student.get(returned), "mutated_output", f"{self.unit.name}.backward", "out")
 
     def all_same(self, ctx, inputs, now, key, what):
         for name, before, after in zip(self.unit.names, inputs, now):

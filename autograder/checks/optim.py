@@ -68,6 +68,15 @@ def two_shapes():
                      lambda p: [curv_w * p[0], curv_b * p[1]])
 
 
+def scaled(objective, factor):
+    """``objective`` times ``factor`` (its gradients too): the same trajectory for an adaptive
+    optimizer (g / sqrt(s) does not change), but an eps of 1e-7 written in place of the one
+    given moves its steps ``factor`` times less, far below the tolerance, so that mistake
+    costs points only in the checks built for eps."""
+    return Objective(f"{objective.name}, times {factor:g}", objective.init,
+                     lambda p: factor * objective.loss(p), lambda p: [factor * g for g in objective.grads(p)])
+
+
 class Replay:
     """Adagrad, RMSProp or Adam written with a known mistake, replayed in the trusted process to
     name it when a student's trajectory fails. Hyper-parameters are read from ``like``, the
@@ -135,6 +144,10 @@ class OptimizerTrajectory(Check):
     ``excused``: known mistakes another check of the part charges; a trajectory that is what
     one of them gives passes here (one mistake, one failed check).
 
+    fresh_arrays: each step hands in new arrays holding the current parameters (as a caller
+    that rebuilt its model or loaded a checkpoint does): state kept per position, as the
+    docstring says, survives; state found by the array's identity starts again.
+
     grads_unchanged: this check (one per optimizer) also requires the gradients passed in to
     come back unchanged; the others do not look, since the grader hands in fresh gradients
     each step and a trajectory does not depend on them: changing an argument in place costs
@@ -149,6 +162,7 @@ class OptimizerTrajectory(Check):
     mistakes: tuple = ()
     excused: tuple = ()
     grads_unchanged: bool = False
+    fresh_arrays: bool = False
 
     def run(self, ctx):
         rng = np.random.default_rng(int(ctx.rng.integers(2**31)))
@@ -161,6 +175,9 @@ class OptimizerTrajectory(Check):
         together = ctx.student.keep(tuple(handles))
         params = [p.copy() for p in start]
         for step in range(1, self.steps + 1):
+            if self.fresh_arrays and step > 1:
+                handles = [ctx.student.keep(p) for p in params]
+                together = ctx.student.keep(tuple(handles))
             grads = self.objective.grads(params)
             ref_opt.step(ref_params, [g.copy() for g in self.objective.grads(ref_params)])
             _, after = ctx.student.method(opt, "step", list(handles), grads, echo=True)

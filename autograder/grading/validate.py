@@ -8,7 +8,11 @@ implementations as ``students`` different student ids (a seed sweep):
 - the do-nothing probes (``autograder.authoring.probes``: zeros, constant, echo, pass): must get 0;
 - each variant declared in ``solutions/<id>/variants.toml`` (``autograder.authoring.variants``):
   a known-buggy one must lose points in exactly the parts it declares (the part check),
-  a correct one must get full marks.
+  a correct one must get full marks;
+- with ``--mutants``, each single-point mutant of the reference's solution regions
+  (``autograder.authoring.mutants``), graded once: it must lose points (killed) unless it
+  is a declared correct variant (an equivalent mutant, declared with its ``why``); a
+  survivor's row shows its diff.
 
 Every implementation must get the same part scores for every student id: otherwise the
 score depends on who submits the code. And every verdict of every check, for every
@@ -34,6 +38,7 @@ from autograder.grading.grade import grade, hidden_checks
 from autograder.authoring.probes import PROBES, probe_files
 from autograder.sandbox.session import Sandbox
 from autograder.authoring.stubs import make_stub, strip_markers
+from autograder.authoring.mutants import mutants
 from autograder.authoring.variants import VariantError, build, load_variants
 
 STUDENTS = 20  # the default of --students: how many student ids each implementation is graded as
@@ -85,6 +90,23 @@ def implementations(course, assignment):
     return found, broken
 
 
+def mutant_implementations(course, assignment):
+    """An Implementation of kind "mutant" for every single-point mutant of the reference's
+    solution regions (``autograder.authoring.mutants``) that is not a declared variant (an
+    equivalent mutant is declared as a correct variant, graded as such); ``why`` holds its diff."""
+    folder = course.solutions / assignment.id
+    texts = {n: (folder / n).read_text(encoding="utf-8") for n in assignment.files}
+    reference = {n: strip_markers(t) for n, t in texts.items()}
+    declared = []
+    for variant in load_variants(folder):
+        try:
+            declared.append(build(folder, assignment.files, variant))
+        except VariantError:
+            continue  # validate's own rows say so
+    return [Implementation("mutant", m.name, m.files, None, m.diff(reference))
+            for m in mutants(texts) if m.files not in declared]
+
+
 def _failing(result):
     return "; ".join(f"{t.part}: {t.name}: {t.message[:160]}" for t in result.tests if not t.passed)[:600]
 
@@ -105,7 +127,10 @@ def verdict(impl, results, margins=None):
     first = results[0]
     got = f"{first.score:g}/{first.max_score:g}"
     lost = {p.id for p in first.parts if p.score < p.max_score}
-    if impl.kind == "stubs":
+    if impl.kind == "mutant":
+        expected = "killed: loses points"
+        ok = first.score < first.max_score
+    elif impl.kind == "stubs":
         expected = "0, all not implemented"
         ok = first.score == 0 and all(t.status == "not_implemented" for t in first.tests)
     elif impl.loses is None:
@@ -116,7 +141,9 @@ def verdict(impl, results, margins=None):
         ok = lost == impl.loses and not first.grader_errors
     else:
         expected, ok = "full marks", first.score == first.max_score
-    if ok or impl.loses:
+    if ok and impl.kind == "mutant":
+        detail = ""
+    elif ok or impl.loses or impl.kind == "mutant":
         detail = impl.why
     elif impl.loses is None and impl.kind != "stubs":
         detail = "earns points in " + "; ".join(f"{t.part}: {t.name}" for t in first.tests if t.passed)[:600]
@@ -197,8 +224,12 @@ def _grade_with_margins(assignment_id, student, path):
                  margins=margins), margins
 
 
-def validate(course, assignment, sandbox=None, progress=None, students=STUDENTS, jobs=1):
-    """The rows of ``course validate`` for one assignment."""
+def validate(course, assignment, sandbox=None, progress=None, students=STUDENTS, jobs=1, with_mutants=False):
+    """The rows of ``course validate`` for one assignment; with_mutants: also a row per
+    undeclared single-point mutant, graded as one student id, that must be killed."""
     impls, broken = implementations(course, assignment)
     rows = declaration_rows(course, assignment)
-    return rows + grade_all(course, assignment, impls, students, jobs, sandbox, progress) + broken
+    rows += grade_all(course, assignment, impls, students, jobs, sandbox, progress) + broken
+    if with_mutants:
+        rows += grade_all(course, assignment, mutant_implementations(course, assignment), 1, jobs, sandbox, progress)
+    return rows
