@@ -17,12 +17,15 @@ FLAT = quadratic([1e-3, 1e-4], start=1e-3)
 # Outside the checks built for eps (FLAT), eps is 1e-300: where it sits in the formula then changes
 # nothing, so it costs points in those checks only, for every student, however small the gradients get.
 TINY_EPS = {"eps": 1e-300}
+# Adam's betas are given too: a wrong default beta2 (0.99) moves 40 steps by only ~1e-6, at the
+# tolerance; the check of the defaults judges them, far from it.
+BETAS = {"beta1": 0.9, "beta2": 0.999}
 SETTINGS = {
     "sgd": ("optim.SGD", {"lr": 0.01}, {"lr": 1e-3}),
     "momentum": ("optim.Momentum", {"lr": 0.005, "mu": 0.9}, {"lr": 2e-4, "mu": 0.9}),
     "adagrad": ("optim.Adagrad", {"lr": 0.3, **TINY_EPS}, {"lr": 0.1, **TINY_EPS}),
     "rmsprop": ("optim.RMSProp", {"lr": 0.01, "rho": 0.9, **TINY_EPS}, {"lr": 0.005, "rho": 0.9, **TINY_EPS}),
-    "adam": ("optim.Adam", {"lr": 0.05, **TINY_EPS}, {"lr": 0.02, **TINY_EPS}),
+    "adam": ("optim.Adam", {"lr": 0.05, **BETAS, **TINY_EPS}, {"lr": 0.02, **BETAS, **TINY_EPS}),
 }
 
 
