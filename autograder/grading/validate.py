@@ -27,6 +27,7 @@ of ``Row``s, one per implementation.
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
@@ -188,7 +189,7 @@ def grade_all(course, assignment, impls, students=STUDENTS, jobs=1, sandbox=None
     try:
         folders = []
         for i, impl in enumerate(impls):
-            folder = tmp / f"{i}-{impl.kind}-{impl.name}"
+            folder = tmp / re.sub(r"[^\w.-]+", "_", f"{i}-{impl.kind}-{impl.name}")  # a mutant's name holds "/"
             folder.mkdir()
             for name, text in impl.files.items():
                 (folder / name).write_text(text, encoding="utf-8")

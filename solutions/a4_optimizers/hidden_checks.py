@@ -52,6 +52,8 @@ def trajectories(part, target, kwargs, rosenbrock_kwargs):
     ]
 
 
+# The flat objectives judge eps only: the decay rates are given (a wrong default is the defaults' check's).
+DECAYS = {"adagrad": {}, "rmsprop": {"rho": 0.9}, "adam": BETAS}
 # On the flat objective a failing trajectory is replayed with these mistakes, to name the one it shows.
 EPS_MISTAKES = {"adagrad": (EPS_UNDER_ROOT,), "rmsprop": (EPS_UNDER_ROOT,),
                 "adam": (EPS_UNDER_ROOT, FOLDED_BIAS_CORRECTION)}
@@ -63,14 +65,16 @@ CHECKS = [
     *(check for part, target in (("adagrad", "optim.Adagrad"), ("rmsprop", "optim.RMSProp"), ("adam", "optim.Adam"))
       for check in (
           OptimizerTrajectory(part, "a nearly flat objective (gradients ~1e-7): eps in its documented place",
-                              target=target, kwargs={"lr": 1e-4}, objective=FLAT, steps=5,
+                              target=target, kwargs={"lr": 1e-4, **DECAYS[part]}, objective=FLAT, steps=5,
                               mistakes=EPS_MISTAKES[part]),
           OptimizerTrajectory(part, "a nearly flat objective with eps=1e-6 given: the eps passed in is used",
-                              target=target, kwargs={"lr": 1e-4, "eps": 1e-6}, objective=FLAT, steps=5,
-                              mistakes=EPS_MISTAKES[part]))),
+                              target=target, kwargs={"lr": 1e-4, "eps": 1e-6, **DECAYS[part]}, objective=FLAT,
+                              steps=5, mistakes=EPS_MISTAKES[part]))),
     OptimizerTrajectory("adam", "the first step shows bias correction", target="optim.Adam",
                         kwargs={"lr": 0.1, "beta1": 0.9, "beta2": 0.999, **TINY_EPS},
                         objective=scaled(two_shapes(), ADAPTIVE_SCALE), steps=1),
+    OptimizerTrajectory("rmsprop", "default rho and eps (only lr given)", target="optim.RMSProp",
+                        kwargs={"lr": 1e-4}, objective=FLAT, steps=10, excused=EPS_MISTAKES["rmsprop"]),
     OptimizerTrajectory("adam", "default hyper-parameters (lr, beta1, beta2 and eps all show)", target="optim.Adam",
                         kwargs={}, objective=FLAT, steps=10, excused=EPS_MISTAKES["adam"]),
     ClipCheck("clip", "norm above max_norm: every array scaled by the same factor", target="optim.clip_grad_norm",
