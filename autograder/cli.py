@@ -254,6 +254,7 @@ def cmd_nbgrader(course, args):
 
 
 def cmd_validate(course, args):
+    from rich.markup import escape
     from rich.table import Table
 
     from autograder.grading.validate import validate
@@ -270,8 +271,8 @@ def cmd_validate(course, args):
         for column in ("", "kind", "implementation", "expected", "got", "why / detail"):
             table.add_column(column, overflow="fold")
         for row in rows:
-            table.add_row("[green]ok[/green]" if row.ok else "[red]FAIL[/red]", row.kind, row.name, row.expected,
-                          row.got, row.detail)
+            table.add_row("[green]ok[/green]" if row.ok else "[red]FAIL[/red]", row.kind, escape(row.name),
+                          row.expected, row.got, escape(row.detail))  # a diff's x[i] is text, not rich markup
             all_ok &= row.ok
         out.print(table)
         out.print(f"{aid}: {sum(r.ok for r in rows)} of {len(rows)} rows as expected, each implementation graded as "
