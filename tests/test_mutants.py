@@ -58,6 +58,8 @@ def test_a_surviving_mutant_fails_with_its_diff_and_a_killed_one_passes():
     assert killed.ok and killed.expected == "killed: loses points"
     survivor = verdict(mutant, [result(10)])
     assert not survivor.ok and "+++ mutant/f.py" in survivor.detail
+    narrow = verdict(mutant, [result(0)], {"s": {("a", "check"): 2.0}})  # noted, not failed: arbitrary code
+    assert narrow.ok and "within a factor 2" in narrow.detail and narrow.narrowest == "a: check (s)"
 
 
 def test_a_mutant_declared_as_a_correct_variant_is_not_graded_as_a_mutant(tmp_path):
