@@ -362,7 +362,7 @@ class UnitCheck(Check):
 
     def forward_on(self, seed):
         """evaluate(runner, draw) for ``judged``: forward of a fresh unit on draw 0 (this check's
-        inputs) or draw 1 (a second draw from the same generator)."""
+        inputs) or a further draw k >= 1 from the same generator."""
         def evaluate(runner, draw):
             inputs = self.inputs(np.random.default_rng(seed + 2 + 5 * draw))
             return runner.method(self.unit.build(runner, seed), "forward", *inputs)
@@ -501,7 +501,7 @@ def judged(ctx, part, what, first, evaluate, key="forward_first"):
     inputs), or is ``plausible``. Otherwise CheckFailure ``key`` saying so, with the difference.
 
     evaluate(runner, draw): the forward's value of a fresh unit driven by ``runner`` on the
-    check's inputs (draw 0) or on a second draw of them (draw 1)."""
+    check's inputs (draw 0) or on a further draw of them (draw k >= 1)."""
     start = len(ctx.ratios)
     try:
         agrees_with_reference(ctx, *first, what, key)
