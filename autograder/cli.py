@@ -10,7 +10,7 @@
     course gradebook export --format canvas|moodle OUT_DIR [--ids FILE] [--lms-assignment ID]
     course report ASSIGNMENT OUT_DIR [ASSIGNMENT OUT_DIR ...] [--out DIR]
     course similarity ASSIGNMENT OUT_DIR
-    course validate [ASSIGNMENT ...] [--students N] [--jobs N]
+    course validate [ASSIGNMENT ...] [--students N] [--jobs N] [--mutants]
     course gradescope ASSIGNMENT --out autograder.zip
     course release ASSIGNMENT --classroom DIR
     course nbgrader ASSIGNMENT DIR [--grades]
@@ -274,7 +274,8 @@ def cmd_validate(course, args):
     all_ok = True
     for aid in ids:
         start = time.perf_counter()
-        rows = validate(course, course.assignment(aid), students=args.students, jobs=args.jobs)
+        rows = validate(course, course.assignment(aid), students=args.students, jobs=args.jobs,
+                        with_mutants=args.mutants)
         seconds = time.perf_counter() - start
         print_validate_table(out, aid, rows)
         all_ok &= all(row.ok for row in rows)
@@ -444,6 +445,9 @@ def parser():
                    help=f"grade each implementation as N student ids; fail when a score varies (default {STUDENTS}), "
                         "e.g. --students 5")
     s.add_argument("--jobs", type=positive, default=1, metavar="N", help="grade with N worker processes, e.g. --jobs 2")
+    s.add_argument("--mutants", action="store_true",
+                   help="also grade every single-point mutant of the references once; fail while one survives "
+                        "undeclared")
     s.set_defaults(run=cmd_validate)
     return p
 

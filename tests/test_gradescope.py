@@ -61,7 +61,7 @@ def test_the_bundle_holds_what_grading_needs_and_nothing_of_other_assignments(co
     assert modes["run_autograder"] & stat.S_IXUSR and modes["setup.sh"] & stat.S_IXUSR
     solutions = {n for n in names if "/solutions/" in n}
     assert solutions == {f"{PROJECT}/solutions/{AID}/{name}"
-                         for name in ("gates.py", "hidden_checks.py", "doubles.py", "titles.ko.toml")}
+                         for name in ("gates.py", "hidden_checks.py", "doubles.py", "titles.ko.toml", "variants.toml")}
     assert not [n for n in names if "__pycache__" in n]
 
 
@@ -200,7 +200,7 @@ def test_the_bundle_holds_the_graded_assignments_checks_and_doubles_and_only_the
     assignment = course.assignment(assignment_id)
     names = set(bundle_files(course, assignment, SECRET))
     own = course.solutions / assignment_id
-    expected = {f"solutions/{assignment_id}/{name}" for name in (*assignment.files, "hidden_checks.py")}
+    expected = {f"solutions/{assignment_id}/{name}" for name in (*assignment.files, "hidden_checks.py", "variants.toml")}
     expected |= {f"solutions/{assignment_id}/doubles.py"} if (own / "doubles.py").is_file() else set()
     expected |= {f"solutions/{assignment_id}/{p.name}" for p in own.glob("titles.*.toml")}
     expected |= {f"solutions/{used}/{name}" for used in assignment.uses for name in course.assignment(used).files}

@@ -93,12 +93,14 @@ def failure_messages(result, part):
 
 @pytest.fixture
 def grade_variant(course, sandbox, write_submission):
-    """Grade the reference of an assignment with one exact text substitution (English messages)."""
-    def run(assignment_id, old, new, student="kim"):
+    """Grade the reference of an assignment with exact text substitutions (English messages):
+    old, new, then further (old, new) pairs in ``more``."""
+    def run(assignment_id, old, new, student="kim", more=()):
         assignment = course.assignment(assignment_id)
         files = {name: (course.solutions / assignment_id / name).read_text() for name in assignment.files}
-        name = next(n for n, text in files.items() if old in text)
-        files[name] = replaced(files[name], old, new)
+        for old, new in ((old, new), *more):
+            name = next(n for n, text in files.items() if old in text)
+            files[name] = replaced(files[name], old, new)
         return grade(course, assignment, write_submission(files), student, sandbox=sandbox, lang="en")
     return run
 
@@ -111,7 +113,7 @@ def test_a_loss_summed_instead_of_averaged_is_named(grade_variant):
 def test_a_single_wrong_number_gets_no_factor_hint(grade_variant):
     result = grade_variant("a3_losses", "return float(np.mean(self.diff ** 2))",
                            "return float(np.mean(self.diff ** 2)) * 1.1")
-    text = failure_messages(result, "mse")
+    text = " ".join(t.message for t in result.tests if t.part == "mse" and "forward (the mean)" in t.name)
     assert "differs from the expected values" in text and "factor" not in text
 
 
@@ -184,3 +186,120 @@ def test_an_output_off_by_its_size_is_named_by_that_n_not_as_a_bare_factor(cours
     with pytest.raises(CheckFailure) as failure:
         assert_close(ctx, 6 * expected, expected, "out", 1e-6, batch_size=(2, 6))
     assert "N = 6 times too large" in str(failure.value) and "constant factor" not in str(failure.value)
+
+
+
+def failed_names(result, part):
+    return {t.name for t in result.tests if t.part == part and not t.passed}
+
+
+def test_a_half_mse_with_its_own_backward_earns_the_checks_judged_against_itself(grade_variant):
+    """Forward ½ mean((pred - target)^2), backward (pred - target) / size: a constant factor off the
+    documented MSE, so exactly the checks against the reference fail; the gradient check, inputs
+    unchanged, stability and "returns a float" are judged and pass (all were "not judged")."""
+    result = grade_variant("a3_losses", "return float(np.mean(self.diff ** 2))",
+                           "return float(0.5 * np.mean(self.diff ** 2))",
+                           more=[("return 2.0 * self.diff / self.diff.size", "return self.diff / self.diff.size")])
+    assert failed_names(result, "mse") == {"MSELoss: forward (the mean)", "MSELoss: backward against the reference",
+                                           "MSELoss: outliers count squared"}
+
+
+def test_a_batchnorm_with_a_literal_eps_earns_its_gradient_check(grade_variant):
+    """eps = 1e-8 written in place of self.eps: forward within a small relative error of the
+    documented one, so the gradient check and inputs unchanged are judged (and pass)."""
+    result = grade_variant("a2_layers", "self.inv_std = 1.0 / np.sqrt(var + self.eps)",
+                           "self.inv_std = 1.0 / np.sqrt(var + 1e-8)")
+    failed = failed_names(result, "batchnorm")
+    assert failed and not failed & {"train mode: gradient check of dx, dgamma and dbeta",
+                                    "forward and backward leave x and dout unchanged"}
+
+
+def test_gelu_by_its_exact_erf_form_earns_its_gradient_check_as_a_declared_variant(course, sandbox, write_submission):
+    """The declared variant gelu_exact_erf is 8% off the tanh approximation: neither a factor nor a
+    small error, but a declared variant's forward, so its consistent backward earns the gradient
+    check; the same code with the variant's declaration removed earns it not."""
+    from autograder.authoring.variants import build_named
+    from tests.conftest import course_copy
+
+    files = build_named(course.solutions / "a2_layers", ["layers.py"], ["gelu_exact_erf"])
+    folder = write_submission(files)
+    check = "GELU: gradient check"
+    result = grade(course, course.assignment("a2_layers"), folder, "kim", sandbox=sandbox, lang="en")
+    assert "GELU: forward" in failed_names(result, "gelu") and check not in failed_names(result, "gelu")
+    copy = course_copy(folder.parent / "course")
+    path = copy.solutions / "a2_layers" / "variants.toml"
+    path.write_text(path.read_text().replace("[gelu_exact_erf]", "[gelu_exact_erf_elsewhere]")
+                    .replace("[[gelu_exact_erf.change]]", "[[gelu_exact_erf_elsewhere.change]]")
+                    .replace('loses = ["gelu"]\nwhy = "GELU by its exact', 'loses = ["linear"]\nwhy = "GELU by its exact'))
+    result = grade(copy, copy.assignment("a2_layers"), folder, "kim", sandbox=sandbox, lang="en")
+    assert check in failed_names(result, "gelu")
+    assert "Not judged" in next(t.message for t in result.tests if t.name == check)
+
+
+def test_a_scaled_echo_with_its_backward_is_not_judged(course, sandbox, write_submission):
+    """The scaled probe (forward 3 x, backward 3 dout): consistent with itself, a factor of nothing
+    documented, so the gradient check of SigmoidGate is not judged."""
+    from autograder.authoring.probes import probe_files
+
+    texts = {"gates.py": (course.solutions / "a1_gates" / "gates.py").read_text()}
+    result = grade(course, course.assignment("a1_gates"), write_submission(probe_files(texts, "scaled")), "kim",
+                   sandbox=sandbox, lang="en")
+    assert result.score == 0
+    assert "Not judged" in next(t.message for t in result.tests if t.name == "gradient check" and t.part == "sigmoid_gate")
+
+
+def test_an_argument_changed_in_place_costs_one_check_of_an_optimizer(grade_variant):
+    result = grade_variant("a4_optimizers", "            G += g * g\n            p -= self.lr * g / (np.sqrt(G) + self.eps)",
+                           "            G += g * g\n            g /= np.sqrt(G) + self.eps\n            p -= self.lr * g")
+    assert failed_names(result, "adagrad") == {"step leaves the caller's grads unchanged (40 steps)"}
+
+
+def test_a_mistake_charged_elsewhere_is_not_charged_again(grade_variant):
+    """The biased running variance fails "train mode" (named) but not "constructed, then eval() and
+    train()"; Adam's eps under the root fails the flat objectives but not "default hyper-parameters"."""
+    result = grade_variant("a2_layers", "self.momentum * var * n / max(n - 1, 1)", "self.momentum * var")
+    assert failed_names(result, "batchnorm") == {"train mode: forward and running statistics"}
+    result = grade_variant("a4_optimizers", "p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)",
+                           "p -= self.lr * m_hat / np.sqrt(v_hat + self.eps)")
+    failed = failed_names(result, "adam")
+    assert failed and all("nearly flat" in name for name in failed)
+
+
+def test_stable_speaks_of_extreme_inputs(grade_variant):
+    result = grade_variant("a1_gates", "self.out = np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))",
+                           "self.out = np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z)) * (np.abs(x) < 500)")
+    stable = next(t for t in result.tests if t.part == "sigmoid_gate" and "+-1e3" in t.name)
+    assert not stable.passed and "On these extreme inputs" in stable.message and "Not judged" not in stable.message
+
+
+def test_a_gradient_check_that_fails_with_the_references_backward_blames_forward(grade_variant):
+    result = grade_variant("a2_layers", "return 0.5 * self.x * (1.0 + self.t)", "return 0.5 * self.x * (1.0 + self.t) * 1.1")
+    check = next(t for t in result.tests if t.name == "GELU: gradient check")
+    assert not check.passed and "it is forward that is not the documented function" in check.message
+
+
+def test_a_factor_within_a_thousandth_of_one_is_not_named():
+    from autograder.checks.core import CheckFailure, Context, assert_close
+
+    ctx = Context(None, None, None, 1e-5, 1e-6, "en")
+    expected = np.arange(1.0, 7.0).reshape(2, 3)
+    for factor, named in ((1.0 + 1e-4, False), (1.5, True)):
+        with pytest.raises(CheckFailure) as failure:
+            assert_close(ctx, factor * expected, expected, "out", 1e-6)
+        assert ("constant factor" in str(failure.value)) == named
+
+
+def test_a_backward_that_overwrites_the_array_forward_returned_costs_one_check(grade_variant):
+    """The caller still holds forward's output (the next gate's input): a backward that computes
+    into it fails "leave x and dout unchanged" only, with its own message."""
+    result = grade_variant("a1_gates", "        return dout * self.out * (1.0 - self.out)\n",
+                           "        self.out *= 1.0 - self.out\n        return dout * self.out\n")
+    failed = [t for t in result.tests if not t.passed]
+    assert [t.name for t in failed] == ["forward and backward leave x and dout unchanged"]
+    assert "modified the array forward returned earlier" in failed[0].message
+
+
+def test_optimizer_state_found_by_identity_fails_when_the_arrays_are_replaced(grade_variant):
+    result = grade_variant("a4_optimizers", "v = self.velocity.setdefault(i, np.zeros_like(p))",
+                           "v = self.velocity.setdefault(id(p), np.zeros_like(p))")
+    assert failed_names(result, "momentum") == {"new arrays each step: the state kept per position survives"}

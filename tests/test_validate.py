@@ -137,6 +137,7 @@ def load_probe(course, assignment_id, probe):
     ("zeros", lambda x, y: np.zeros((2, 3)), lambda dout: (np.zeros((2, 3)), np.zeros(3))),
     ("constant", lambda x, y: np.full((2, 3), 0.5), lambda dout: (np.full((2, 3), 0.5), np.full(3, 0.5))),
     ("echo", lambda x, y: x, lambda dout: (dout, np.zeros(3))),
+    ("scaled", lambda x, y: 3 * x, lambda dout: (3 * dout, np.zeros(3))),
 ])
 def test_value_probes_replace_what_the_reference_returns(course, rng, probe, forward, backward):
     gates = load_probe(course, "a1_gates", probe)["gates"]

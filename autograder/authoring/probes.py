@@ -5,13 +5,17 @@ a score must mean that something was computed right. Each probe is a source
 transformation of the reference files (markers removed), so it runs in the child
 exactly as a student's file would, through the unchanged grading pipeline:
 
-- ``zeros``, ``constant``, ``echo``: the reference runs, but on copies of its
-  arguments (so nothing the caller holds is updated in place), and everything it
+- ``zeros``, ``constant``, ``echo``, ``scaled``: the reference runs, but on copies of
+  its arguments (so nothing the caller holds is updated in place), and everything it
   hands back is replaced: every float array and every float it returns, or an
   attribute it (re)binds on its object (``grads`` after backward, running
   statistics), yields or puts in a returned list, tuple or dict, becomes zeros of
   the same shape, the constant 0.5 (True for a boolean mask), or the call's first
-  argument of the same shape (zeros when there is none). Constructors run as written.
+  argument of the same shape (zeros when there is none). ``scaled`` is the echo times
+  3 with a matching backward: only the first item of a returned tuple or list echoes
+  (3 dout as dx, zeros as dy), so forward 3 x and its backward are consistent, and
+  only checks that ask forward for the documented function can give it 0.
+  Constructors run as written.
 - ``pass``: every marked solution region does nothing and returns None, except in
   constructors (``__init__``), which keep theirs.
 
@@ -21,7 +25,8 @@ Functions and methods defined in the file are wrapped by a postlude appended to 
 
 from autograder.authoring.stubs import enclosing_name, solution_regions, strip_markers
 
-MODES = ("zeros", "constant", "echo")
+MODES = ("zeros", "constant", "echo", "scaled")
+SCALE = 3.0  # the factor of the scaled echo
 PROBES = (*MODES, "pass")
 
 POSTLUDE = '''
@@ -34,20 +39,23 @@ import inspect as _probe_inspect
 import numpy as _probe_np
 
 
-def _probe_value(value, args):
-    """``value`` with every float array and float replaced ({mode}); containers mapped."""
+def _probe_value(value, args, lead=True):
+    """``value`` with every float array and float replaced ({mode}); containers mapped (lead: the
+    first item of a returned tuple or list, or a value that is none)."""
+    echo = {mode!r} == "echo" or ({mode!r} == "scaled" and lead)
+    scale = {scale!r} if {mode!r} == "scaled" else 1.0
     if isinstance(value, _probe_np.ndarray) and value.dtype.kind in "fcb":
-        if {mode!r} == "echo":
+        if {mode!r} in ("echo", "scaled"):
             same = [a for a in args if isinstance(a, _probe_np.ndarray) and a.shape == value.shape]
-            return _probe_np.array(same[0], dtype=value.dtype) if same else _probe_np.zeros_like(value)
+            return _probe_np.array(scale * same[0], dtype=value.dtype) if same and echo else _probe_np.zeros_like(value)
         return _probe_np.full_like(value, 0.5 if {mode!r} == "constant" else 0)
     if isinstance(value, float):
-        if {mode!r} == "echo":
+        if {mode!r} in ("echo", "scaled"):
             same = [a for a in args if isinstance(a, float) or getattr(a, "shape", None) == ()]
-            return float(same[0]) if same else 0.0
+            return scale * float(same[0]) if same and echo else 0.0
         return 0.5 if {mode!r} == "constant" else 0.0
     if isinstance(value, (list, tuple)):
-        return type(value)(_probe_value(v, args) for v in value)
+        return type(value)(_probe_value(v, args, lead and i == 0) for i, v in enumerate(value))
     if isinstance(value, dict):
         return {{k: _probe_value(v, args) for k, v in value.items()}}
     if _probe_inspect.isgenerator(value):
@@ -104,4 +112,4 @@ def probe_files(texts, probe):
         return {name: pass_probe(text) for name, text in texts.items()}
     if probe not in MODES:
         raise ValueError(f"unknown probe {probe!r}: one of {PROBES}")
-    return {name: strip_markers(text) + POSTLUDE.format(mode=probe) for name, text in texts.items()}
+    return {name: strip_markers(text) + POSTLUDE.format(mode=probe, scale=SCALE) for name, text in texts.items()}

@@ -24,14 +24,15 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.checks.core import CheckFailure, Context
+from autograder.checks.core import CheckFailure, Context, margin
 from autograder.config import LANGUAGES, ConfigError
 from autograder.results import GradingResult, PartResult, TestResult, apportion, exact
 from autograder.sandbox.runners import Reference
 from autograder.sandbox.session import Sandbox, Session, StudentError
 from autograder.authoring.release import COMPONENTS_INIT
-from autograder.grading.mistakes import Observation, Recorder, known_mistakes
+from autograder.grading.mistakes import Observation, Recorder, known_mistakes, variant_modules
 from autograder.outputs.feedback_page import KNOWN
+from autograder.authoring.variants import VariantError, build, load_variants
 from autograder.grading.submission import choice_notes, find_submission, released_stubs
 from autograder.outputs.page_text import page_text
 from source_lib.messages import load_titles, message, where_text
@@ -78,6 +79,30 @@ def _import_solution(course, assignment_id, file_name):
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def variant_references(course, assignment, reference):
+    """part id -> [a ``Reference`` runner of each declared variant that loses the part] (cached),
+    for ``checks.core.plausible``: the variant's modules, run in this trusted process, in
+    place of the reference's. A declaration that no longer applies is left out (validate says so)."""
+    folder = course.solutions / assignment.id
+    runners = {}
+
+    def of_part(part):
+        if part not in runners:
+            runners[part] = []
+            for variant in load_variants(folder):
+                if part not in variant.loses:
+                    continue
+                try:
+                    files = build(folder, assignment.files, variant)
+                except VariantError:
+                    continue
+                modules = {**reference.modules, **variant_modules(files, f"{assignment.id}_{variant.name}")}
+                runners[part].append(Reference(modules))
+        return runners[part]
+
+    return of_part
 
 
 def load_reference(course, assignment):
@@ -204,18 +229,21 @@ def run_check(check, ctx):
     return "pass", "", "", None
 
 
-def grade(course, assignment, submission_path, student_id, sandbox=None, secret=None, lang=None):
+def grade(course, assignment, submission_path, student_id, sandbox=None, secret=None, lang=None, margins=None):
     """Grade one submission; returns a GradingResult.
 
     course, assignment: from ``config.load_course``. submission_path: a folder or a file.
-    sandbox: a shared ``Sandbox`` (one is made and removed if not given).
+    sandbox: a shared ``Sandbox`` (one is made and removed if not given). margins: a dict to
+    fill with {(part id, check name): how many times its verdict is away from its tolerance}
+    (``checks.core.margin``), for validate.
     """
     lang = lang or course.language
     secret = secret if secret is not None else course_secret(course)
     own_sandbox = sandbox is None
     sandbox = sandbox or Sandbox(course.limits)
     try:
-        return _grade(course, assignment, submission_path, student_id, sandbox, secret, lang)
+        return _grade(course, assignment, submission_path, student_id, sandbox, secret, lang,
+                      {} if margins is None else margins)
     finally:
         if own_sandbox:
             sandbox.close()
@@ -246,7 +274,8 @@ class Bundle:
 
     by_part: {part id: [its hidden checks]}; stand_ins: {part id: {"module.name": "doubles.name"}};
     reference: the reference modules' runner; given: {part id: what of the grader's its child
-    gets (``given``)}; stubs: {file name: released stub text}; titles: {lang: {English title: title}}.
+    gets (``given``)}; stubs: {file name: released stub text}; titles: {lang: {English title: title}};
+    variants: part id -> runners of its declared buggy variants (``variant_references``, built on first use).
     """
 
     by_part: dict
@@ -255,6 +284,7 @@ class Bundle:
     given: dict
     stubs: dict
     titles: dict
+    variants: object
 
 
 _BUNDLES = {}  # {(course root, assignment id): ((fingerprint, assignment), Bundle)}
@@ -275,19 +305,21 @@ def load_bundle(course, assignment):
     if cached and cached[0] == built_from:
         return cached[1]
     hidden = _import_solution(course, assignment.id, HIDDEN_CHECKS)
+    reference = Reference(load_reference(course, assignment))
     bundle = Bundle(by_part=checks_by_part(assignment, hidden.CHECKS), stand_ins=getattr(hidden, "STAND_INS", {}),
-                    reference=Reference(load_reference(course, assignment)),
+                    reference=reference,
                     given={part.id: given(hidden, part.id) for part in assignment.parts},
                     stubs=released_stubs(course, assignment),
-                    titles={lang: load_titles(course.solutions / assignment.id, lang) for lang in LANGUAGES})
+                    titles={lang: load_titles(course.solutions / assignment.id, lang) for lang in LANGUAGES},
+                    variants=variant_references(course, assignment, reference))
     _BUNDLES[key] = built_from, bundle
     return bundle
 
 
-def _grade(course, assignment, submission_path, student_id, sandbox, secret, lang):
+def _grade(course, assignment, submission_path, student_id, sandbox, secret, lang, margins):
     bundle = load_bundle(course, assignment)
     submission = find_submission(assignment, submission_path, sandbox.workdir(), bundle.stubs)
-    by_part, reference, titles = bundle.by_part, bundle.reference, bundle.titles[lang]
+    by_part, reference, titles, variants = bundle.by_part, bundle.reference, bundle.titles[lang], bundle.variants
     result = GradingResult(assignment.id, student_id, language=lang, isolation=sandbox.isolation,
                            notes=choice_notes(submission, lang),
                            secret="development" if secret == DEVELOPMENT_SECRET else "course")
@@ -308,7 +340,7 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
         with Session(sandbox, {f[:-3]: p for f, p in submission.files.items()}, *components,
                      load_error=load_error, stand_ins=replaced.get(part.id)) as session:
             for check, max_score in zip(part_checks, shares):
-                diagnosis, figure = "", None
+                diagnosis, figure, ratios = "", None, []
                 seconds = limits.check_seconds(time.monotonic() - started, time.monotonic() - begun)
                 if seconds <= 0:
                     status, diagnosis = "timeout", "timeout"
@@ -322,10 +354,12 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
                     seed = derive_seed(secret, student_id, assignment.id, part.id, check.name)
                     recorder = Recorder(session)
                     ctx = Context(recorder, reference, np.random.default_rng(seed), course.tolerances.gradcheck,
-                                  course.tolerances.reference, lang)
+                                  course.tolerances.reference, lang, variants)
                     session.start_budget(seconds)
                     status, text, diagnosis, figure = run_check(check, ctx)
                     observed.append(Observation(check, seed, status, recorder.values if status != "pass" else []))
+                    ratios = ctx.ratios
+                margins[part.id, check.name] = margin(ratios, status == "pass")
                 got = max_score if status == "pass" else Fraction(0)
                 result.tests.append(TestResult(part.id, titles.get(check.name, check.name), status, got, max_score,
                                                text, diagnosis, figure))
@@ -333,7 +367,7 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
         if len(observed) == len(part_checks) and any(o.status == "fail" for o in observed) \
                 and all(o.status in ("pass", "fail") for o in observed):
             known = known_mistakes(course, assignment, part, observed, reference, sandbox, replaced.get(part.id),
-                                   lang, run_check)
+                                   lang, run_check, variants)
             if known:
                 name_known_mistakes(result, part.id, known, lang)
         score = sum((t.score for t in result.tests if t.part == part.id), Fraction(0))

@@ -180,13 +180,15 @@ def behaves_alike(variant_session, observed, context, run_check, tol):
     return True
 
 
-def known_mistakes(course, assignment, part, observed, reference, sandbox, stand_ins, lang, run_check):
+def known_mistakes(course, assignment, part, observed, reference, sandbox, stand_ins, lang, run_check,
+                   variants=lambda part: ()):
     """The declared variants (by name) that lose ``part`` and behave exactly as the student's
     code did on the checks ``observed`` ([Observation], in the part's order): [] when none does,
     several when the checks cannot tell them apart (then the student is told each).
 
     reference: the ``runners.Reference`` of the assignment (its ``doubles`` and ``components``
-    are given to the variant as to the child). run_check(check, ctx) -> (status, ...).
+    are given to the variant as to the child). run_check(check, ctx) -> (status, ...). variants:
+    the checks' declared-variant runners (``Context.variants``), as the student's checks had them.
     """
     folder = course.solutions / assignment.id
     given = {name: module for name, module in reference.modules.items() if name in ("doubles", "components")}
@@ -194,7 +196,7 @@ def known_mistakes(course, assignment, part, observed, reference, sandbox, stand
 
     def context(runner, seed):
         return Context(runner, reference, np.random.default_rng(seed), course.tolerances.gradcheck,
-                       course.tolerances.reference, lang)
+                       course.tolerances.reference, lang, variants)
 
     found = []
     for variant in load_variants(folder):

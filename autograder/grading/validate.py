@@ -8,10 +8,18 @@ implementations as ``students`` different student ids (a seed sweep):
 - the do-nothing probes (``autograder.authoring.probes``: zeros, constant, echo, pass): must get 0;
 - each variant declared in ``solutions/<id>/variants.toml`` (``autograder.authoring.variants``):
   a known-buggy one must lose points in exactly the parts it declares (the part check),
-  a correct one must get full marks.
+  a correct one must get full marks;
+- with ``--mutants``, each single-point mutant of the reference's solution regions
+  (``autograder.authoring.mutants``), graded once: it must lose points (killed) unless it
+  is a declared correct variant (an equivalent mutant, declared with its ``why``); a
+  survivor's row shows its diff.
 
 Every implementation must get the same part scores for every student id: otherwise the
-score depends on who submits the code. A declared change that no longer applies to the
+score depends on who submits the code. And every verdict of every check, for every
+implementation and student id, must be at least ``MARGIN`` (10) times away from its
+tolerance (``checks.core.margin``: a pass at most a tenth of the tolerance, a failure at
+least ten times it), so no seed, BLAS or platform can flip it; a row says which check is
+narrowest (``Row.margin``, ``Row.narrowest``). A declared change that no longer applies to the
 reference gives a failing row naming the variant. It also checks that every hidden
 check belongs to a part of course.toml and every part has a check. The result is a list
 of ``Row``s, one per implementation.
@@ -19,12 +27,14 @@ of ``Row``s, one per implementation.
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.checks.core import MARGIN
 from autograder.grading.grade import grade, hidden_checks
 from autograder.results import points
 from autograder.authoring.probes import PROBES, probe_files
@@ -45,6 +55,8 @@ class Row:
     got: str
     ok: bool
     detail: str = ""
+    margin: float = float("inf")  # the smallest margin of any check for any student id
+    narrowest: str = ""           # which: "part: check (student)"
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,25 @@ def implementations(course, assignment):
     return found, broken
 
 
+def mutant_implementations(course, assignment):
+    """An Implementation of kind "mutant" for every single-point mutant of the reference's
+    solution regions (``autograder.authoring.mutants``) that is not a declared variant (an
+    equivalent mutant is declared as a correct variant, graded as such); ``why`` holds its diff."""
+    from autograder.authoring.mutants import mutants  # libcst, loaded only when mutants are asked for
+
+    folder = course.solutions / assignment.id
+    texts = {n: (folder / n).read_text(encoding="utf-8") for n in assignment.files}
+    reference = {n: strip_markers(t) for n, t in texts.items()}
+    declared = []
+    for variant in load_variants(folder):
+        try:
+            declared.append(build(folder, assignment.files, variant))
+        except VariantError:
+            continue  # validate's own rows say so
+    return [Implementation("mutant", m.name, m.files, None, m.diff(reference))
+            for m in mutants(texts) if m.files not in declared]
+
+
 def _failing(result):
     return "; ".join(f"{t.part}: {t.name}: {t.message[:160]}" for t in result.tests if not t.passed)[:600]
 
@@ -87,12 +118,22 @@ def _part_scores(result):
     return tuple((p.id, p.score) for p in result.parts)
 
 
-def verdict(impl, results):
-    """The Row of ``impl`` from its GradingResults, one per student id (at least one)."""
+def narrowest(margins):
+    """(smallest margin, "part: check (student)") over ``margins``: {student: {(part, check): margin}}."""
+    return min(((m, f"{part}: {check} ({student})") for student, found in margins.items()
+                for (part, check), m in found.items()), default=(float("inf"), ""))
+
+
+def verdict(impl, results, margins=None):
+    """The Row of ``impl`` from its GradingResults, one per student id (at least one), and the
+    margins of its checks ({student: {(part, check): margin}}, see ``grade``)."""
     first = results[0]
     got = f"{points(first.score)}/{points(first.max_score)}"
     lost = {p.id for p in first.parts if p.score < p.max_score}
-    if impl.kind == "stubs":
+    if impl.kind == "mutant":
+        expected = "killed: loses points"
+        ok = first.score < first.max_score
+    elif impl.kind == "stubs":
         expected = "0, all not implemented"
         ok = first.score == 0 and all(t.status == "not_implemented" for t in first.tests)
     elif impl.loses is None:
@@ -103,7 +144,9 @@ def verdict(impl, results):
         ok = lost == impl.loses and not first.grader_errors
     else:
         expected, ok = "full marks", first.score == first.max_score
-    if ok or impl.loses:
+    if ok and impl.kind == "mutant":
+        detail = ""
+    elif ok or impl.loses or impl.kind == "mutant":
         detail = impl.why
     elif impl.loses is None and impl.kind != "stubs":
         detail = "earns points in " + "; ".join(f"{t.part}: {t.name}" for t in first.tests if t.passed)[:600]
@@ -117,7 +160,13 @@ def verdict(impl, results):
                   + ", ".join(f"{p.id} {points(p.score)}" for p in first.parts)
                   + f"; {other.student} got " + ", ".join(f"{p.id} {points(p.score)}" for p in other.parts)
                   + f" ({len(varying)} of {len(results)} ids differ)")
-    return Row(impl.kind, impl.name, expected, got, ok, detail)
+    smallest, where = narrowest(margins or {})
+    if smallest < MARGIN:
+        # a mutant is arbitrary code, graded once: a narrow verdict is noted, it is not a declared convention
+        ok = ok and impl.kind == "mutant"
+        detail = (f"a verdict within a factor {smallest:.3g} of its tolerance (at least {MARGIN:g} is due): {where}. "
+                  + detail)
+    return Row(impl.kind, impl.name, expected, got, ok, detail, smallest, where)
 
 
 def declaration_rows(course, assignment):
@@ -137,38 +186,54 @@ def student_ids(students):
 def grade_all(course, assignment, impls, students=STUDENTS, jobs=1, sandbox=None, progress=None):
     """[Row] of ``impls``, each graded as ``students`` student ids, by ``jobs`` workers
     (batch's worker pool; ``sandbox`` is used when jobs is 1)."""
-    from autograder.grading.batch import _grade_one, _init_worker
+    from autograder.grading.batch import _init_worker
 
     tmp = Path(tempfile.mkdtemp(prefix="backprop-validate-"))
     try:
         folders = []
         for i, impl in enumerate(impls):
-            folder = tmp / f"{i}-{impl.kind}-{impl.name}"
+            folder = tmp / re.sub(r"[^\w.-]+", "_", f"{i}-{impl.kind}-{impl.name}")  # a mutant's name holds "/"
             folder.mkdir()
             for name, text in impl.files.items():
                 (folder / name).write_text(text, encoding="utf-8")
             folders.append(folder)
         tasks = [(i, student) for i in range(len(impls)) for student in student_ids(students)]
-        results = {}
+        graded = {}  # (i, student): (GradingResult, margins)
         if jobs > 1:
             with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                                      initargs=(course, os.getpid())) as pool:
-                futures = {task: pool.submit(_grade_one, assignment.id, task[1], str(folders[task[0]]))
+                futures = {task: pool.submit(_grade_with_margins, assignment.id, task[1], str(folders[task[0]]))
                            for task in tasks}
-                results = {task: future.result()[1] for task, future in futures.items()}
+                graded = {task: future.result() for task, future in futures.items()}
         else:
             with contextlib.nullcontext(sandbox) if sandbox else Sandbox(course.limits) as box:
                 for i, student in tasks:
                     if progress and student == student_ids(1)[0]:
                         progress(impls[i].kind, impls[i].name)
-                    results[i, student] = grade(course, assignment, folders[i], student, sandbox=box)
-        return [verdict(impl, [results[i, s] for s in student_ids(students)]) for i, impl in enumerate(impls)]
+                    margins = {}
+                    graded[i, student] = grade(course, assignment, folders[i], student, sandbox=box,
+                                               margins=margins), margins
+        return [verdict(impl, [graded[i, s][0] for s in student_ids(students)],
+                        {s: graded[i, s][1] for s in student_ids(students)}) for i, impl in enumerate(impls)]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def validate(course, assignment, sandbox=None, progress=None, students=STUDENTS, jobs=1):
-    """The rows of ``course validate`` for one assignment."""
+def _grade_with_margins(assignment_id, student, path):
+    """(GradingResult, margins) of one submission in a worker of batch's pool."""
+    from autograder.grading.batch import _WORKER
+
+    course, margins = _WORKER["course"], {}
+    return grade(course, course.assignment(assignment_id), path, student, sandbox=_WORKER["sandbox"],
+                 margins=margins), margins
+
+
+def validate(course, assignment, sandbox=None, progress=None, students=STUDENTS, jobs=1, with_mutants=False):
+    """The rows of ``course validate`` for one assignment; with_mutants: also a row per
+    undeclared single-point mutant, graded as one student id, that must be killed."""
     impls, broken = implementations(course, assignment)
     rows = declaration_rows(course, assignment)
-    return rows + grade_all(course, assignment, impls, students, jobs, sandbox, progress) + broken
+    rows += grade_all(course, assignment, impls, students, jobs, sandbox, progress) + broken
+    if with_mutants:
+        rows += grade_all(course, assignment, mutant_implementations(course, assignment), 1, jobs, sandbox, progress)
+    return rows

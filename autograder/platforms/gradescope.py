@@ -13,8 +13,9 @@ The bundle (a zip; Gradescope unpacks it into ``/autograder/source``) holds:
   fresh random one. The bundle is for instructors only;
 - ``backprop_lab/``: what grading needs of the project: ``pyproject.toml``,
   ``README.md``, ``source_lib/``, ``autograder/`` (the engine, which names no
-  assignment), this assignment's reference files, hidden checks and test doubles from
-  ``solutions/<id>/`` (no lessons, public checks or variants), the reference files of
+  assignment), this assignment's reference files, hidden checks, test doubles and declared
+  variants (a check judges code whose forward is a variant's) from ``solutions/<id>/`` (no
+  lessons or public checks), the reference files of
   the assignments it ``uses``, and a ``course.toml`` cut down to those assignments.
 
 ``run_autograder`` takes the root from ``AUTOGRADER_ROOT`` (default ``/autograder``)
@@ -38,6 +39,7 @@ import zipfile
 from pathlib import Path
 
 from autograder.config import load_course
+from autograder.authoring.variants import VARIANTS_FILE
 from autograder.grading.grade import DOUBLES, HIDDEN_CHECKS
 from autograder.results import points, safe_text
 from source_lib.messages import message
@@ -145,7 +147,7 @@ def bundle_files(course, assignment, secret):
     for aid in keep:
         graded = aid == assignment.id
         titles = {p.name for p in (root / "solutions" / aid).glob("titles.*.toml")}  # the checks' names in each language
-        needed = set(course.assignment(aid).files) | ({HIDDEN_CHECKS, DOUBLES, *titles} if graded else set())
+        needed = set(course.assignment(aid).files) | ({HIDDEN_CHECKS, DOUBLES, VARIANTS_FILE, *titles} if graded else set())
         add_tree(Path("solutions", aid), skip=lambda rel: rel.name not in needed)
     for name in ("pyproject.toml", "README.md"):
         files[f"{PROJECT}/{name}"] = (root / name).read_bytes()

@@ -47,6 +47,8 @@ def two_input_gate(part, unit, pairs=distinct_pairs):
         Backward(part, "backward against the reference, broadcast (5, 4) with (4,)", unit=unit,
                  inputs=pairs((5, 4), (4,))),
         Backward(part, "backward against the reference, 0-d with (2, 3)", unit=unit, inputs=pairs((), (2, 3))),
+        Backward(part, "backward against the reference, (2, 1) with (3, 2, 2): a leading axis added and a size-1 "
+                 "axis stretched in one call", unit=unit, inputs=pairs((2, 1), (3, 2, 2))),
         Forward(part, "forward, Python floats as x and y", unit=unit, inputs=python_floats),
         InputsUnchanged(part, "forward and backward leave x, y and dout unchanged", unit=unit,
                         inputs=normal((3, 4), (4,))),

@@ -1,0 +1,50 @@
+"""Margins: `course validate` records how far every verdict is from its tolerance and fails an
+implementation whose verdict on any check lands within a factor 10 of it, for any student id."""
+
+import math
+
+import numpy as np
+
+from autograder.checks.core import MARGIN, Context, assert_close, margin
+from autograder.authoring.stubs import strip_markers
+from autograder.grading.grade import grade
+from autograder.grading.validate import Implementation, grade_all
+
+
+def test_a_verdict_is_as_far_as_its_closest_deciding_comparison():
+    assert margin([0.01, 0.002], passed=True) == 100.0
+    assert margin([], passed=True) == math.inf
+    assert margin([0.01, 3e4, 25.0], passed=False) == 25.0  # the nearest failing comparison decides
+    assert margin([0.01], passed=False) == math.inf  # failed without a tolerance (a shape, an exception)
+
+
+def test_every_comparison_with_a_tolerance_is_recorded():
+    ctx = Context(None, None, None, 1e-5, 1e-6, "en")
+    assert_close(ctx, np.array([1.0 + 2e-8]), np.array([1.0]), "out", 1e-6)
+    assert len(ctx.ratios) == 1 and math.isclose(ctx.ratios[0], 1e-2, rel_tol=1e-3)
+
+
+def test_grade_reports_the_margin_of_every_check(course, sandbox, write_submission):
+    assignment = course.assignment("a1_gates")
+    folder = write_submission({"gates.py": strip_markers((course.solutions / "a1_gates" / "gates.py").read_text())})
+    margins = {}
+    grade(course, assignment, folder, "kim", sandbox=sandbox, margins=margins)
+    from autograder.grading.grade import hidden_checks
+
+    assert set(margins) == {(c.part, c.name) for c in hidden_checks(course, assignment)}
+    assert min(margins.values()) >= MARGIN
+
+
+def test_a_verdict_near_its_tolerance_fails_validate(course, sandbox):
+    """An AddGate whose forward is off by 6e-7 (a relative error of 3e-7) passes every check (tolerance 1e-6) but
+    within a factor 10 of it: validate fails the row and names the check; the reference's row passes."""
+    assignment = course.assignment("a1_gates")
+    reference = strip_markers((course.solutions / "a1_gates" / "gates.py").read_text())
+    near = reference.replace("        return x + y\n", "        return (x + y) * (1 + 6e-7)\n")
+    assert near != reference
+    rows = grade_all(course, assignment, [Implementation("reference", "solutions", {"gates.py": reference}, frozenset()),
+                                          Implementation("correct", "near", {"gates.py": near}, frozenset())],
+                     students=1, sandbox=sandbox)
+    assert rows[0].ok and rows[0].margin >= MARGIN
+    assert rows[1].got == "100/100" and not rows[1].ok
+    assert "within a factor 3.3" in rows[1].detail and "add_gate: forward" in rows[1].narrowest
