@@ -74,8 +74,10 @@ def planted_class(course, assignment):
 
 
 # oh_jisu's unbroadcast is the broadcast_via_sum_to_shape variant's loop with mean for sum (the
-# fixture was written from it): the same six lines, rightly shown, and not an independent pair
-WRITTEN_FROM = {("broadcast_via_sum_to_shape", "oh_jisu")}
+# fixture was written from it): the same six lines, rightly shown, and not an independent pair.
+# bce_logits_maximum_swapped (an equivalent mutant) and bce_logits_logaddexp rewrite the same
+# forward line of the reference, keeping `(0.0, self.z) - self.z * self.t`: one line, written twice
+WRITTEN_FROM = {("broadcast_via_sum_to_shape", "oh_jisu"), ("bce_logits_logaddexp", "bce_logits_maximum_swapped")}
 
 
 @pytest.mark.parametrize("aid", ["a1_gates", "a2_layers", "a3_losses", "a4_optimizers", "a5_training"])

@@ -82,8 +82,8 @@ def scaled(objective, factor):
     optimizer (g / sqrt(s) does not change), but an eps of 1e-7 written in place of the one
     given moves its steps ``factor`` times less, far below the tolerance, so that mistake
     costs points only in the checks built for eps."""
-    return Objective(f"{objective.name}, times {factor:g}", objective.init,
-                     lambda p: factor * objective.loss(p), lambda p: [factor * g for g in objective.grads(p)])
+    return Objective(objective.name, objective.init, lambda p: factor * objective.loss(p),
+                     lambda p: [factor * g for g in objective.grads(p)], objective.fields)  # described as the objective
 
 
 class Replay:
