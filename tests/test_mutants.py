@@ -66,12 +66,17 @@ def test_a_mutant_declared_as_a_correct_variant_is_not_graded_as_a_mutant(tmp_pa
     course = course_copy(tmp_path)
     assignment = course.assignment("a1_gates")
     before = {i.name: i for i in mutant_implementations(course, assignment)}
-    name = next(n for n in before if "x >= y made x > y" in n or ">= made >" in n)
     reference = strip_markers((course.solutions / "a1_gates" / "gates.py").read_text())
-    changed = [(a, b) for a, b in zip(reference.splitlines(), before[name].files["gates.py"].splitlines()) if a != b]
-    (old, new), = changed
+
+    def change(name):
+        (old, new), = [(a.strip(), b.strip()) for a, b in
+                       zip(reference.splitlines(), before[name].files["gates.py"].splitlines()) if a != b]
+        return old, new
+
+    name = next(n for n in sorted(before) if reference.count(change(n)[0]) == 1 and '"' not in "".join(change(n)))
+    old, new = change(name)
     path = course.solutions / "a1_gates" / "variants.toml"
     path.write_text(path.read_text() + f"\n[declared_equivalent]\nloses = []\nwhy = \"x\"\n"
-                    f"change = [{{ find = {old.strip()!r}, replace = {new.strip()!r} }}]\n".replace("'", '"'))
+                    f"change = [{{ find = \"{old}\", replace = \"{new}\" }}]\n")
     after = {i.name for i in mutant_implementations(course, assignment)}
     assert name not in after and after == set(before) - {name}

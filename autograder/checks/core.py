@@ -463,10 +463,11 @@ class UnitCheck(Check):
 class Forward(UnitCheck):
     """forward's output, and then the attributes named in ``state``, equal the reference's.
 
-    hints: {state name: (predicate(inputs, got), message key)}: a known mistake to name when
-    that attribute is wrong and the predicate recognises it. excused: {state name:
-    predicate(inputs, got)}: a known mistake another check of the part charges; that attribute
-    passes here when it is what the mistake gives (one mistake, one failed check).
+    hints: {state name: (predicate(inputs, got, want), message key)}: a known mistake to name
+    when that attribute is wrong and the predicate recognises it (want: the reference's value).
+    excused: {state name: predicate(inputs, got, want)}: a known mistake another check of the
+    part charges; that attribute passes here when it is what the mistake gives (one mistake,
+    one failed check).
     """
 
     state: tuple = ()
@@ -487,10 +488,10 @@ class Forward(UnitCheck):
             try:
                 assert_close(ctx, got, want, what, ctx.reference_tol)
             except CheckFailure as failure:
-                if name in self.excused and self.excused[name](inputs, got):
+                if name in self.excused and self.excused[name](inputs, got, want):
                     continue
-                recognise, key = self.hints.get(name, (lambda inputs, got: False, ""))
-                if not recognise(inputs, got):
+                recognise, key = self.hints.get(name, (lambda inputs, got, want: False, ""))
+                if not recognise(inputs, got, want):
                     raise
                 raise CheckFailure(f"{failure} {ctx.msg(key)}", key.removeprefix("pattern_"), failure.figure) from None
 

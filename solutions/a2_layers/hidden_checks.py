@@ -53,11 +53,16 @@ def low_variance(shape, scale=1.0):
 
 BATCHNORM_EVAL = Unit("layers.BatchNorm1d", params=("gamma", "beta"), make_args=lambda rng: (4,),
                       setup=batchnorm_eval_setup, modes=("eval",))
+# train mode from running statistics away from 0 and 1: the old values' share of the update shows
+BATCHNORM_RUNNING = Unit("layers.BatchNorm1d", params=("gamma", "beta"), make_args=lambda rng: (4,),
+                         setup=batchnorm_eval_setup)
 
 
-def biased_running_var(inputs, got, momentum=0.1):
-    """True when ``got`` is the running variance updated with the biased batch variance."""
-    return np.allclose(got, (1 - momentum) + momentum * np.var(inputs[0], axis=0), rtol=1e-6, atol=0)
+def biased_running_var(inputs, got, want, momentum=0.1):
+    """True when ``got`` is the running variance updated with the biased batch variance where
+    ``want`` (the reference's) takes the unbiased one: want - got = momentum * var / (N - 1)."""
+    x = inputs[0]
+    return np.allclose(want - got, momentum * np.var(x, axis=0) / (x.shape[0] - 1), rtol=1e-6, atol=0)
 
 
 def deep_stack(runner, seed):
@@ -142,6 +147,9 @@ CHECKS = [
     GradCheck("batchnorm", "train mode: gradient check of dx, dgamma and dbeta", unit=BATCHNORM,
               inputs=normal((6, 4), scale=2.0)),
     Backward("batchnorm", "train mode: backward against the reference", unit=BATCHNORM, inputs=low_variance((10, 4))),
+    Forward("batchnorm", "train mode from set running statistics, a batch of 2: (1 - momentum) of the old values "
+            "and the unbiased variance var * 2 / 1", unit=BATCHNORM_RUNNING, inputs=normal((2, 4), scale=2.0),
+            state=("running_mean", "running_var"), excused={"running_var": biased_running_var}),
     Forward("batchnorm", "eps=0.01 given: the eps passed in is used", unit=Unit("layers.BatchNorm1d",
             make_args=lambda rng: (4, 0.1, 0.01)), inputs=low_variance((8, 4), scale=2.0)),
     Forward("batchnorm", "eval mode: uses the running statistics and leaves them unchanged", unit=BATCHNORM_EVAL,
