@@ -72,10 +72,11 @@ def figure_words(page):
 
 
 def terminal_lines(result, capsys):
-    """What ``course grade`` prints of ``result``, to its last line (the isolation level)."""
+    """What ``course grade`` prints of ``result``, to its last line (the isolation level), as one text:
+    the console wraps long lines, which would split a quote of runtime text."""
     capsys.readouterr()
     show_result(result, console())
-    return capsys.readouterr().out.splitlines()
+    return [" ".join(capsys.readouterr().out.split())]
 
 
 def shown_texts(result, capsys):
