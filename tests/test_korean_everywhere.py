@@ -1,7 +1,7 @@
 """What a Korean course shows besides the checks' messages is Korean too: the isolation level,
 the development-secret warning, a crash's detail, grade-batch's reasons for an entry it did
 not grade and the gradebook's ``message`` column, and ``course validate``'s table heads and
-summary. Each is searched for English words as tests/test_korean_words.py does, and each
+summary, and its progress label. Each is searched for English words as tests/test_korean_words.py does, and each
 is checked to be the catalogue's text (so printing the English text, or none, fails)."""
 
 import os
@@ -10,7 +10,7 @@ from fractions import Fraction
 import pytest
 
 from autograder.cli import print_validate_table, validate_summary
-from autograder.grading.batch import scan_class
+from autograder.grading.batch import grade_batch, scan_class
 from autograder.grading.grade import development_secret_warning, grade
 from autograder.grading.validate import Row
 from autograder.outputs.gradebook import graded_row
@@ -93,6 +93,14 @@ def test_grade_batch_says_why_an_entry_is_not_graded_in_korean(course, tmp_path)
     assert len(invalid) == 5 and all(korean(why) for why in invalid.values()), invalid
     assert set(invalid.values()) != set(scan_class(course.assignment("a1_gates"), folder, tmp_path / "out",
                                                    course.limits, "en")[1].values())
+
+
+def test_grade_batch_progress_is_korean(course, tmp_path, capsys):
+    from tests.test_batch import make_class
+
+    grade_batch(course, course.assignment("a1_gates"), make_class(tmp_path / "class", 1), tmp_path / "out")
+    label = page_text("ko")("batch_progress", assignment="a1_gates", n=1, unchanged=0)
+    assert label in capsys.readouterr().out and korean(label)
 
 
 def test_the_gradebook_message_of_a_grader_error_is_korean(course):

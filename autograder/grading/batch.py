@@ -351,7 +351,8 @@ def _run(course, assignment, valid, keys, todo, out, jobs, progress, console, do
     with Progress(*columns, console=console, disable=not progress) as bar, \
             ProcessPoolExecutor(max_workers=max(1, jobs), initializer=_init_worker,
                                 initargs=(course, os.getpid())) as pool:
-        task = bar.add_task(f"{assignment.id}: grading {len(todo)} (skipping {len(done)} unchanged)", total=len(todo))
+        task = bar.add_task(page_text(course.language)("batch_progress", assignment=assignment.id, n=len(todo),
+                                                       unchanged=len(done)), total=len(todo))
         futures = {pool.submit(_grade_one, assignment.id, s, str(valid[s])): s for s in todo}
         with open(out / gradebook.FILE, "a", encoding="utf-8", newline="") as book:
             for future in as_completed(futures):
