@@ -1,8 +1,9 @@
 """What a Korean course shows besides the checks' messages is Korean too: the isolation level,
-the development-secret warning, a crash's detail, grade-batch's reasons for an entry it did
-not grade and the gradebook's ``message`` column, and ``course validate``'s table heads and
-summary, and its progress label. Each is searched for English words as tests/test_korean_words.py does, and each
-is checked to be the catalogue's text (so printing the English text, or none, fails)."""
+the development-secret warning, a crash's detail, grade-batch's progress label and its reasons
+for an entry it did not grade, the gradebook's ``message`` column, and ``course validate``'s
+table heads and summary. Each is searched for English words as tests/test_korean_words.py
+does, and each is checked to be the catalogue's text (so printing the English text, or none,
+fails)."""
 
 import os
 from fractions import Fraction
