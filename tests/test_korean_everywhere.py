@@ -11,7 +11,7 @@ from fractions import Fraction
 import pytest
 
 from autograder.cli import print_validate_table, validate_summary
-from autograder.grading.batch import grade_batch, scan_class
+from autograder.grading.batch import grade_batch, scan_class, summary
 from autograder.grading.grade import development_secret_warning, grade
 from autograder.grading.validate import Row
 from autograder.outputs.gradebook import graded_row
@@ -102,6 +102,19 @@ def test_grade_batch_progress_is_korean(course, tmp_path, capsys):
     grade_batch(course, course.assignment("a1_gates"), make_class(tmp_path / "class", 1), tmp_path / "out")
     label = page_text("ko")("batch_progress", assignment="a1_gates", n=1, unchanged=0)
     assert label in capsys.readouterr().out and korean(label)
+
+
+def test_grade_batch_summary_names_the_isolation_level_in_korean(course):
+    from tests.test_terminal import console_of, result_of
+
+    assignment = course.assignment("a1_gates")
+    result = result_of("kim", [Fraction(p.points) for p in assignment.parts], assignment)
+    result.isolation = RECORDS[-1]
+    out, stream = console_of(80)
+    summary(out, assignment, {"kim": result}, {}, [], [], "gradebook.csv", "ko")
+    printed = " ".join(stream.getvalue().split())
+    said = page_text("ko")("isolation_levels", levels="process")
+    assert said in printed and korean(said), printed
 
 
 def test_the_gradebook_message_of_a_grader_error_is_korean(course):

@@ -184,7 +184,7 @@ KO = {
     "grader_errors": "채점기 오류 (확정되지 않았으며 다음 실행에서 다시 채점합니다): {n}",
     "gradebook": "성적부: {path}",
     "class_report": "수업 보고서: {path}",
-    "isolation_levels": "격리 수준: {levels} (README의 What the sandbox protects)",
+    "isolation_levels": "격리 수준: {levels} (README.md의 “What the sandbox protects” 절)",
     "distribution": "파트별 점수 분포",
     "part": "파트",
     "max": "만점",
