@@ -7,12 +7,13 @@ fails)."""
 
 import os
 from fractions import Fraction
+from types import SimpleNamespace
 
 import pytest
 
 from autograder.cli import print_validate_table, validate_summary
 from autograder.grading.batch import grade_batch, scan_class, summary
-from autograder.grading.grade import development_secret_warning, grade
+from autograder.grading.grade import development_secret_warning, grade, run_check
 from autograder.grading.validate import Row
 from autograder.outputs.gradebook import graded_row
 from autograder.outputs.page_text import page_text
@@ -80,6 +81,16 @@ def test_a_crash_is_told_in_korean(course, sandbox, tmp_path, crash):
     key, fields = CRASHES[crash]
     crashed = [t.message for t in result.tests if t.status == "crashed"]
     assert crashed and [m for m in crashed if message(key, "ko", **fields) not in m or not korean(m)] == []
+
+
+def test_a_grader_error_is_told_in_korean():
+    class Broken:
+        def run(self, ctx):
+            raise KeyError("objective")
+
+    status, said, _, _ = run_check(Broken(), SimpleNamespace(lang="ko"))
+    assert status == "grader_error" and said == message("grader_error", "ko", check="Broken", error="KeyError: 'objective'")
+    assert korean(said), said
 
 
 def test_grade_batch_says_why_an_entry_is_not_graded_in_korean(course, tmp_path):

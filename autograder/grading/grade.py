@@ -223,7 +223,8 @@ def run_check(check, ctx):
     except Exception as exc:  # a fault of the grader, never a silent zero
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise  # temp space ran out: no result is recorded at all
-        return "grader_error", f"grader error in {type(check).__name__}: {type(exc).__name__}: {exc}", "", None
+        return "grader_error", message("grader_error", ctx.lang, check=type(check).__name__,
+                                       error=f"{type(exc).__name__}: {exc}"), "", None
     return "pass", "", "", None
 
 
