@@ -255,15 +255,25 @@ def cmd_nbgrader(course, args):
     return 2 if any(r.grader_errors for r in results.values()) else 0
 
 
-def print_validate_table(out, aid, rows):
-    """The table of ``rows`` (validate.Row) on the console ``out``: three columns, so that it fits 80
-    columns with whole words (the longest implementation name is one word)."""
+def print_validate_table(out, aid, rows, lang="en"):
+    """The table of ``rows`` (validate.Row) on the console ``out``, its heads in ``lang``: three columns,
+    so that it fits 80 columns with whole words (the longest implementation name is one word)."""
+    from autograder.outputs.page_text import page_text
     from autograder.outputs.terminal import print_table
 
-    print_table(out, ["", "implementation", "expected → got · why / detail"],
-                [["ok" if row.ok else "FAIL", f"{row.name} ({row.kind})",
+    text = page_text(lang)
+    print_table(out, text("validate_columns").split("|"),
+                [[text("validate_ok" if row.ok else "validate_fail"), f"{row.name} ({row.kind})",
                   f"{row.expected} → {row.got}" + (f" · {row.detail}" if row.detail else "")] for row in rows],
-                title=f"course validate {aid}")
+                title=text("validate_title", assignment=aid))
+
+
+def validate_summary(aid, rows, students, seconds, lang):
+    """The line under ``course validate``'s table of ``rows`` for ``aid``, in ``lang``."""
+    from autograder.outputs.page_text import page_text
+
+    return page_text(lang)("validate_summary", assignment=aid, ok=sum(r.ok for r in rows), n=len(rows),
+                           students=students, seconds=seconds)
 
 
 def cmd_validate(course, args):
@@ -277,10 +287,9 @@ def cmd_validate(course, args):
         rows = validate(course, course.assignment(aid), students=args.students, jobs=args.jobs,
                         with_mutants=args.mutants)
         seconds = time.perf_counter() - start
-        print_validate_table(out, aid, rows)
+        print_validate_table(out, aid, rows, course.language)
         all_ok &= all(row.ok for row in rows)
-        out.print(f"{aid}: {sum(r.ok for r in rows)} of {len(rows)} rows as expected, graded as {args.students} "
-                  f"students ({seconds:.1f} s)")  # fits 80 columns
+        out.print(validate_summary(aid, rows, args.students, seconds, course.language))  # fits 80 columns
     return 0 if all_ok else 1
 
 

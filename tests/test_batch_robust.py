@@ -14,6 +14,7 @@ import pytest
 from filelock import FileLock
 
 from autograder.outputs import gradebook
+from autograder.outputs.page_text import page_text
 from autograder.grading.batch import grade_batch, in_shard
 from autograder.cli import main as course_main
 from autograder.config import UsageError
@@ -22,6 +23,11 @@ from tests.conftest import ROOT, settled
 from tests.test_batch import REFERENCE, make_class
 
 A1 = "a1_gates"
+
+
+def unset_secret_warning(course):
+    """The line ``course grade`` and ``grade-batch`` print when the course secret is not set."""
+    return page_text(course.language)("development_secret_unset", env=course.secret_env)
 
 
 def book_rows(out):
@@ -48,8 +54,11 @@ def test_bad_entries_get_invalid_rows_and_everyone_else_is_graded(course, tmp_pa
     assert rows["student01"]["status"] == "graded" and float(rows["student01"]["score"]) == 100
     bad = {s: r["message"] for s, r in rows.items() if r["status"] == "invalid"}
     assert set(bad) == {"caf\\xe9", "x" * 100 + "…", "gradebook.csv", "dup", "deep"}, bad
-    assert "UTF-8" in bad["caf\\xe9"] and "longer than 100" in bad["x" * 100 + "…"]
-    assert "reserved" in bad["gradebook.csv"] and "2 entries" in bad["dup"] and "deeper" in bad["deep"]
+    text = page_text(course.language)  # each reason in the course's language, from the catalogue
+    assert bad["caf\\xe9"] == text("invalid_not_utf8") and bad["x" * 100 + "…"] == text("invalid_long_name", n=100)
+    assert bad["gradebook.csv"] == text("invalid_reserved", name="'gradebook.csv'")
+    assert bad["dup"] == text("invalid_duplicate", n=2, entries="dup, dup.py")
+    assert bad["deep"] == text("invalid_deep", n=course.limits.class_depth)
     assert (out / "gradebook.csv").is_file() and not (out / "gradebook.csv").is_dir()
 
 
@@ -127,7 +136,7 @@ def test_a_zip_bomb_is_refused_before_it_is_written(course, tmp_path, capsys):
         "output_kb = 256", "output_kb = 256\nclass_mb = 2"))
     (tmp_path / "solutions").symlink_to(ROOT / "solutions")
     status = course_main(["--course", str(tmp_path), "grade-batch", A1, str(archive), "--out", str(tmp_path / "out")])
-    err = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("WARNING")]
+    err = [line for line in capsys.readouterr().err.splitlines() if line != unset_secret_warning(course)]
     assert status == 2 and len(err) == 1 and "refused" in err[0] and "class_mb" in err[0]
     assert archive.stat().st_size < 100_000
 
@@ -142,7 +151,7 @@ def test_a_zip_bomb_is_refused_before_it_is_written(course, tmp_path, capsys):
     (["grade-batch", A1, "{tmp}", "--out", "{tmp}/out", "--shard", "4/3"], "1 <= K <= N"),
     (["gradebook", "merge", A1, "/no/such/out", "--out", "{tmp}/merged"], "no gradebook.csv"),
 ])
-def test_usage_errors_are_one_line_exit_2_never_a_traceback_or_a_zero(tmp_path, capsys, args, expected):
+def test_usage_errors_are_one_line_exit_2_never_a_traceback_or_a_zero(course, tmp_path, capsys, args, expected):
     (tmp_path / "fake.zip").write_text("not a zip")
     ref = tmp_path / "ref"
     ref.mkdir()
@@ -151,7 +160,7 @@ def test_usage_errors_are_one_line_exit_2_never_a_traceback_or_a_zero(tmp_path, 
     status = course_main(["--course", str(ROOT), *args])
     captured = capsys.readouterr()
     assert status == 2, captured
-    lines = [line for line in captured.err.splitlines() if not line.startswith("WARNING")]
+    lines = [line for line in captured.err.splitlines() if line != unset_secret_warning(course)]
     assert len(lines) == 1 and expected in lines[0] and "Traceback" not in captured.err
     assert not (tmp_path / "out" / "gradebook.csv").exists()
 

@@ -90,6 +90,7 @@ def test_a_part_without_hidden_checks_is_refused_not_given_away(course_copy, cou
 
 def test_without_a_course_secret_grading_warns_loudly_and_results_say_so(course, tmp_path, monkeypatch, capsys):
     from autograder.cli import main
+    from autograder.outputs.page_text import page_text
     from autograder.results import GradingResult
     from autograder.authoring.stubs import strip_markers
 
@@ -103,5 +104,5 @@ def test_without_a_course_secret_grading_warns_loudly_and_results_say_so(course,
         assert main(["--course", str(ROOT), "grade", "a1_gates", str(tmp_path / "gates.py"), "--student", "kim",
                      "--json", str(out)]) == 0
         err = capsys.readouterr().err
-        assert ("WARNING" in err and course.secret_env in err) == warned
+        assert (page_text(course.language)("development_secret_unset", env=course.secret_env) in err) == warned
         assert GradingResult.from_json(out.read_text()).secret == recorded

@@ -38,10 +38,11 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from autograder.outputs import changes, gradebook, lms, similarity
+from autograder.outputs.page_text import page_text
 from autograder.outputs.terminal import line
 from autograder.config import UsageError
 from autograder.grading.grade import course_secret, development_secret_warning, grade
-from autograder.sandbox.isolation import die_with_parent
+from autograder.sandbox.isolation import die_with_parent, parse
 from autograder.results import LIMIT_STATUSES
 from autograder.sandbox.session import Sandbox, claim_tempdir, remove_abandoned_tempdirs
 from autograder.grading.submission import find_submission, released_stubs
@@ -81,40 +82,42 @@ def label(name):
     return text if len(text) <= MAX_NAME else text[:MAX_NAME] + "…"
 
 
-def tree_problem(path, limits):
-    """Why the files under ``path`` exceed the class caps, or None. Links are not followed."""
+def tree_problem(path, limits, text):
+    """Why the files under ``path`` exceed the class caps (said by ``text``, a ``page_text``), or None.
+    Links are not followed."""
     count, total = 0, 0
     for folder, dirs, files in os.walk(path):
         depth = len(Path(folder).relative_to(path).parts)
         if depth > limits.class_depth:
-            return f"folders nested deeper than {limits.class_depth} (class_depth)"
+            return text("invalid_deep", n=limits.class_depth)
         for name in [*dirs, *files]:
             if len(name) > 255:
-                return "a file name longer than 255 characters"
+                return text("invalid_long_file_name")
         count += len(files) + len(dirs)
         total += sum(os.lstat(os.path.join(folder, f)).st_size for f in files)
         if count > limits.class_files:
-            return f"more than {limits.class_files} files (class_files)"
+            return text("invalid_files", n=limits.class_files)
         if total > limits.class_mb << 20:
-            return f"more than {limits.class_mb} MB (class_mb)"
+            return text("invalid_mb", n=limits.class_mb)
     return None
 
 
-def entry_problem(name, path, limits):
-    """Why the entry ``name`` cannot be graded, or None."""
+def entry_problem(name, path, limits, text):
+    """Why the entry ``name`` cannot be graded (said by ``text``, a ``page_text``), or None."""
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
-        return "its name is not valid UTF-8"
+        return text("invalid_not_utf8")
     if len(name) > MAX_NAME:
-        return f"its name is longer than {MAX_NAME} characters"
+        return text("invalid_long_name", n=MAX_NAME)
     if name in RESERVED:
-        return f"its name {name!r} is reserved in the output folder"
-    return tree_problem(path, limits) if path.is_dir() else None
+        return text("invalid_reserved", name=repr(name))
+    return tree_problem(path, limits, text) if path.is_dir() else None
 
 
-def scan_class(assignment, submissions, out, limits):
-    """({student: path} to grade, {label: message} of invalid entries, [skipped paths])."""
+def scan_class(assignment, submissions, out, limits, lang="en"):
+    """({student: path} to grade, {label: message in ``lang``} of invalid entries, [skipped paths])."""
+    text = page_text(lang)
     out = out.resolve()
     by_name, skipped = {}, []
     for name, path in student_entries(assignment, submissions):
@@ -126,8 +129,8 @@ def scan_class(assignment, submissions, out, limits):
     valid, invalid = {}, {}
     for name, paths in by_name.items():
         if len(paths) > 1:
-            invalid[label(name)] = f"{len(paths)} entries for this student ({', '.join(label(p.name) for p in paths)}); none graded"
-        elif problem := entry_problem(name, paths[0], limits):
+            invalid[label(name)] = text("invalid_duplicate", n=len(paths), entries=", ".join(label(p.name) for p in paths))
+        elif problem := entry_problem(name, paths[0], limits, text):
             invalid[label(name)] = problem
         else:
             valid[name] = paths[0]
@@ -245,8 +248,9 @@ def no_space(exc):
     return isinstance(exc, OSError) and exc.errno in NO_SPACE
 
 
-def _keys(assignment, valid, version, tmp, stubs):
-    """({student: key}, {label: message}): the keys, and the entries whose files cannot be read."""
+def _keys(assignment, valid, version, tmp, stubs, text):
+    """({student: key}, {label: message}): the keys, and the entries whose files cannot be read
+    (said by ``text``, a ``page_text``; the error as Python gave it)."""
     keys, invalid = {}, {}
     for i, (student, path) in enumerate(sorted(valid.items())):
         try:
@@ -254,7 +258,7 @@ def _keys(assignment, valid, version, tmp, stubs):
         except Exception as exc:  # a broken notebook, unreadable files: this entry only
             if no_space(exc):
                 raise NoSpace(f"temp space ran out reading {label(student)}'s submission: {exc}") from None
-            invalid[label(student)] = f"unreadable submission: {type(exc).__name__}: {str(exc)[:200]}"
+            invalid[label(student)] = text("invalid_unreadable", error=f"{type(exc).__name__}: {str(exc)[:200]}")
     return keys, invalid
 
 
@@ -296,12 +300,13 @@ def grade_batch(course, assignment, submissions, out, jobs=1, progress=True, sha
 
 
 def _grade_batch(course, assignment, submissions, out, jobs, progress, shard, tmp, console, late_sources):
-    valid, invalid, skipped = scan_class(assignment, submissions, out, course.limits)
+    valid, invalid, skipped = scan_class(assignment, submissions, out, course.limits, course.language)
     if shard:
         valid = {s: p for s, p in valid.items() if in_shard(s, shard)}
         invalid = {s: m for s, m in invalid.items() if in_shard(s, shard)}
     stubs = released_stubs(course, assignment)
-    keys, unreadable = _keys(assignment, valid, grader_version(course, assignment), tmp, stubs)
+    keys, unreadable = _keys(assignment, valid, grader_version(course, assignment), tmp, stubs,
+                             page_text(course.language))
     invalid.update(unreadable)
     keep_code(assignment, {s: valid[s] for s in keys}, out, tmp, stubs)
     done, todo = {}, []
@@ -330,7 +335,6 @@ def _grade_batch(course, assignment, submissions, out, jobs, progress, shard, tm
     for text in changes.lines(assignment, regraded, course.language):
         console.print(line(text), soft_wrap=True, markup=False)
     if done:
-        from autograder.outputs.page_text import page_text
         from autograder.outputs.report import Batch, write_report
 
         console.print(page_text(course.language)("class_report", path=write_report(course, [Batch(assignment, out)],
@@ -347,7 +351,8 @@ def _run(course, assignment, valid, keys, todo, out, jobs, progress, console, do
     with Progress(*columns, console=console, disable=not progress) as bar, \
             ProcessPoolExecutor(max_workers=max(1, jobs), initializer=_init_worker,
                                 initargs=(course, os.getpid())) as pool:
-        task = bar.add_task(f"{assignment.id}: grading {len(todo)} (skipping {len(done)} unchanged)", total=len(todo))
+        task = bar.add_task(page_text(course.language)("batch_progress", assignment=assignment.id, n=len(todo),
+                                                       unchanged=len(done)), total=len(todo))
         futures = {pool.submit(_grade_one, assignment.id, s, str(valid[s])): s for s in todo}
         with open(out / gradebook.FILE, "a", encoding="utf-8", newline="") as book:
             for future in as_completed(futures):
@@ -362,7 +367,8 @@ def _run(course, assignment, valid, keys, todo, out, jobs, progress, console, do
                         pool.shutdown(wait=False, cancel_futures=True)
                         raise NoSpace(f"temp space ran out while grading {label(student)}: {exc}; nothing was "
                                       "recorded for the submissions in progress: free space and run again") from None
-                    failed[student] = f"grader error: {type(exc).__name__}: {str(exc)[:300]}"
+                    failed[student] = page_text(course.language)("grader_error_entry",
+                                                                 error=f"{type(exc).__name__}: {str(exc)[:300]}")
                     rows.append(gradebook.failed_row(assignment, student, failed[student]))
                 book.write(gradebook.render(assignment, [rows[-1]]).split("\n", 1)[1])
                 book.flush()
@@ -386,7 +392,7 @@ def _record(out, student, result, key, page, seconds):
 
 def isolation_levels(results):
     """The sorted isolation levels ("jail", "netns", "process") reached for {student: GradingResult}."""
-    return sorted({r.isolation.split(":")[0] for r in results.values()})
+    return sorted({parse(r.isolation)[0] for r in results.values()})
 
 
 def summary(console, assignment, results, invalid, errors, skipped, book, lang="en"):
@@ -396,7 +402,6 @@ def summary(console, assignment, results, invalid, errors, skipped, book, lang="
     words (``terminal.print_table``), and every line is ``safe_text`` for a terminal."""
     from fractions import Fraction
 
-    from autograder.outputs.page_text import page_text
     from autograder.outputs.terminal import print_table
     from autograder.results import exact, points
 

@@ -46,13 +46,11 @@ def course_secret(course):
 
 
 def development_secret_warning(course):
-    """The loud line to print when no course secret is set (else None): anyone can then
-    compute every student's hidden inputs."""
+    """The loud line to print when no course secret is set (else None), in the course's language:
+    anyone can then compute every student's hidden inputs."""
     if os.environ.get(course.secret_env):
         return None
-    return (f"WARNING: {course.secret_env} is not set: the hidden inputs are seeded from the public development "
-            "secret, so anyone can compute them. Set it for real grading (results.json records "
-            "extra_data.model.secret = \"development\").")
+    return page_text(course.language)("development_secret_unset", env=course.secret_env)
 
 
 def derive_seed(secret, *names):
@@ -198,7 +196,7 @@ def explain(error, lang, limits):
     elif error.status == "memory":
         text, status = message("memory", lang, what=what, limit_mb=limits.memory_mb), "memory"
     elif error.status == "crashed":
-        detail = message(error.key, lang) if error.key else error.detail
+        detail = message(error.key, lang, **error.fields) if error.key else error.detail
         text, status = message("crashed", lang, what=what, detail=detail), "crashed"
     else:
         text, status = message("raised", lang, what=what, error=error.detail), "fail"
@@ -225,7 +223,8 @@ def run_check(check, ctx):
     except Exception as exc:  # a fault of the grader, never a silent zero
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise  # temp space ran out: no result is recorded at all
-        return "grader_error", f"grader error in {type(check).__name__}: {type(exc).__name__}: {exc}", "", None
+        return "grader_error", message("grader_error", ctx.lang, check=type(check).__name__,
+                                       error=f"{type(exc).__name__}: {exc}"), "", None
     return "pass", "", "", None
 
 

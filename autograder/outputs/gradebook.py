@@ -28,6 +28,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from autograder.config import UsageError
+from autograder.outputs.page_text import page_text
 from autograder.results import GradingResult, points, safe_text
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -57,7 +58,7 @@ def graded_row(result, late=None):
 
     late = late or Late()
     status = "grader_error" if result.grader_errors else "graded"
-    notes = [f"{len(result.grader_errors)} grader error(s): regraded by the next run"] if result.grader_errors else []
+    notes = [page_text(result.language)("grader_errors_note", n=len(result.grader_errors))] if result.grader_errors else []
     notes += [note_text(late, result.language)] if late.note else []
     return [result.student, *(points(p.score) for p in result.parts), points(result.score), points(late.penalty),
             points(result.exact_score - late.penalty), str(late.days_used), points(result.max_score), status,

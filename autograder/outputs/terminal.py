@@ -18,6 +18,8 @@ import sys
 from autograder.outputs.feedback_page import feedback_view
 from autograder.outputs.page_text import page_text
 from autograder.results import points, safe_text
+from autograder.sandbox.isolation import LEVELS, SECCOMP, parse
+from source_lib.messages import message
 
 LOG_WIDTH = 160  # columns of a log that is not a terminal (a CI job's), unless COLUMNS says otherwise
 
@@ -68,6 +70,17 @@ def print_table(out, columns, rows, title=None):
         out.print(Text(f"{row[0]}: " + ", ".join(f"{name} {cell}" for name, cell in zip(columns[1:], row[1:]))))
 
 
+def isolation_text(record, lang):
+    """What the isolation ``record`` (``Jail.record``, as results.json keeps it) means, in ``lang``:
+    the level, the per-child keyring and syscall filter, what is not limited, and why not stronger
+    (the system's own words, quoted)."""
+    level, features, why = parse(record)
+    text = message(f"isolation_{level}", lang, base=message("isolation_base", lang)) if level in LEVELS else level
+    text += "; " + message("isolation_seccomp" if SECCOMP in features else "isolation_keyring", lang)
+    text += "; " + message("isolation_no_cgroup", lang)
+    return text + ("; " + message("isolation_why", lang, why=why) if why else "")
+
+
 def show_result(result, out, late_lines=()):
     """Print ``result`` on the rich console ``out``: total, what lateness cost (``late_lines``, from
     ``outputs/late.py``: raw score, penalty, final score), parts, each cause once (module docstring).
@@ -99,4 +112,4 @@ def show_result(result, out, late_lines=()):
         out.print(grid)
     for note in result.notes:  # which copy was graded, which parts use the grader's stand-ins
         out.print(Text(line(note), style="dim"))
-    out.print(Text(line(text("isolation"), ": ", result.isolation), style="dim"))
+    out.print(Text(line(text("isolation"), ": ", isolation_text(result.isolation, result.language)), style="dim"))

@@ -8,7 +8,7 @@ and .npy values.
 
 What this module adds when the grader runs as root, in the child before it loads any
 student code (``enter``; the zygote imports this file as ``backprop_jail``), at the
-strongest level the machine allows (``Jail.level``, reported in every results.json):
+strongest level the machine allows (``Jail.level``, recorded in every results.json: ``Jail.record``):
 
 ``jail``
     A new network namespace (no network, not even the host's loopback services), a new
@@ -35,8 +35,8 @@ pid 1 is a tiny init the zygote starts. The child sees no host process
 the kernel kills every process left in that namespace, traced or not, so nothing a
 child started outlives it.
 
-At every level, where the machine allows it (``Jail.filtered``, reported in the level's
-description), the child is also ``confine``d: it joins a fresh, empty session
+At every level, where the machine allows it (``Jail.filtered``, recorded beside the
+level), the child is also ``confine``d: it joins a fresh, empty session
 keyring (always), sets no-new-privileges and installs a seccomp filter (through the
 system's libseccomp.so.2, by ctypes: the child imports only the standard library and
 numpy) that refuses with EPERM the system calls no exercise needs (``DENIED``:
@@ -54,7 +54,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from errno import ENOSYS, EPERM
+from errno import EACCES, ENOENT, ENOSYS, EPERM
 from pathlib import Path
 
 CLONE_NEWNS = 0x00020000
@@ -96,13 +96,8 @@ INIT = "/bin/cat"  # pid 1 of a child's PID namespace (``fork``)
 _held = {}  # {init pid: the zygote's end of the pipe that init reads}
 UID_BASE = 2_000_000_000
 DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom")
-BASE = "separate process, rlimits, own process group, clean environment, scratch directory"
-DESCRIPTIONS = {
-    "jail": (f"jail: {BASE}, no network (own network namespace), only the interpreter, numpy, source_lib "
-             "and the submission visible (own mount namespace, read-only but for the scratch directory, "
-             "a size-limited tmpfs), own IPC namespace, own PID namespace, own unprivileged user id per child"),
-    "netns": f"netns: {BASE}, no network (own network namespace)",
-}
+LEVELS = ("jail", "netns", "process")  # strongest first
+SECCOMP = "seccomp"  # the feature code of the syscall filter in a record (``Jail.record``)
 _levels = {}
 
 
@@ -236,13 +231,13 @@ class _SockFprog(ctypes.Structure):
 
 
 def filter_problem():
-    """Why the seccomp filter cannot be installed here, or None."""
+    """Why the seccomp filter cannot be installed here (what the system says), or None."""
     if os.uname().machine not in KEYCTL_SYSCALL:
-        return f"no syscall filter on {os.uname().machine}"
+        return f"os.uname().machine = {os.uname().machine!r}"
     try:
         ctypes.CDLL("libseccomp.so.2")
-    except OSError:
-        return "no syscall filter: libseccomp.so.2 is not installed"
+    except OSError as exc:
+        return str(exc)
     return None
 
 
@@ -337,13 +332,15 @@ class Jail:
         self.level, self.reason, self.filter_problem = _levels[key]
         self.filtered = self.filter_problem is None
 
-    def describe(self):
-        """The level reached and what it means, starting with the level's name and a colon."""
-        text = DESCRIPTIONS.get(self.level, f"process: {BASE}; no jail here ({self.reason})")
-        kernel = "no cgroup memory.max per child"
-        if self.filtered:
-            return f"{text}; a fresh session keyring and a syscall filter (seccomp) per child; {kernel}"
-        return f"{text}; a fresh session keyring per child; {self.filter_problem}; {kernel}"
+    def record(self):
+        """The isolation reached, as results.json records it (``extra_data.isolation``), in one
+        language-neutral form: the level's name, ``+seccomp`` when the syscall filter is installed,
+        then, after `` | ``, why not a stronger level or no filter, in the system's own words
+        ("jail: unshare: Operation not permitted; seccomp: libseccomp.so.2: cannot open shared
+        object file..."). A person reads it in the course language
+        (``outputs.terminal.isolation_text``)."""
+        why = "; ".join(filter(None, [self.reason, self.filter_problem and f"{SECCOMP}: {self.filter_problem}"]))
+        return self.level + f"+{SECCOMP}" * self.filtered + (f" | {why}" if why else "")
 
     def params(self, level=None):
         """The keyword arguments of ``enter`` (but scratch) for this jail, as plain JSON values."""
@@ -378,13 +375,22 @@ class Jail:
         reasons, problem = [], filter_problem()
         for level in (*levels, "process"):
             if level == "jail" and not os.access(INIT, os.X_OK):
-                reasons.append(f"jail: no {INIT} to be the init of a PID namespace")
+                reasons.append(f"jail: {INIT}: {os.strerror(EACCES if os.path.exists(INIT) else ENOENT)}")
                 continue
             filtered_error = attempt(level, True) if problem is None else problem
             if filtered_error is None:
                 return level, "; ".join(reasons), None
             error = attempt(level, False)
             if error is None:
-                return level, "; ".join(reasons), problem or f"no syscall filter ({filtered_error})"
+                return level, "; ".join(reasons), problem or filtered_error
             reasons.append(f"{level}: {error}")
-        return "process", "; ".join(reasons), problem or "no syscall filter"
+        return "process", "; ".join(reasons), problem or filtered_error
+
+
+def parse(record):
+    """(level, feature codes, why or "") of a ``Jail.record``; a record written before this form
+    (an English description starting "<level>: ") gives its level and nothing else."""
+    codes, _, why = record.partition(" | ")
+    level, *features = codes.split(":")[0].split("+")
+    return level, features, why
+

@@ -48,10 +48,10 @@ class StudentError(Exception):
     student's files in the traceback; what: the call ("MaxGate.forward", or the files
     when importing them failed); at_load: whether it happened while importing them;
     key: when set, the key of source_lib/messages.py that says the detail to the student
-    (in the course's language; ``detail`` then says it for the log).
+    (in the course's language, with ``fields``; ``detail`` then says it for the log).
     """
 
-    def __init__(self, status, detail, where=(), what="", at_load=False, key=""):
+    def __init__(self, status, detail, where=(), what="", at_load=False, key="", fields=None):
         assert status in STATUSES, status
         super().__init__(detail)
         self.status = status
@@ -60,19 +60,22 @@ class StudentError(Exception):
         self.what = what
         self.at_load = at_load
         self.key = key
+        self.fields = dict(fields or {})
 
 
 MALFORMED = "malformed_answer"  # the message key of a crash whose answer was not what the child's loop sends
+OUTPUT_TOO_LARGE = "output_too_large"  # the message key of a crash at the file size limit (RLIMIT_FSIZE)
 
 
 class _Fault(Exception):
     """The child gave no usable answer (internal: Session turns it into a StudentError)."""
 
-    def __init__(self, status, detail, key=""):
+    def __init__(self, status, detail, key="", **fields):
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.key = key
+        self.fields = fields
 
 
 def claim_tempdir(prefix):
@@ -130,7 +133,7 @@ class Sandbox:
         (self.root / "jail").mkdir()
         self.jail = Jail(self.libdir, self.root / "jail", limits.disk_mb)
         self._count = 0
-        self.isolation = self.jail.describe()
+        self.isolation = self.jail.record()
         self._zygote = None
 
     def workdir(self):
@@ -308,15 +311,15 @@ class Child:
         self.kill()
         code = self.returncode
         if code is None:
-            return _Fault("crashed", "it ended, and the process that started it was killed")
+            return _Fault("crashed", "it ended, and the process that started it was killed", "ended_unreaped")
         if code < 0:
             name = {s.value: s.name for s in signal.Signals}.get(-code, f"signal {-code}")
             if name == "SIGXCPU":
                 return _Fault("timeout", "CPU time limit")
             if name == "SIGXFSZ":
-                return _Fault("crashed", "output size limit exceeded (too much printing)")
-            return _Fault("crashed", f"killed by {name}")
-        return _Fault("crashed", f"exit status {code}")
+                return _Fault("crashed", "output size limit exceeded (too much printing)", OUTPUT_TOO_LARGE)
+            return _Fault("crashed", f"killed by {name}", "killed_by_signal", signal=name)
+        return _Fault("crashed", f"exit status {code}", "exit_status", code=code)
 
     def kill(self):
         """Kill the child's whole process group and reap it."""
@@ -408,7 +411,8 @@ class Session:
             return self.child.request(wire.pack({**header, "id": request_id}, values), request_id, self._timeout())
         except _Fault as fault:
             self.close()
-            raise StudentError(fault.status, fault.detail, what=what, at_load=at_load, key=fault.key) from None
+            raise StudentError(fault.status, fault.detail, what=what, at_load=at_load, key=fault.key,
+                               fields=fault.fields) from None
 
     def _ensure_child(self):
         if self._load_error is not None:
@@ -453,16 +457,16 @@ class Session:
             return (result, header["warnings"][:5]) if warned else result
         kind = header["type"]
         text = f"{kind}: {header['message']}".strip()
-        status, detail = "fail", text
+        status, detail, key = "fail", text, ""
         if kind == "NotImplementedError" and not at_load:
             status = "not_implemented"
         elif kind == "MemoryError":
             status = "memory"
         elif kind == "OSError" and "File too large" in text:
-            status, detail = "crashed", "output size limit exceeded (too much printing)"
+            status, detail, key = "crashed", "output size limit exceeded (too much printing)", OUTPUT_TOO_LARGE
         if status in ("crashed", "memory"):
             self.close()
-        raise StudentError(status, detail, header["where"], what=what, at_load=at_load)
+        raise StudentError(status, detail, header["where"], what=what, at_load=at_load, key=key)
 
     def _send(self, header, what, warned=False, shape=None, **values):
         self._ensure_child()
