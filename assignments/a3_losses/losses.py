@@ -3,7 +3,8 @@
 Each loss has ``forward(pred, target) -> float``, the MEAN loss as a Python float, and
 ``backward() -> dpred``, the gradient of that mean with respect to ``pred``, with
 exactly the shape of ``pred`` (there is no dout: the loss is the end of the graph).
-Neither method modifies its arguments.
+Neither method modifies its arguments, and ``backward`` may be called again after the same
+``forward``: it returns the same gradient (it never changes what forward cached).
 
 Every formula here must stay finite and warning-free for logits of size 1e4 and for
 probabilities of exactly 0 and 1.

@@ -813,7 +813,13 @@ class InputsUnchanged(UnitCheck):
     """forward leaves its arguments as given, and backward leaves dout, the arguments forward
     was given (which forward may have cached) and the array forward returned (which the caller
     still holds) as they were. The arguments and the output are kept in the child, so a cache
-    that aliases them and a backward that writes into it both show."""
+    that aliases them and a backward that writes into it both show.
+
+    twice: also call backward a second time after the same forward (with the same dout): it
+    must return the same gradients, so a backward that consumes its cache in place
+    (``grad = self.probs; grad[i, y] -= 1``) fails where the docstring allows a second call."""
+
+    twice: bool = False
 
     def run(self, ctx):
         seed, inputs = self.draw(ctx)
@@ -825,15 +831,24 @@ class InputsUnchanged(UnitCheck):
         out = ctx.student.get(returned)
         self.all_same(ctx, inputs, ctx.student.get(together), "mutated", f"{self.unit.name}.forward")
         self.forward_judged(ctx, seed, out, expected)
+        dout = None
         if self.unit.takes_dout:
             dout = upstream(np.random.default_rng(seed + 3), out if isinstance(out, np.ndarray) else np.asarray(out))
-            _, after = ctx.student.method(obj, "backward", dout, echo=True)
+            grads, after = ctx.student.method(obj, "backward", dout, echo=True)
             self.same(ctx, dout, after[0], "mutated", f"{self.unit.name}.backward", "dout")
         else:
-            self.unit.backward(ctx.student, obj, None)
+            grads = self.unit.backward(ctx.student, obj, None)
         self.all_same(ctx, inputs, ctx.student.get(together), "mutated_cached", f"{self.unit.name}.backward")
         if isinstance(out, np.ndarray):
             self.same(ctx, out, ctx.student.get(returned), "mutated_output", f"{self.unit.name}.backward", "out")
+        if self.twice:
+            first = self.unit.split_grads(ctx, grads, inputs)
+            again = self.unit.split_grads(ctx, self.unit.backward(ctx.student, obj, dout), inputs)
+            for name, a, b in zip(self.unit.names, first, again):
+                err = gradcheck.max_rel_error(b, a)
+                if not err <= ctx.reference_tol:
+                    raise CheckFailure(ctx.msg("not_repeatable", what=f"{self.unit.name}.backward", arg=f"d{name}",
+                                               err=err), diagnosis="mutated")
 
     def all_same(self, ctx, inputs, now, key, what):
         if not isinstance(now, (tuple, list)) or len(now) != len(inputs):  # the kept tuple itself was replaced

@@ -96,7 +96,8 @@ def loss_checks(part, name, inputs, big_inputs):
         ReturnsFloat(part, f"{name}: forward returns the mean as a float, not an array", unit=unit, inputs=inputs),
         GradCheck(part, f"{name}: gradient check", unit=unit, inputs=inputs),
         Backward(part, f"{name}: backward against the reference", unit=unit, inputs=inputs),
-        InputsUnchanged(part, f"{name}: forward and backward leave pred and target unchanged", unit=unit,
+        InputsUnchanged(part, f"{name}: forward and backward leave pred and target unchanged, and backward twice "
+                        "gives the same gradient", twice=True, unit=unit,
                         inputs=inputs),
         Stable(part, f"{name}: extreme inputs give the reference's values without warnings", unit=unit,
                inputs=big_inputs),
