@@ -90,10 +90,11 @@ def test_every_planted_copy_is_found_and_no_independent_pair_is_flagged(course, 
     own = {name: similarity.fingerprint(codes[name], boilerplate).token_coverage for name in copies.values()}
     for copy, original in copies.items():
         pair = tuple(sorted((copy, original)))
-        if own[original]:
+        if own[original] >= similarity.MIN_SHARED:
             assert pair in flagged, f"planted copy of {original} not found"
-        else:  # all boilerplate (the reference's own lines): nothing of the student's to compare
+        elif not own[original]:  # all boilerplate (the reference's own lines): nothing of the student's to compare
             assert pair not in flagged
+        # else: less of its own than a pair must share to be shown (a one-line equivalent mutant): either way
     assert sum(bool(n) for n in own.values()) >= 4
     for a, b in itertools.combinations(sorted(n for n in codes if n not in copies), 2):
         expected = (a, b) in WRITTEN_FROM
