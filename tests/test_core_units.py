@@ -435,3 +435,20 @@ def test_merge_of_two_shards_rebuilds_rows_and_refuses_conflicts(tmp_path):
         gradebook.merge(a, [shard1], tmp_path / "out3")
     with pytest.raises(UsageError, match="no gradebook.csv"):
         gradebook.merge(a, [tmp_path / "nothing"], tmp_path / "out4")
+
+
+def test_a_forward_whose_differences_track_the_documented_ones_is_judged_a_memorising_one_not():
+    """varies_like_reference measures each difference against at least a tenth of the largest: a
+    tail where the documented function is nearly flat (GELU by erf against its tanh form, 30%
+    apart there) does not decide; differences of 0 (a forward answering from a cache) do."""
+    from autograder.checks.core import CheckFailure, Context, varies_like_reference
+
+    ctx = Context(None, None, np.random.default_rng(0), 1e-5, 1e-6, "en")
+    h = 1e-3
+    slopes = np.array([1.0, 0.8, -0.0015])  # the documented function's slope at three points
+    expected = [1.0 + v for s in slopes for v in (s * h, -s * h)]  # f(x + h), f(x - h) around f(x) = 1
+    tail = np.array([1.0, 0.8, -0.0019])      # 30% off where the slope is tiny
+    assert np.allclose(varies_like_reference(ctx, [1.0 + v for s in tail for v in (s * h, -s * h)], expected, h,
+                                             "f"), tail)
+    with pytest.raises(CheckFailure):
+        varies_like_reference(ctx, [1.0] * 6, expected, h, "f")  # f(x) answered at every point near x
