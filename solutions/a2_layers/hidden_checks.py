@@ -38,6 +38,20 @@ def batchnorm_eval_setup(rng):
             (("running_mean",), rng.standard_normal(4)), (("running_var",), running_var)]
 
 
+def batchnorm_running_setup(rng):
+    """Running statistics away from 0 and 1 (their share of the update shows), with gamma = 1 and
+    beta = 0 as constructed, so no output sits near 0 where a relative error is large."""
+    return [(("running_mean",), rng.standard_normal(4)), (("running_var",), rng.uniform(0.5, 2.0, 4))]
+
+
+def spread_pair(rng):
+    """(x,): two rows that differ by 20 to 40 in every column (variance 100 to 400), so the
+    outputs are +-1 up to an eps written as a literal (under 1e-7 relative): the check of the
+    running statistics is decided by them alone, for every seed."""
+    x0 = rng.standard_normal(4)
+    return (np.stack([x0, x0 + rng.choice([-1.0, 1.0], 4) * rng.uniform(20.0, 40.0, 4)]),)
+
+
 def low_variance(shape, scale=1.0):
     """Normal inputs times ``scale`` with column 0 a hundred times smaller (variance ~1e-4 scale^2):
     there an eps written as a literal in place of the one given (1e-8, 1e-5) moves xhat by 1% or
@@ -55,7 +69,7 @@ BATCHNORM_EVAL = Unit("layers.BatchNorm1d", params=("gamma", "beta"), make_args=
                       setup=batchnorm_eval_setup, modes=("eval",))
 # train mode from running statistics away from 0 and 1: the old values' share of the update shows
 BATCHNORM_RUNNING = Unit("layers.BatchNorm1d", params=("gamma", "beta"), make_args=lambda rng: (4,),
-                         setup=batchnorm_eval_setup)
+                         setup=batchnorm_running_setup)
 
 
 def biased_running_var(inputs, got, want, momentum=0.1):
@@ -148,7 +162,7 @@ CHECKS = [
               inputs=normal((6, 4), scale=2.0)),
     Backward("batchnorm", "train mode: backward against the reference", unit=BATCHNORM, inputs=low_variance((10, 4))),
     Forward("batchnorm", "train mode from set running statistics, a batch of 2: (1 - momentum) of the old values "
-            "and the unbiased variance var * 2 / 1", unit=BATCHNORM_RUNNING, inputs=normal((2, 4), scale=2.0),
+            "and the unbiased variance var * 2 / 1", unit=BATCHNORM_RUNNING, inputs=spread_pair,
             state=("running_mean", "running_var"), excused={"running_var": biased_running_var}),
     Forward("batchnorm", "eps=0.01 given: the eps passed in is used", unit=Unit("layers.BatchNorm1d",
             make_args=lambda rng: (4, 0.1, 0.01)), inputs=low_variance((8, 4), scale=2.0)),
