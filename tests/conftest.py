@@ -1,5 +1,6 @@
 """Shared fixtures: the bundled course, a sandbox per test session, seeded generators."""
 
+import dataclasses
 import shutil
 import time
 from pathlib import Path
@@ -34,6 +35,18 @@ def released_copies(course):
 @pytest.fixture(scope="session")
 def sandbox(course):
     with Sandbox(course.limits) as box:
+        yield box
+
+
+@pytest.fixture(scope="module")
+def quick_course(course):
+    """The course with 1.5 s per check: the hostile tests' loops and sleeps end sooner."""
+    return dataclasses.replace(course, limits=dataclasses.replace(course.limits, timeout_s=1.5))
+
+
+@pytest.fixture(scope="module")
+def quick_sandbox(quick_course):
+    with Sandbox(quick_course.limits) as box:
         yield box
 
 

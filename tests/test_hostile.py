@@ -147,18 +147,6 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def quick_course(course):
-    return dataclasses.replace(course, limits=dataclasses.replace(course.limits, timeout_s=1.5))
-
-
-@pytest.fixture(scope="module")
-def quick_sandbox(quick_course):
-
-    with Sandbox(quick_course.limits) as box:
-        yield box
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_hostile_submission_gets_exactly_what_it_must(quick_course, quick_sandbox, tmp_path, case):
     folder = tmp_path / "submission"

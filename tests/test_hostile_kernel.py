@@ -30,23 +30,12 @@ STUB = (ROOT / "assignments" / "a1_gates" / "gates.py").read_text()
 LIBC = "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
 
 
-@pytest.fixture(scope="module")
-def quick_course(course):
-    return dataclasses.replace(course, limits=dataclasses.replace(course.limits, timeout_s=1.5))
-
-
-@pytest.fixture(scope="module")
-def box(quick_course):
-    with Sandbox(quick_course.limits) as sandbox:
-        yield sandbox
-
-
 @pytest.fixture
-def unfiltered(box):
+def unfiltered(quick_sandbox):
     """The module's sandbox with its syscall filter off, to try a defence beneath it on its own."""
-    box.jail.filtered = False
-    yield box
-    box.jail.filtered = box.jail.filter_problem is None
+    quick_sandbox.jail.filtered = False
+    yield quick_sandbox
+    quick_sandbox.jail.filtered = quick_sandbox.jail.filter_problem is None
 
 
 def needs_jail(sandbox):
@@ -96,14 +85,14 @@ def test_a_traced_child_cannot_hide_its_death_or_leave_its_tracer(quick_course, 
     assert took < 30
 
 
-def test_no_host_process_is_visible_to_the_child(box, tmp_path):
+def test_no_host_process_is_visible_to_the_child(quick_sandbox, tmp_path):
     """kill(pid, 0) on the grader and on the zygote finds no such process (ESRCH), not one it
     may not signal (EPERM, which tells that it exists)."""
-    needs_jail(box)
-    found = run_in_child(box, tmp_path, "import os\nerrors = []\nfor pid in args:\n    try:\n        os.kill(pid, 0)\n"
+    needs_jail(quick_sandbox)
+    found = run_in_child(quick_sandbox, tmp_path, "import os\nerrors = []\nfor pid in args:\n    try:\n        os.kill(pid, 0)\n"
                                         "        errors.append(0)\n    except OSError as exc:\n"
                                         "        errors.append(exc.errno)\nreturn errors",
-                         os.getpid(), box.zygote().process.pid)
+                         os.getpid(), quick_sandbox.zygote().process.pid)
     assert found == [errno.ESRCH, errno.ESRCH]
 
 
@@ -161,35 +150,35 @@ DENIED = {  # a call in the child, and what it answers: 0 when it was made, else
 
 
 @pytest.mark.parametrize("call", DENIED, ids=list(DENIED))
-def test_the_filter_refuses_what_no_exercise_needs(box, tmp_path, call):
-    needs_filter(box)
-    assert run_in_child(box, tmp_path, DENIED[call], syscall_number("add_key"), syscall_number("keyctl")) == errno.EPERM
+def test_the_filter_refuses_what_no_exercise_needs(quick_sandbox, tmp_path, call):
+    needs_filter(quick_sandbox)
+    assert run_in_child(quick_sandbox, tmp_path, DENIED[call], syscall_number("add_key"), syscall_number("keyctl")) == errno.EPERM
 
 
-def test_keys_a_child_tries_to_add_outlive_nothing(box, tmp_path):
+def test_keys_a_child_tries_to_add_outlive_nothing(quick_sandbox, tmp_path):
     """Keys added to a user's keyring outlive its processes: the next child with that user id
     would read them. None can be added, and none is left of any child's user id."""
-    needs_jail(box)
-    needs_filter(box)
+    needs_jail(quick_sandbox)
+    needs_filter(quick_sandbox)
     if not Path("/proc/key-users").is_file():
         pytest.skip("no /proc/key-users: this kernel has no key management")
-    uid = run_in_child(box, tmp_path, "import os\nfor ring in (-3, -4, -5):\n"
+    uid = run_in_child(quick_sandbox, tmp_path, "import os\nfor ring in (-3, -4, -5):\n"
                                       "    libc.syscall(args[0], b'user', b'left', b'x', 1, ring)\nreturn os.getuid()",
                        syscall_number("add_key"))
     assert uid >= isolation.UID_BASE and not settled(lambda: uid in key_users())
 
 
-def test_socket_buffers_cannot_be_filled(box, tmp_path):
+def test_socket_buffers_cannot_be_filled(quick_sandbox, tmp_path):
     """Each socket pair can pin megabytes of kernel memory that no rlimit counts: none is made."""
-    needs_filter(box)
-    made = run_in_child(box, tmp_path, "import socket\npairs = []\ntry:\n    for _ in range(10):\n"
+    needs_filter(quick_sandbox)
+    made = run_in_child(quick_sandbox, tmp_path, "import socket\npairs = []\ntry:\n    for _ in range(10):\n"
                                        "        pairs.append(socket.socketpair())\nexcept OSError:\n    pass\n"
                                        "return len(pairs)")
     assert made == 0
 
 
-def test_the_child_holds_fewer_than_open_files_descriptors(box, tmp_path):
-    held = run_in_child(box, tmp_path, "import os\nfds = []\ntry:\n    for _ in range(1000):\n"
+def test_the_child_holds_fewer_than_open_files_descriptors(quick_sandbox, tmp_path):
+    held = run_in_child(quick_sandbox, tmp_path, "import os\nfds = []\ntry:\n    for _ in range(1000):\n"
                                        "        fds.append(os.open(os.devnull, os.O_RDONLY))\nexcept OSError:\n    pass\n"
                                        "return len(fds)")
     assert 0 < held < OPEN_FILES
@@ -197,7 +186,7 @@ def test_the_child_holds_fewer_than_open_files_descriptors(box, tmp_path):
 
 # -- the grader's modules, only where a part declares them --------------------------
 
-def test_doubles_cannot_be_imported_from_a_part_that_does_not_declare_them(quick_course, box, tmp_path):
+def test_doubles_cannot_be_imported_from_a_part_that_does_not_declare_them(quick_course, quick_sandbox, tmp_path):
     """a1's stub with its gates taken from the grader's stand-ins (imported at the top, and
     lazily inside each method): it wrote no gate, so it earns nothing."""
     names = ("AddGate", "MultiplyGate", "SigmoidGate")
@@ -210,11 +199,11 @@ def test_doubles_cannot_be_imported_from_a_part_that_does_not_declare_them(quick
         folder = tmp_path / f"stub{i}"
         folder.mkdir()
         (folder / "gates.py").write_text(text)
-        result = grade(quick_course, quick_course.assignment("a1_gates"), folder, "mallory", sandbox=box, lang="en")
+        result = grade(quick_course, quick_course.assignment("a1_gates"), folder, "mallory", sandbox=quick_sandbox, lang="en")
         assert result.score == 0 and not result.grader_errors, [(p.id, p.score) for p in result.parts]
 
 
-def test_a_part_gets_only_the_doubles_it_names(quick_course, box, tmp_path):
+def test_a_part_gets_only_the_doubles_it_names(quick_course, quick_sandbox, tmp_path):
     """a5's train_step part is given the PositionalSGD double, not the correct train_step double
     beside it in doubles.py: a train_step that calls that one earns nothing."""
     a5 = quick_course.assignment("a5_training")
@@ -227,7 +216,7 @@ def test_a_part_gets_only_the_doubles_it_names(quick_course, box, tmp_path):
              + train[end:])
     (folder / "train.py").write_text(train)
     (folder / "diagnostics.py").write_text(strip_markers((ROOT / "solutions" / "a5_training" / "diagnostics.py").read_text()))
-    result = grade(quick_course, a5, folder, "mallory", sandbox=box, lang="en")
+    result = grade(quick_course, a5, folder, "mallory", sandbox=quick_sandbox, lang="en")
     scores = {p.id: p for p in result.parts}
     assert scores["train_step"].score == 0 and scores["minibatches"].score == scores["minibatches"].max_score
 
