@@ -145,9 +145,9 @@ EN = {
     "what_loss_returned": "train_step {step}: the loss returned",
     "what_after_call": "after {name}",
     "what_mask": "{name}: mask {k}",
-    "objective_quadratic": "quadratic with curvatures {curvatures} from |x| ~ {start:g}",
+    "objective_quadratic": "quadratic with curvatures {curvatures} and its minimum at {centre:g}, from |x - {centre:g}| ~ {start:g}",
     "objective_rosenbrock": "the Rosenbrock function",
-    "objective_two_shapes": "a (3, 2) and a (2,) parameter with different curvatures",
+    "objective_two_shapes": "a (3, 2) and a (2,) parameter with different curvatures and the minimum at {centre:g}",
     # where in the student's file an exception was raised (Python's own text is quoted)
     "frame": "{file}, line {line}, in {function}: `{code}`",
     "frame_line": "{file}, line {line}: `{code}`",
@@ -295,9 +295,9 @@ KO = {
     "what_loss_returned": "train_step {step}번째 호출이 반환한 손실",
     "what_after_call": "{name} 호출 후",
     "what_mask": "{name}: 마스크 {k}",
-    "objective_quadratic": "곡률 {curvatures}인 이차 함수, |x| ~ {start:g}에서 시작",
+    "objective_quadratic": "곡률 {curvatures}, 최솟값 위치 {centre:g}인 이차 함수, |x - {centre:g}| ~ {start:g}에서 시작",
     "objective_rosenbrock": "로젠브록 함수",
-    "objective_two_shapes": "곡률이 서로 다른 (3, 2)와 (2,) 파라미터",
+    "objective_two_shapes": "곡률이 서로 다르고 최솟값 위치가 {centre:g}인 (3, 2)와 (2,) 파라미터",
     # where in the student's file an exception was raised (Python's own text is quoted)
     "frame": "{file} {line}행, {function} 안: `{code}`",
     "frame_line": "{file} {line}행: `{code}`",

@@ -254,6 +254,19 @@ def test_a_48_mb_reply_of_small_objects_is_refused_before_it_is_read():
     assert info.value.key == MALFORMED and peak < 1 << 20
 
 
+@pytest.mark.parametrize("done, key", [(2, ""), (3, MALFORMED), (-1, MALFORMED), ("2", MALFORMED)])
+def test_a_run_of_steps_says_how_many_returned_and_no_more_than_were_asked(done, key):
+    """An error answer to ``steps`` counts the calls that returned before it (the check replays
+    them to compare them first): a count past the calls asked, or not a count, is a forged answer."""
+    def respond(request):
+        return {"status": "error", "type": "ValueError", "message": "m", "where": [], "warnings": [],
+                "done": done}, {}
+
+    with pytest.raises(StudentError) as info:
+        session_answering(respond).steps(wire.Ref(1, "SGD"), "step", [np.ones(2)], [[[np.ones(2)]]] * 3)
+    assert info.value.key == key and info.value.done == (done if not key else 0)
+
+
 def test_a_reply_just_under_the_value_cap_is_read():
     header = many_values(wire.MAX_VALUES - 10)
     assert session_answering(raw=raw_frame(header)).call("gates.neuron") == [0] * (wire.MAX_VALUES - 10)
@@ -264,7 +277,7 @@ def test_a_reply_just_under_the_value_cap_is_read():
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
                     max_leaves=12)
-FIELDS = ("status", "result", "args_after", "type", "message", "where", "warnings", "id")
+FIELDS = ("status", "result", "args_after", "type", "message", "where", "warnings", "id", "done")
 ANY = lambda value: True  # noqa: E731
 CALLS = {  # name: (the call, what its value must be when it returns one)
     "call": (lambda s: s.call("gates.neuron", 1.0), ANY),
@@ -274,6 +287,8 @@ CALLS = {  # name: (the call, what its value must be when it returns one)
     "keep": (lambda s: s.keep(np.ones(2)), lambda v: isinstance(v, wire.Ref)),
     "vary": (lambda s: s.vary(wire.Ref(1, "MaxGate"), "forward", [np.ones(2), np.ones(2)], [np.ones(2)] * 3, arg=0),
              lambda v: type(v) is list and len(v) == 3),
+    "steps": (lambda s: s.steps(wire.Ref(1, "SGD"), "step", [np.ones(2)], [[[np.ones(2)]]] * 3, echo=True),
+              lambda v: type(v) is list and len(v) == 3),
     "get": (lambda s: s.get(wire.Ref(1, "MaxGate"), "x"), ANY),
     "assign": (lambda s: s.assign(wire.Ref(1, "MaxGate"), ("x",), np.ones(2)), ANY),
 }
@@ -293,7 +308,8 @@ def test_any_value_in_any_reply_field_is_an_answer_or_the_students_error(call, s
         if request.get("echo"):
             fields["args_after"] = [np.ones(2)]
         if field in ("result", "args_after") and not raw:
-            fields[field] = forged if field == "args_after" or request["op"] != "vary" else [forged] * forged_count
+            fields[field] = forged if field == "args_after" or request["op"] not in ("vary", "steps") \
+                else [forged] * forged_count
         else:
             reply[field] = forged
         return reply, fields

@@ -306,3 +306,19 @@ def test_optimizer_state_found_by_identity_fails_when_the_arrays_are_replaced(gr
     result = grade_variant("a4_optimizers", "v = self.velocity.setdefault(i, np.zeros_like(p))",
                            "v = self.velocity.setdefault(id(p), np.zeros_like(p))")
     assert failed_names(result, "momentum") == {"new arrays each step: the state kept per position survives"}
+
+
+def test_an_optimizer_step_that_raises_after_a_wrong_step_is_told_the_wrong_step(grade_variant):
+    """An optimizer's steps run in one round trip (``Session.steps``); when step 3 raises, the
+    steps before it are still compared first: one wrong from step 2 is told as that wrong
+    step, one right until then as the exception."""
+    steps = {"first": "        self.t = getattr(self, 't', 0) + 1\n", "wrong": "            p -= self.lr * g * (1.5 if self.t >= 2 else 1.0)\n"}
+    raises = "        if self.t == 3:\n            raise RuntimeError('step 3')\n"
+    right = grade_variant("a4_optimizers", "        for p, g in zip(params, grads):\n            p -= self.lr * g\n",
+                          steps["first"] + raises + "        for p, g in zip(params, grads):\n            p -= self.lr * g\n")
+    wrong = grade_variant("a4_optimizers", "        for p, g in zip(params, grads):\n            p -= self.lr * g\n",
+                          steps["first"] + raises + "        for p, g in zip(params, grads):\n" + steps["wrong"])
+    for result, told in ((right, "RuntimeError: step 3"), (wrong, "step 2")):
+        messages = [t.message for t in result.tests if t.part == "sgd" and not t.passed]
+        assert messages and all(told in m for m in messages), messages
+    assert all("RuntimeError" not in t.message for t in wrong.tests if t.part == "sgd")

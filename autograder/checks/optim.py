@@ -12,6 +12,7 @@ from typing import Callable
 import numpy as np
 
 from autograder.checks.core import Check, CheckFailure, as_checked_array, as_checked_float, assert_close
+from autograder.sandbox.session import StudentError
 from source_lib import gradcheck
 
 
@@ -33,17 +34,19 @@ class Objective:
         return ctx.msg(self.name, **self.fields)
 
 
-def quadratic(curvatures, start=1.0):
-    """f(x) = 1/2 sum(c_i x_i^2) over one vector from |x_i| in [start, 2 start]:
+def quadratic(curvatures, start=1.0, centre=0.0):
+    """f(x) = 1/2 sum(c_i (x_i - centre)^2) over one vector from |x_i - centre| in [start, 2 start]:
     ill-conditioned when the c_i differ a lot; nearly flat (gradients far below eps's
-    square root, where eps's place in the formula shows) when they and start are tiny."""
+    square root, where eps's place in the formula shows) when they and start are tiny.
+    A centre away from 0 keeps the parameters away from 0 as they converge, where a
+    difference of rounding size would be a large relative one."""
     c = np.asarray(curvatures, dtype=np.float64)
     return Objective(
         "objective_quadratic",
-        lambda rng: [start * rng.uniform(1.0, 2.0, c.shape) * np.sign(rng.standard_normal(c.shape))],
-        lambda p: float(0.5 * np.sum(c * p[0] ** 2)),
-        lambda p: [c * p[0]],
-        {"curvatures": list(curvatures), "start": start},
+        lambda rng: [centre + start * rng.uniform(1.0, 2.0, c.shape) * np.sign(rng.standard_normal(c.shape))],
+        lambda p: float(0.5 * np.sum(c * (p[0] - centre) ** 2)),
+        lambda p: [c * (p[0] - centre)],
+        {"curvatures": list(curvatures), "start": start, "centre": centre},
     )
 
 
@@ -63,18 +66,20 @@ def rosenbrock():
                      loss, grads)
 
 
-def two_shapes():
-    """Separable quadratic over a (3, 2) matrix and a (2,) vector with different curvatures,
-    from entries of size 0.5 to 2 and either sign (never near the origin, where eps would matter)."""
+def two_shapes(centre=0.0):
+    """Separable quadratic over a (3, 2) matrix and a (2,) vector with different curvatures and
+    its minimum at ``centre`` (every entry), from entries 0.5 to 2 away from it on either side
+    (never at the minimum, where eps would matter)."""
     curv_w = np.array([[1.0, 4.0], [9.0, 0.5], [2.0, 3.0]])
     curv_b = np.array([10.0, 0.2])
 
     def init(rng):
-        return [rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], shape) for shape in ((3, 2), (2,))]
+        return [centre + rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], shape) for shape in ((3, 2), (2,))]
 
     return Objective("objective_two_shapes", init,
-                     lambda p: float(0.5 * np.sum(curv_w * p[0] ** 2) + 0.5 * np.sum(curv_b * p[1] ** 2)),
-                     lambda p: [curv_w * p[0], curv_b * p[1]])
+                     lambda p: float(0.5 * np.sum(curv_w * (p[0] - centre) ** 2)
+                                     + 0.5 * np.sum(curv_b * (p[1] - centre) ** 2)),
+                     lambda p: [curv_w * (p[0] - centre), curv_b * (p[1] - centre)], {"centre": centre})
 
 
 def scaled(objective, factor):
@@ -178,23 +183,18 @@ class OptimizerTrajectory(Check):
         start = self.objective.init(rng)
         name = self.target.split(".", 1)[1]
         ref_opt = ctx.reference.new(self.target, **self.kwargs)
-        ref_params = [p.copy() for p in start]
-        opt = ctx.student.new(self.target, **self.kwargs)
-        handles = [ctx.student.keep(p) for p in start]
-        together = ctx.student.keep(tuple(handles))
-        params = [p.copy() for p in start]
-        for step in range(1, self.steps + 1):
-            if self.fresh_arrays and step > 1:
-                handles = [ctx.student.keep(p) for p in params]
-                together = ctx.student.keep(tuple(handles))
-            grads = self.objective.grads(params)
-            ref_opt.step(ref_params, [g.copy() for g in self.objective.grads(ref_params)])
-            _, after = ctx.student.method(opt, "step", list(handles), grads, echo=True)
-            for i, (g, g_after) in enumerate(zip(grads, after[1])):
-                if self.grads_unchanged and (not isinstance(g_after, np.ndarray) or not np.array_equal(g, g_after)):
-                    raise CheckFailure(ctx.msg("mutated_step", what=f"{name}.step", arg=f"grads[{i}]"),
-                                       diagnosis="mutated")
-            got = ctx.student.get(together)
+        ref_params, grads, trajectory = [p.copy() for p in start], [], []
+        for _ in range(self.steps):
+            grads.append(self.objective.grads(ref_params))
+            ref_opt.step(ref_params, [g.copy() for g in grads[-1]])
+            trajectory.append([p.copy() for p in ref_params])
+        ran, error = self.student_steps(ctx, start, grads)
+        params = start
+        for step, ((got, grads_after), ref_params) in enumerate(zip(ran, trajectory), 1):
+            changed = first_changed(grads[step - 1], grads_after[0]) if self.grads_unchanged else None
+            if changed is not None:
+                raise CheckFailure(ctx.msg("mutated_step", what=f"{name}.step", arg=f"grads[{changed}]"),
+                                   diagnosis="mutated")
             checked = []
             for i, (p, want) in enumerate(zip(got, ref_params)):
                 what = ctx.msg("what_step", name=name, step=step, i=i, objective=self.objective.describe(ctx))
@@ -208,32 +208,60 @@ class OptimizerTrajectory(Check):
                     assert_close(ctx, p, want, ctx.msg("what_step", name=name, step=step, i=i,
                                                        objective=self.objective.describe(ctx)), ctx.reference_tol)
             except CheckFailure as failure:
-                if self.recognise(ctx, self.excused, ref_opt, start, step, checked, record=True):
+                if self.recognise(ctx, self.excused, ref_opt, start, grads[:step], checked, record=True):
                     return
-                key = self.recognise(ctx, self.mistakes, ref_opt, start, step, checked)
+                key = self.recognise(ctx, self.mistakes, ref_opt, start, grads[:step], checked)
                 if not key:
                     raise
                 raise CheckFailure(f"{failure} {ctx.msg(key)}", key.removeprefix("pattern_"), failure.figure) from None
             params = checked
-        final, ref_final = self.objective.loss(params), self.objective.loss(ref_params)
+        if error is not None:
+            raise error
+        final, ref_final = self.objective.loss(params), self.objective.loss(trajectory[-1])
         ctx.record(max(final - ref_final, 0.0), (self.threshold - 1.0) * ref_final + 1e-12)
         if not final <= self.threshold * ref_final + 1e-12:
             raise CheckFailure(ctx.msg("final_loss", what=name, got=final, expected=ref_final, steps=self.steps),
                                diagnosis="slower_than_reference")
 
-    def recognise(self, ctx, mistakes, ref_opt, start, steps, got, record=False):
-        """The message key of the first of ``mistakes`` whose replay from ``start`` gives ``got``
-        after ``steps`` steps, or None; record: note the comparisons (they decide the verdict)."""
+    def student_steps(self, ctx, start, grads):
+        """(the student's optimizer's steps from ``start``, step k given ``grads[k]``, as
+        ``Session.steps`` returns them; None), all in one round trip. When a step raised: (the
+        steps before it, run again on a new optimizer; that StudentError), so that a wrong step
+        before it is what the student is told (the first mistake)."""
+        def run(count):
+            opt = ctx.student.new(self.target, **self.kwargs)
+            return ctx.student.steps(opt, "step", start, [[g] for g in grads[:count]], fresh=self.fresh_arrays,
+                                     echo=self.grads_unchanged)
+        try:
+            return run(len(grads)), None
+        except StudentError as error:
+            if not error.done:
+                raise
+            return run(error.done), error
+
+    def recognise(self, ctx, mistakes, ref_opt, start, grads, got, record=False):
+        """The message key of the first of ``mistakes`` whose replay from ``start``, given ``grads``
+        (one list per step), gives ``got``, or None; record: note the comparisons (they decide the verdict)."""
         for mistake in mistakes:
             replay, params = mistake.make(ref_opt), [p.copy() for p in start]
-            for _ in range(steps):
-                replay.step(params, self.objective.grads(params))
+            for step_grads in grads:
+                replay.step(params, [g.copy() for g in step_grads])
             err = max(gradcheck.max_rel_error(g, p) for g, p in zip(got, params))
             if record:
                 ctx.record(err, ctx.reference_tol)
             if err <= ctx.reference_tol:
                 return mistake.key
         return None
+
+
+def first_changed(sent, after):
+    """The index of the first array of the list ``sent`` that ``after`` (the list after a call)
+    does not hold unchanged, or None."""
+    for i, g in enumerate(sent):
+        if type(after) is not list or len(after) != len(sent) or not isinstance(after[i], np.ndarray) \
+                or not np.array_equal(g, after[i]):
+            return i
+    return None
 
 
 @dataclass

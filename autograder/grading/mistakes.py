@@ -81,6 +81,9 @@ class Recorder:
     def get(self, *args, **kwargs):
         return self._record(self.runner.get, *args, **kwargs)
 
+    def steps(self, *args, **kwargs):
+        return self._record(self.runner.steps, *args, **kwargs)
+
 
 def plain(value):
     """``value`` as data to compare: arrays copied, numbers as floats, objects as a marker."""
@@ -142,15 +145,7 @@ class VariantSession(Session):
     def _exchange(self, header, values, what, at_load=False):
         """The answer ``wire.serve`` would give, computed here, through the wire's encoding."""
         request = wire.unpack(wire.pack(header, values))
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                result, extra = self.server.handle(*request)
-                reply, fields = {"status": "ok"}, {"result": result, **extra}
-            except Exception as exc:  # the variant's exception, reported as a child reports it
-                name, text, where = wire._describe_exception(exc, ())
-                reply, fields = {"status": "error", "type": name, "message": text, "where": where}, {}
-        reply["warnings"] = sorted({f"{w.category.__name__}: {w.message}"[:300] for w in caught})
+        reply, fields = wire.respond(self.server, *request, catch=Exception)  # the variant's exception, as a child reports it
         return wire.unpack(wire.pack(reply, fields, keep=self.server.keep))
 
     def close(self):

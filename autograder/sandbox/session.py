@@ -48,10 +48,11 @@ class StudentError(Exception):
     student's files in the traceback; what: the call ("MaxGate.forward", or the files
     when importing them failed); at_load: whether it happened while importing them;
     key: when set, the key of source_lib/messages.py that says the detail to the student
-    (in the course's language, with ``fields``; ``detail`` then says it for the log).
+    (in the course's language, with ``fields``; ``detail`` then says it for the log);
+    done: for a run of calls (``Session.steps``), how many returned before the one that raised.
     """
 
-    def __init__(self, status, detail, where=(), what="", at_load=False, key="", fields=None):
+    def __init__(self, status, detail, where=(), what="", at_load=False, key="", fields=None, done=0):
         assert status in STATUSES, status
         super().__init__(detail)
         self.status = status
@@ -61,6 +62,7 @@ class StudentError(Exception):
         self.at_load = at_load
         self.key = key
         self.fields = dict(fields or {})
+        self.done = done
 
 
 MALFORMED = "malformed_answer"  # the message key of a crash whose answer was not what the child's loop sends
@@ -441,6 +443,7 @@ class Session:
         header, arrays = reply
         try:
             header = wire.check_reply(header)
+            header.setdefault("done", 0)
             if header["status"] == "ok":
                 result = wire.decode(header["result"], arrays)
                 if echo != ("args_after" in header):
@@ -466,7 +469,7 @@ class Session:
             status, detail, key = "crashed", "output size limit exceeded (too much printing)", OUTPUT_TOO_LARGE
         if status in ("crashed", "memory"):
             self.close()
-        raise StudentError(status, detail, header["where"], what=what, at_load=at_load, key=key)
+        raise StudentError(status, detail, header["where"], what=what, at_load=at_load, key=key, done=header["done"])
 
     def _send(self, header, what, warned=False, shape=None, **values):
         self._ensure_child()
@@ -507,6 +510,30 @@ class Session:
                            "method": name, "arg": arg, "path": None if path is None else list(path)}, what,
                           shape=lambda r: type(r) is list and len(r) == len(points), args=list(args),
                           points=list(points))
+
+    def steps(self, ref, name, params, steps, fresh=False, echo=False):
+        """ref.name(list(params), *args) for each ``args`` of ``steps``, in order, in one round trip
+        (an optimizer's steps on gradients fixed in advance): for each call, [the arrays of ``params``
+        after it, ``args`` after it (with ``echo``) or None]. params: arrays, held by the child for
+        the whole run (what a call changes in place, the next sees); fresh: each call after the first
+        gets new arrays holding what the one before left, as a caller that rebuilt its model does.
+        A call that raises ends the run: StudentError whose ``done`` counts the calls before it."""
+        def shaped(result):
+            return type(result) is list and len(result) == len(steps) and all(
+                type(r) is list and len(r) == 2 and type(r[0]) is list and len(r[0]) == len(params)
+                and (type(r[1]) is list and len(r[1]) == len(args) if echo else r[1] is None)
+                for r, args in zip(result, steps))
+
+        what = f"{ref.type_name}.{name}"
+        try:
+            return self._send({"op": "steps", "target": ref.id, "method": name, "fresh": fresh, "with_args": echo}, what,
+                              shape=shaped, params=list(params), steps=[list(args) for args in steps])
+        except StudentError as error:
+            if error.done < len(steps):
+                raise
+            self.close()
+            raise StudentError("crashed", "malformed answer: more calls done than asked", what=what,
+                               key=MALFORMED) from None
 
     def get(self, ref, *path):
         """The value at ref.path[0][path[1]]... (attributes, or keys of dicts)."""

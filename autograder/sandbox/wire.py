@@ -353,6 +353,7 @@ class _Server:
     def __init__(self):
         self.modules = {}
         self.objects = {}
+        self.done = 0  # the calls of the current "steps" request that returned
 
     def keep(self, obj):
         ref_id = len(self.objects) + 1
@@ -403,10 +404,26 @@ class _Server:
         slot = follow(obj, path) if path is not None else None
         return vary(getattr(obj, method) if method else obj, args, points, arg, slot)
 
+    def steps(self, target, method, params, steps, fresh=False, echo=False):
+        """target.method(list(params), *args) for each ``args`` of ``steps``, in order: for each call,
+        [copies of the arrays of ``params`` after it, ``args`` after it (with ``echo``) or None].
+        fresh: each call after the first gets new arrays holding what the one before left (all held
+        to the end, so that no array of the run has the identity of an earlier one)."""
+        fn = getattr(self.resolve_target(target), method)
+        params, results, held = list(params), [], []
+        for args in steps:
+            if fresh and results:
+                held.append(params)
+                params = [np.array(p, copy=True) for p in params]
+            fn(list(params), *args)
+            results.append([[np.array(p, copy=True) for p in params], args if echo else None])
+            self.done += 1
+        return results
+
     def handle(self, header, arrays):
         op = header.get("op")
-        values = {k: decode(header[k], arrays, self.objects.__getitem__) for k in ("args", "kwargs", "points", "value")
-                  if k in header}
+        values = {k: decode(header[k], arrays, self.objects.__getitem__)
+                  for k in ("args", "kwargs", "points", "value", "params", "steps") if k in header}
         if op == "load":
             return self.load(header["files"], header.get("packages", ()), header.get("stand_ins")), {}
         if op == "call":
@@ -422,6 +439,9 @@ class _Server:
         if op == "vary":
             return self.vary(header["target"], header.get("method"), values["args"], values["points"],
                              header.get("arg"), header.get("path")), {}
+        if op == "steps":
+            return self.steps(header["target"], header["method"], values["params"], values["steps"],
+                              header.get("fresh"), header.get("with_args")), {}
         if op == "get":
             obj = self.resolve_target(header["target"])
             return follow(obj, header["path"]), {}
@@ -507,7 +527,8 @@ def checked_frame(value):
 def check_reply(header):
     """``header`` when it has the shape ``serve`` gives an answer, else WireError (a forged or
     broken answer): "status" "ok" with a "result" (and maybe "args_after"), or "error" with
-    a "type" name, a "message" and "where" (a list of at most MAX_WHERE locations); and
+    a "type" name, a "message", "where" (a list of at most MAX_WHERE locations) and maybe "done"
+    (a count of calls, for "steps"); and
     "warnings", a list of at most MAX_WARNINGS strings (none when absent). Every string is bounded."""
     warned = header.setdefault("warnings", [])
     if type(warned) is not list or len(warned) > MAX_WARNINGS:
@@ -526,7 +547,29 @@ def check_reply(header):
     if type(where) is not list or len(where) > MAX_WHERE:
         raise WireError("bad where")
     header["where"] = [checked_frame(w) for w in where]
+    done = header.get("done", 0)
+    if type(done) is not int or done < 0:
+        raise WireError("bad done")
     return header
+
+
+def respond(server, header, arrays, files=(), catch=BaseException):
+    """(reply header, value fields) of one request as ``serve`` answers it: "status" "ok" and the
+    result, or "error" with the exception's type, message and where (``catch``: what is reported
+    rather than raised); for "steps", "done": the calls that returned first; and "warnings"."""
+    server.done = 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result, extra = server.handle(header, arrays)
+            reply, fields = {"status": "ok"}, {"result": result, **extra}
+        except catch as exc:  # the student's exception, reported not raised
+            name, text, where = _describe_exception(exc, files)
+            reply, fields = {"status": "error", "type": name, "message": text, "where": where}, {}
+            if header.get("op") == "steps":
+                reply["done"] = server.done
+    reply["warnings"] = sorted({f"{w.category.__name__}: {w.message}"[:300] for w in caught})[:MAX_WARNINGS]
+    return reply, fields
 
 
 def serve(read_fd, write_fd):
@@ -540,17 +583,7 @@ def serve(read_fd, write_fd):
             return
         if header.get("op") == "load":
             files = list(header["files"].values())
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                result, extra = server.handle(header, arrays)
-                reply = {"status": "ok"}
-                fields = {"result": result, **extra}
-            except BaseException as exc:  # the student's exception, reported not raised
-                name, text, where = _describe_exception(exc, files)
-                reply = {"status": "error", "type": name, "message": text, "where": where}
-                fields = {}
-        reply["warnings"] = sorted({f"{w.category.__name__}: {w.message}"[:300] for w in caught})[:MAX_WARNINGS]
+        reply, fields = respond(server, header, arrays, files)
         reply["id"] = header.get("id")
         try:
             parts = pack(reply, fields, keep=server.keep)
