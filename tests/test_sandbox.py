@@ -279,3 +279,50 @@ def test_abandoned_temp_folders_are_removed_and_live_ones_kept(tmp_path, monkeyp
     assert remove_abandoned_tempdirs() == [dead]
     assert live.is_dir() and stranger.is_dir() and not dead.exists()
     owner.close()
+
+
+def test_the_level_is_the_strongest_one_a_child_of_the_zygote_reaches(monkeypatch, tmp_path):
+    """The sandbox finds its level with real children forked by its zygote (the one that then
+    grades): a level whose child cannot enter its isolation falls to the next, and the system's
+    own words say why."""
+    if os.geteuid() != 0:
+        pytest.skip("the jail and netns levels are tried only as root")
+    from autograder.sandbox import isolation
+
+    monkeypatch.setattr(isolation, "_levels", {})
+    params = isolation.Jail.params
+
+    def missing_path(self, level=None):  # a path the jail must bind that does not exist: its mount fails
+        found = params(self, level)
+        return {**found, "readable": [*found["readable"], "/nonexistent-backprop-path"]}
+
+    monkeypatch.setattr(isolation.Jail, "params", missing_path)
+    with Sandbox() as sandbox:
+        assert sandbox.jail.level == "netns"
+        assert "jail:" in sandbox.jail.reason and "/nonexistent-backprop-path" in sandbox.jail.reason
+        (tmp_path / "m.py").write_text("def f():\n    return 2\n")
+        with Session(sandbox, {"m": tmp_path / "m.py"}) as session:
+            assert session.call("m.f") == 2
+
+
+def test_settling_tries_each_level_with_the_filter_then_without():
+    from autograder.sandbox import isolation
+
+    if os.geteuid() != 0 or isolation.filter_problem() is not None or not os.access(isolation.INIT, os.X_OK):
+        pytest.skip("needs root, libseccomp and the jail's init: then every level and the filter are tried")
+
+    jail = isolation.Jail.__new__(isolation.Jail)
+    jail.key = ("test", "settling")
+    tried = []
+
+    def attempt(level, filtered):
+        tried.append((level, filtered))
+        return None if (level, filtered) == ("netns", False) else f"{level} refused"
+
+    try:
+        jail.settle(attempt)
+    finally:
+        isolation._levels.pop(jail.key, None)
+    assert tried == [("jail", True), ("jail", False), ("netns", True), ("netns", False)]
+    assert (jail.level, jail.filtered, jail.reason, jail.filter_problem) == ("netns", False, "jail: jail refused",
+                                                                             "netns refused")

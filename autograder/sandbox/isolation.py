@@ -52,7 +52,6 @@ import os
 import select
 import shutil
 import signal
-import subprocess
 import sys
 from errno import EACCES, ENOENT, ENOSYS, EPERM
 from pathlib import Path
@@ -326,10 +325,39 @@ class Jail:
         self.readable = [self.libdir, *targets, str(Path(sys.base_prefix).resolve())]
         self.root = str(root)
         self.python = str(Path(sys.executable).resolve())
-        key = (os.geteuid(), *self.readable[1:])
-        if key not in _levels:
-            _levels[key] = self.probe(("jail", "netns") if os.geteuid() == 0 else ())
-        self.level, self.reason, self.filter_problem = _levels[key]
+        self.key = (os.geteuid(), *self.readable[1:])
+        self.level, self.reason, self.filter_problem = _levels.get(self.key, (None, "", None))
+        self.filtered = self.level is not None and self.filter_problem is None
+
+    @property
+    def settled(self):
+        """Whether the level is known (``settle`` ran in this process for this user and these paths)."""
+        return self.level is not None
+
+    def settle(self, attempt):
+        """Find the strongest level this machine allows, once per process, user and readable paths.
+
+        attempt(level, filtered) -> None when a real child at ``level`` (with the syscall filter
+        or without) starts and loads code, else why not in the system's words. As root, ``jail``
+        then ``netns`` are tried, then ``process``; each with the filter (if libseccomp is
+        here), then without."""
+        reasons, problem = [], filter_problem()
+        found = None
+        for level in (*(("jail", "netns") if os.geteuid() == 0 else ()), "process"):
+            if level == "jail" and not os.access(INIT, os.X_OK):
+                reasons.append(f"jail: {INIT}: {os.strerror(EACCES if os.path.exists(INIT) else ENOENT)}")
+                continue
+            filtered_error = attempt(level, True) if problem is None else problem
+            if filtered_error is None:
+                found = level, "; ".join(reasons), None
+                break
+            error = attempt(level, False)
+            if error is None:
+                found = level, "; ".join(reasons), problem or filtered_error
+                break
+            reasons.append(f"{level}: {error}")
+        _levels[self.key] = found or ("process", "; ".join(reasons), problem or filtered_error)
+        self.level, self.reason, self.filter_problem = _levels[self.key]
         self.filtered = self.filter_problem is None
 
     def record(self):
@@ -345,47 +373,6 @@ class Jail:
     def params(self, level=None):
         """The keyword arguments of ``enter`` (but scratch) for this jail, as plain JSON values."""
         return {"level": level or self.level, "root": self.root, "readable": self.readable, "disk_mb": self.disk_mb}
-
-    def probe(self, levels):
-        """(level, why not a stronger one, why no syscall filter or None): each of ``levels``, then
-        ``process``, is tried with the syscall filter (if libseccomp is here), then without, on a
-        real child that imports numpy from the library directory and writes a file in its
-        scratch directory; at the jail level, as pid 1 of a new PID namespace, as in the zygote."""
-        scratch = Path(self.root).parent / "probe"
-        scratch.mkdir(exist_ok=True)
-        code = f"import sys; sys.path.insert(0, {self.libdir!r}); import numpy; open('probe', 'w').close()"
-        in_namespace = "import os\nif pid := os.fork():\n    os._exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) & 255)\n"
-        libc = ctypes.CDLL(None, use_errno=True)
-
-        def start(level, filtered):
-            if level == "jail":
-                _check(libc, libc.unshare(CLONE_NEWPID), "unshare")
-            enter(scratch=str(scratch), **self.params(level))
-            confine(syscall_filter() if filtered else None)
-
-        def attempt(level, filtered):
-            try:
-                done = subprocess.run([self.python, "-I", "-S", "-c", in_namespace * (level == "jail") + code],
-                                      cwd=scratch, env={},
-                                      preexec_fn=lambda: start(level, filtered), capture_output=True, timeout=60)
-            except (OSError, subprocess.SubprocessError) as exc:
-                return str(exc)
-            return None if done.returncode == 0 else done.stderr.decode(errors="replace").strip()[-200:]
-
-        reasons, problem = [], filter_problem()
-        for level in (*levels, "process"):
-            if level == "jail" and not os.access(INIT, os.X_OK):
-                reasons.append(f"jail: {INIT}: {os.strerror(EACCES if os.path.exists(INIT) else ENOENT)}")
-                continue
-            filtered_error = attempt(level, True) if problem is None else problem
-            if filtered_error is None:
-                return level, "; ".join(reasons), None
-            error = attempt(level, False)
-            if error is None:
-                return level, "; ".join(reasons), problem or filtered_error
-            reasons.append(f"{level}: {error}")
-        return "process", "; ".join(reasons), problem or filtered_error
-
 
 def parse(record):
     """(level, feature codes, why or "") of a ``Jail.record``; a record written before this form

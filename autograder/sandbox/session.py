@@ -37,6 +37,7 @@ TEMP_PREFIXES = ("backprop-lab-", "backprop-batch-")
 READY_TIMEOUT_S = 120  # for the zygote to import numpy, on a loaded machine
 ANSWER_TIMEOUT_S = 2 * wire.WAIT_S + 10  # for any other answer of the zygote (it waits WAIT_S at most)
 OPEN_FILES = 64  # RLIMIT_NOFILE of a child: what it may hold open, so what the kernel holds for it
+PROBE = "backprop_probe"  # the module a child loads when the sandbox finds the level (``Sandbox._attempt``)
 OWNER = ".owner"  # in each temp folder: a file its run holds an flock on while it lives
 
 
@@ -135,8 +136,32 @@ class Sandbox:
         (self.root / "jail").mkdir()
         self.jail = Jail(self.libdir, self.root / "jail", limits.disk_mb)
         self._count = 0
-        self.isolation = self.jail.record()
         self._zygote = None
+        if not self.jail.settled:
+            self.jail.settle(self._attempt)
+        self.isolation = self.jail.record()
+
+    def _attempt(self, level, filtered):
+        """None when a child forked by the zygote at ``level`` (with the syscall filter or not)
+        enters its isolation, imports source_lib from the library directory and writes a file
+        in its scratch directory, as every child will; else why not (its last line of output,
+        in the system's words). The zygote started here is the one the grading then uses."""
+        self.jail.level, self.jail.filtered = level, filtered
+        probe = self.workdir() / f"{PROBE}.py"
+        probe.write_text("import source_lib\n\nopen('probe', 'w').close()\n", encoding="utf-8")
+        scratch = self.scratch({probe.name: probe})
+        child = None
+        try:
+            child = Child(self, scratch)
+            header = {"op": "load", "files": {PROBE: str(scratch / probe.name)}, "id": 1}
+            reply, _ = child.request(wire.pack(header, {}), 1, READY_TIMEOUT_S)
+            return None if reply.get("status") == "ok" else f"{reply.get('type')}: {reply.get('message')}"[:200]
+        except (_Fault, RuntimeError) as exc:
+            said = child.output().strip().splitlines() if child else []
+            return (said[-1] if said else str(exc))[-200:]
+        finally:
+            if child is not None:
+                child.kill()
 
     def workdir(self):
         """A fresh directory for the grader's own files (never given to a child)."""
