@@ -34,8 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.config import ConfigError, UsageError, load_course
-from autograder.grading.validate import STUDENTS
+from autograder.config import STUDENTS, ConfigError, UsageError, load_course
 
 
 def positive(text):
@@ -162,6 +161,17 @@ def student_id(text):
 
 
 def cmd_grade(course, args):
+    from autograder.sandbox.session import Sandbox
+
+    sandbox = Sandbox(course.limits)  # its zygote boots while the rest of the grader loads
+    try:
+        return graded_one(course, args, sandbox)
+    finally:
+        sandbox.close()
+
+
+def graded_one(course, args, sandbox):
+    """``course grade``'s work, in ``sandbox``."""
     from autograder.outputs.feedback_page import feedback_html, feedback_markdown
     from autograder.outputs.gradebook import write_atomically
     from autograder.outputs.terminal import show_result
@@ -181,7 +191,7 @@ def cmd_grade(course, args):
     if warning:
         print(warning, file=sys.stderr)
     assignment = course.assignment(args.assignment)
-    result = grade(course, assignment, args.submission, student)
+    result = grade(course, assignment, args.submission, student, sandbox=sandbox)
     cost = late_of_one(course, assignment, result, args.submission, given)
     if args.json:
         write_atomically(args.json, json_text(with_late(result.to_gradescope(), cost, result, course.late)))
@@ -310,6 +320,17 @@ def version():
         return "unknown (not installed)"
 
 
+class Version(argparse.Action):
+    """--version: the installed version, looked up only when asked (importlib.metadata costs every command 20 ms)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit", **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"{parser.prog} {version()}")
+        parser.exit()
+
+
 ASSIGNMENT_HELP = "an assignment id of course.toml, e.g. a1_gates"
 LANG_HELP = "the language of the messages: en or ko (default: course.toml's language"
 
@@ -321,7 +342,7 @@ def parser():
                epilog="examples:\n  course release\n  course check a1_gates a1_gates.ko.ipynb\n"
                       "  course grade a1_gates submission/ --student kim --json results.json\n"
                       "`course COMMAND --help` explains each command.")
-    p.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    p.add_argument("--version", action=Version)
     p.add_argument("--course", metavar="DIR",
                    help="the course folder (default: the nearest folder at or above this one with course.toml); "
                         "e.g. --course ~/backprop-lab")

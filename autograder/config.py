@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 LANGUAGES = ("en", "ko")
+STUDENTS = 20  # the default of `course validate --students`: how many student ids each implementation is graded as
 
 
 class ConfigError(Exception):

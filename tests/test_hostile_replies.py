@@ -216,7 +216,7 @@ class NoSandbox:
 def session_answering(respond=None, raw=None):
     """A Session whose child is ``Replying(respond, raw)``."""
     session = Session(NoSandbox(), {})
-    session.child = Replying(respond, raw)
+    session.child, session.loaded = Replying(respond, raw), True
     return session
 
 

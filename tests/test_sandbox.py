@@ -326,3 +326,14 @@ def test_settling_tries_each_level_with_the_filter_then_without():
     assert tried == [("jail", True), ("jail", False), ("netns", True), ("netns", False)]
     assert (jail.level, jail.filtered, jail.reason, jail.filter_problem) == ("netns", False, "jail: jail refused",
                                                                              "netns refused")
+
+
+def test_a_child_spawned_ahead_runs_no_student_code_until_its_first_call(sandbox, tmp_path):
+    """grade() spawns the next part's child while a part runs (its isolation is set up
+    meanwhile); the student's files are imported only by the first call, within its budget."""
+    (tmp_path / "m.py").write_text("print('imported', flush=True)\n\ndef f():\n    return 3\n")
+    with Session(sandbox, {"m": tmp_path / "m.py"}) as session:
+        session.spawn()
+        time.sleep(0.3)
+        assert session.child is not None and not session.loaded and "imported" not in session.output()
+        assert session.call("m.f") == 3 and session.loaded and "imported" in session.output()

@@ -323,52 +323,66 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
                            notes=choice_notes(submission, lang),
                            secret="development" if secret == DEVELOPMENT_SECRET else "course")
     limits = sandbox.limits
-    sandbox.zygote()  # started here, so no student's time budget pays for it
+    sandbox.zygote()  # ready before the first check, so no student's time budget pays for its start
     begun = time.monotonic()
     load_error = None
     replaced = bundle.stand_ins
-    for part in assignment.parts:
-        if part.id in replaced:
-            names = ", ".join(target.split(".", 1)[1] for target in replaced[part.id])
-            result.notes.append(message("stand_ins", lang, part=part.title_in(lang), names=names))
-        part_checks = by_part[part.id]
-        shares = apportion(part.points, [c.weight for c in part_checks])
-        started = time.monotonic()
-        observed = []  # what each check saw, to recognise a known mistake (mistakes.py)
+    parts = assignment.parts
+
+    def session_of(part):
         components = component_files(course, assignment, bundle.given[part.id], sandbox.workdir())
-        with Session(sandbox, {f[:-3]: p for f, p in submission.files.items()}, *components,
-                     load_error=load_error, stand_ins=replaced.get(part.id)) as session:
-            for check, max_score in zip(part_checks, shares):
-                diagnosis, figure, ratios = "", None, []
-                seconds = limits.check_seconds(time.monotonic() - started, time.monotonic() - begun)
-                if seconds <= 0:
-                    status, diagnosis = "timeout", "timeout"
-                    text = (message("submission_budget", lang, seconds=limits.submission_s)
-                            if time.monotonic() - begun >= limits.submission_s
-                            else message("part_budget", lang, seconds=limits.part_budget_s))
-                elif submission.missing:
-                    status, diagnosis = "fail", "missing_file"
-                    text = " ".join(missing_file_message(submission, f, lang) for f in submission.missing)
-                else:
-                    seed = derive_seed(secret, student_id, assignment.id, part.id, check.name)
-                    recorder = Recorder(session)
-                    ctx = Context(recorder, reference, np.random.default_rng(seed), course.tolerances.gradcheck,
-                                  course.tolerances.reference, lang, variants)
-                    session.start_budget(seconds)
-                    status, text, diagnosis, figure = run_check(check, ctx)
-                    observed.append(Observation(check, seed, status, recorder.values if status != "pass" else []))
-                    ratios = ctx.ratios
-                margins[part.id, check.name] = margin(ratios, status == "pass")
-                got = max_score if status == "pass" else Fraction(0)
-                result.tests.append(TestResult(part.id, titles.get(check.name, check.name), status, got, max_score,
-                                               text, diagnosis, figure))
-            load_error = session.load_error
-        if len(observed) == len(part_checks) and any(o.status == "fail" for o in observed) \
-                and all(o.status in ("pass", "fail") for o in observed):
-            known = known_mistakes(course, assignment, part, observed, reference, sandbox, replaced.get(part.id),
-                                   lang, run_check, variants)
-            if known:
-                name_known_mistakes(result, part.id, known, lang)
-        score = sum((t.score for t in result.tests if t.part == part.id), Fraction(0))
-        result.parts.append(PartResult(part.id, part.title_in(lang), score, exact(part.points)))
+        return Session(sandbox, {f[:-3]: p for f, p in submission.files.items()}, *components,
+                       stand_ins=replaced.get(part.id))
+
+    upcoming = session_of(parts[0])
+    try:
+        for index, part in enumerate(parts):
+            if part.id in replaced:
+                names = ", ".join(target.split(".", 1)[1] for target in replaced[part.id])
+                result.notes.append(message("stand_ins", lang, part=part.title_in(lang), names=names))
+            part_checks = by_part[part.id]
+            shares = apportion(part.points, [c.weight for c in part_checks])
+            session, upcoming = upcoming, session_of(parts[index + 1]) if index + 1 < len(parts) else None
+            session.load_error = load_error
+            if upcoming is not None and load_error is None and not submission.missing:
+                upcoming.spawn()  # its child's isolation is set up while this part runs
+            started = time.monotonic()
+            observed = []  # what each check saw, to recognise a known mistake (mistakes.py)
+            with session:
+                for check, max_score in zip(part_checks, shares):
+                    diagnosis, figure, ratios = "", None, []
+                    seconds = limits.check_seconds(time.monotonic() - started, time.monotonic() - begun)
+                    if seconds <= 0:
+                        status, diagnosis = "timeout", "timeout"
+                        text = (message("submission_budget", lang, seconds=limits.submission_s)
+                                if time.monotonic() - begun >= limits.submission_s
+                                else message("part_budget", lang, seconds=limits.part_budget_s))
+                    elif submission.missing:
+                        status, diagnosis = "fail", "missing_file"
+                        text = " ".join(missing_file_message(submission, f, lang) for f in submission.missing)
+                    else:
+                        seed = derive_seed(secret, student_id, assignment.id, part.id, check.name)
+                        recorder = Recorder(session)
+                        ctx = Context(recorder, reference, np.random.default_rng(seed), course.tolerances.gradcheck,
+                                      course.tolerances.reference, lang, variants)
+                        session.start_budget(seconds)
+                        status, text, diagnosis, figure = run_check(check, ctx)
+                        observed.append(Observation(check, seed, status, recorder.values if status != "pass" else []))
+                        ratios = ctx.ratios
+                    margins[part.id, check.name] = margin(ratios, status == "pass")
+                    got = max_score if status == "pass" else Fraction(0)
+                    result.tests.append(TestResult(part.id, titles.get(check.name, check.name), status, got, max_score,
+                                                   text, diagnosis, figure))
+                load_error = session.load_error
+            if len(observed) == len(part_checks) and any(o.status == "fail" for o in observed) \
+                    and all(o.status in ("pass", "fail") for o in observed):
+                known = known_mistakes(course, assignment, part, observed, reference, sandbox, replaced.get(part.id),
+                                       lang, run_check, variants)
+                if known:
+                    name_known_mistakes(result, part.id, known, lang)
+            score = sum((t.score for t in result.tests if t.part == part.id), Fraction(0))
+            result.parts.append(PartResult(part.id, part.title_in(lang), score, exact(part.points)))
+    finally:
+        if upcoming is not None:
+            upcoming.close()
     return result

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.checks.core import MARGIN
+from autograder.config import STUDENTS
 from autograder.grading.grade import grade, hidden_checks
 from autograder.results import points
 from autograder.authoring.probes import PROBES, probe_files
@@ -42,7 +43,6 @@ from autograder.sandbox.session import Sandbox
 from autograder.authoring.stubs import make_stub, strip_markers
 from autograder.authoring.variants import VariantError, build, load_variants
 
-STUDENTS = 20  # the default of --students: how many student ids each implementation is graded as
 
 
 @dataclass(frozen=True)

@@ -134,19 +134,29 @@ class Sandbox:
         for name, target in links.items():
             (self.libdir / name).symlink_to(target)
         (self.root / "jail").mkdir()
-        self.jail = Jail(self.libdir, self.root / "jail", limits.disk_mb)
+        self._jail = Jail(self.libdir, self.root / "jail", limits.disk_mb)
+        self.python = self._jail.python
         self._count = 0
-        self._zygote = None
-        if not self.jail.settled:
-            self.jail.settle(self._attempt)
-        self.isolation = self.jail.record()
+        self._zygote = Zygote(self)  # it boots while the caller loads what it grades with
+
+    @property
+    def jail(self):
+        """The ``Jail``, its level found (``Jail.settle``) by the first use unless this process knows it."""
+        if not self._jail.settled:
+            self._jail.settle(self._attempt)
+        return self._jail
+
+    @property
+    def isolation(self):
+        """The isolation reached, as results.json records it (``Jail.record``)."""
+        return self.jail.record()
 
     def _attempt(self, level, filtered):
         """None when a child forked by the zygote at ``level`` (with the syscall filter or not)
         enters its isolation, imports source_lib from the library directory and writes a file
         in its scratch directory, as every child will; else why not (its last line of output,
         in the system's words). The zygote started here is the one the grading then uses."""
-        self.jail.level, self.jail.filtered = level, filtered
+        self._jail.level, self._jail.filtered = level, filtered  # settled at this level while it is tried
         probe = self.workdir() / f"{PROBE}.py"
         probe.write_text("import source_lib\n\nopen('probe', 'w').close()\n", encoding="utf-8")
         scratch = self.scratch({probe.name: probe})
@@ -182,12 +192,12 @@ class Sandbox:
         return path
 
     def zygote(self, restart=False):
-        """The running zygote of this sandbox, started (or restarted, if it died or ``restart``) on demand."""
+        """The running zygote of this sandbox, ready (restarted first if it died or ``restart``)."""
         if self._zygote is None or restart or not self._zygote.alive():
             if self._zygote is not None:
                 self._zygote.close()
             self._zygote = Zygote(self)
-        return self._zygote
+        return self._zygote.ready()
 
     def close(self):
         if self._zygote is not None:
@@ -206,8 +216,9 @@ class Zygote:
     """A process with numpy imported that forks every child (``wire.zygote``).
 
     It is started like a child (``python -I -S``, the children's environment, only the
-    library directory importable), is waited for until it says it is ready (so no
-    check's time pays for its start), and never runs student code; a fork costs about a
+    library directory importable) as soon as its sandbox is made, is waited for until it
+    says it is ready before the first child (``ready``: no check's time pays for its
+    start), and never runs student code; a fork costs about a
     millisecond where starting Python and importing numpy costs 0.1 to 0.2 s. Each
     forked child calls ``setsid``, applies its rlimits and enters its jail before it
     loads the submission, so it is isolated exactly as a freshly started process would be.
@@ -218,19 +229,26 @@ class Zygote:
         self.socket, theirs = socket.socketpair()
         with open(sandbox.root / "zygote.log", "ab") as log:
             self.process = subprocess.Popen(
-                [sandbox.jail.python, "-I", "-S", "-c", BOOT, str(sandbox.libdir), str(theirs.fileno()),
+                [sandbox.python, "-I", "-S", "-c", BOOT, str(sandbox.libdir), str(theirs.fileno()),
                  str(os.getpid())],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=sandbox.root, env=child_env(sandbox.root),
                 pass_fds=(theirs.fileno(),), close_fds=True, start_new_session=True)
         theirs.close()
-        self.socket.settimeout(READY_TIMEOUT_S)
-        try:
-            ready = self.socket.recv(1 << 16)
-        except OSError:
-            ready = b""
-        self.socket.settimeout(None)
-        if not ready:
-            raise RuntimeError(f"the zygote did not start: {sandbox.root / 'zygote.log'}")
+        self._ready = False
+
+    def ready(self):
+        """This zygote, once it has said it is ready (waited for once); RuntimeError when it did not start."""
+        if not self._ready:
+            self.socket.settimeout(READY_TIMEOUT_S)
+            try:
+                said = self.socket.recv(1 << 16)
+            except OSError:
+                said = b""
+            self.socket.settimeout(None)
+            if not said:
+                raise RuntimeError(f"the zygote did not start: {self.sandbox.root / 'zygote.log'}")
+            self._ready = True
+        return self
 
     def alive(self):
         return self.process.poll() is None
@@ -284,6 +302,7 @@ class Child:
     def __init__(self, sandbox, scratch):
         self.limits = sandbox.limits
         self.jail = sandbox.jail
+        self.scratch = scratch
         self.log_path = scratch.parent / f"{scratch.name}.log"
         self.ended = False
         self.returncode = None  # once ended: the exit code (negative: the signal), None if unknown
@@ -413,6 +432,7 @@ class Session:
         self.packages = list(packages)
         self.stand_ins = dict(stand_ins or {})
         self.child = None
+        self.loaded = False  # whether the running child has imported the files
         self.deadline = None
         self._load_error = load_error
         self._ids = itertools.count(1)
@@ -421,6 +441,25 @@ class Session:
     def load_error(self):
         """The StudentError importing the student's files raised, if it did."""
         return self._load_error
+
+    @load_error.setter
+    def load_error(self, error):
+        """Set when importing the same files failed in an earlier part: no child is needed then."""
+        self._load_error = error
+        if error is not None:
+            self.close()
+
+    def spawn(self):
+        """Start the child now, so that its isolation is set up while the caller goes on (the
+        part before this one runs); the student's files are imported by the first call, within
+        that call's budget, so no student code runs before its part."""
+        if self.child is None and self._load_error is None:
+            self.child = Child(self.sandbox, self._scratch())
+
+    def _scratch(self):
+        copies = {f"{name}.py": path for name, path in self.files.items()}
+        copies.update(self.extra_files)
+        return self.sandbox.scratch(copies)
 
     def start_budget(self, seconds):
         """Give the calls that follow ``seconds`` of wall time in total."""
@@ -444,12 +483,10 @@ class Session:
     def _ensure_child(self):
         if self._load_error is not None:
             raise self._load_error
-        if self.child is not None:
+        if self.loaded:
             return
-        copies = {f"{name}.py": path for name, path in self.files.items()}
-        copies.update(self.extra_files)
-        scratch = self.sandbox.scratch(copies)
-        self.child = Child(self.sandbox, scratch)
+        self.spawn()
+        scratch = self.child.scratch
         what = ", ".join(f"{n}.py" for n in self.files)
         header = {"op": "load", "files": {n: str(scratch / f"{n}.py") for n in self.files}, "packages": self.packages,
                   "stand_ins": self.stand_ins}
@@ -459,6 +496,7 @@ class Session:
             self._load_error = exc
             self.close()
             raise
+        self.loaded = True
 
     def _answer(self, reply, what, at_load=False, warned=False, shape=None, echo=False):
         """The value of a reply (with ``echo``: and the arguments after the call), or StudentError:
@@ -577,6 +615,7 @@ class Session:
         if self.child is not None:
             self.child.kill()
             self.child = None
+        self.loaded = False
 
     def __enter__(self):
         return self
