@@ -1,6 +1,7 @@
 """The child process: values cross as plain arrays; faults become StudentError statuses."""
 
 import contextlib
+import hashlib
 import os
 import signal
 import tempfile
@@ -337,3 +338,17 @@ def test_a_child_spawned_ahead_runs_no_student_code_until_its_first_call(sandbox
         time.sleep(0.3)
         assert session.child is not None and not session.loaded and "imported" not in session.output()
         assert session.call("m.f") == 3 and session.loaded and "imported" in session.output()
+
+
+def test_the_given_files_are_imported_from_the_bytecode_the_grader_compiled(sandbox, tmp_path):
+    """Extra files (the reference components, the test doubles: trusted) reach the child with
+    their bytecode, compiled once per sandbox, so no child compiles them again: a bytecode
+    that says otherwise than its source is what the child runs."""
+    (tmp_path / "given.py").write_text("VALUE = 1\n")
+    (tmp_path / "other.py").write_text("VALUE = 2\n")
+    (tmp_path / "m.py").write_text("import given\n\ndef f():\n    return given.VALUE\n")
+    compiled = sandbox.bytecode(tmp_path / "other.py")
+    sandbox._bytecode[hashlib.sha256(b"VALUE = 1\n").hexdigest()] = compiled
+    with Session(sandbox, {"m": tmp_path / "m.py"}, {"given.py": tmp_path / "given.py"}) as session:
+        assert session.call("m.f") == 2
+    assert sandbox.bytecode(tmp_path / "other.py") == compiled  # once per content

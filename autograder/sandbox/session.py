@@ -10,16 +10,19 @@ failing call raises ``StudentError``; the next call starts a fresh child.
 """
 
 import fcntl
+import hashlib
 import itertools
 import json
 import os
+import py_compile
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 
@@ -38,7 +41,8 @@ READY_TIMEOUT_S = 120  # for the zygote to import numpy, on a loaded machine
 ANSWER_TIMEOUT_S = 2 * wire.WAIT_S + 10  # for any other answer of the zygote (it waits WAIT_S at most)
 OPEN_FILES = 64  # RLIMIT_NOFILE of a child: what it may hold open, so what the kernel holds for it
 PROBE = "backprop_probe"  # the module a child loads when the sandbox finds the level (``Sandbox._attempt``)
-OWNER = ".owner"  # in each temp folder: a file its run holds an flock on while it lives
+OWNER = ".owner"
+CACHE_TAG = sys.implementation.cache_tag  # of the bytecode given to a child (its interpreter is this one)  # in each temp folder: a file its run holds an flock on while it lives
 
 
 class StudentError(Exception):
@@ -137,6 +141,7 @@ class Sandbox:
         self._jail = Jail(self.libdir, self.root / "jail", limits.disk_mb)
         self.python = self._jail.python
         self._count = 0
+        self._bytecode = {}  # sha256 of a trusted source: its compiled .pyc (``bytecode``)
         self._zygote = Zygote(self)  # it boots while the caller loads what it grades with
 
     @property
@@ -172,6 +177,17 @@ class Sandbox:
         finally:
             if child is not None:
                 child.kill()
+
+    def bytecode(self, source):
+        """The path of a .pyc of the trusted file ``source`` that a child imports without checking it
+        against the source (unchecked hash-based), compiled once per sandbox and content."""
+        key = hashlib.sha256(Path(source).read_bytes()).hexdigest()
+        if key not in self._bytecode:
+            target = self.root / "bytecode" / f"{key}.pyc"
+            py_compile.compile(str(source), cfile=str(target), doraise=True,
+                               invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+            self._bytecode[key] = target
+        return self._bytecode[key]
 
     def workdir(self):
         """A fresh directory for the grader's own files (never given to a child)."""
@@ -457,8 +473,14 @@ class Session:
             self.child = Child(self.sandbox, self._scratch())
 
     def _scratch(self):
+        """A scratch folder with the student's files and the extra files, these (trusted) with
+        their bytecode beside them, so that the child does not compile them again."""
         copies = {f"{name}.py": path for name, path in self.files.items()}
         copies.update(self.extra_files)
+        for name, path in self.extra_files.items():
+            if name.endswith(".py"):
+                cached = PurePosixPath(name).parent / "__pycache__" / f"{PurePosixPath(name).stem}.{CACHE_TAG}.pyc"
+                copies[str(cached)] = self.sandbox.bytecode(path)
         return self.sandbox.scratch(copies)
 
     def start_budget(self, seconds):
