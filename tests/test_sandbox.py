@@ -352,3 +352,18 @@ def test_the_given_files_are_imported_from_the_bytecode_the_grader_compiled(sand
     with Session(sandbox, {"m": tmp_path / "m.py"}, {"given.py": tmp_path / "given.py"}) as session:
         assert session.call("m.f") == 2
     assert sandbox.bytecode(tmp_path / "other.py") == compiled  # once per content
+
+
+def test_a_closed_session_leaves_no_process_behind(sandbox, tmp_path):
+    """Closing a session kills its child at once and the zygote reaps it when idle (the grader
+    does not wait for that): neither the child nor a zombie of it is left, and the next child
+    starts as usual."""
+    path = tmp_path / "m.py"
+    path.write_text("import os\n\ndef pid():\n    return os.getpid()\n")
+    session = Session(sandbox, {"m": path})
+    session.call("m.pid")
+    pids = host_pids(session)
+    session.close()
+    assert not settled(lambda: any(Path(f"/proc/{pid}").exists() for pid in pids))
+    with Session(sandbox, {"m": path}) as again:
+        assert isinstance(again.call("m.pid"), int)

@@ -141,16 +141,21 @@ def fork(level):
         os.close(read)
 
 
+def kill(pid, init=None):
+    """Send SIGKILL to the child process ``pid``, its process group and its namespace's ``init``."""
+    for send, target in ((os.killpg, pid), (os.kill, pid), (os.kill, init)):
+        try:
+            if target is not None:
+                send(target, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 def wait(pid, timeout, init=None):
     """Kill the child process ``pid``, its process group and its namespace's ``init`` (SIGKILL),
     reap them and return the child's exit code (negative: the signal), or None when it is not
     reaped within ``timeout`` seconds."""
-    for kill, target in ((os.killpg, pid), (os.kill, pid), (os.kill, init)):
-        try:
-            if target is not None:
-                kill(target, signal.SIGKILL)
-        except OSError:
-            pass
+    kill(pid, init)
     ended = _reap(pid, timeout)
     if init is not None:
         _reap(init, timeout)

@@ -607,7 +607,8 @@ def zygote(argv):
     log file), answered with {"pid"} (at the jail level, pid 2 of its own PID namespace);
     {"op": "wait", "pid"}, answered with {"code"} (negative: the signal that killed it; null
     when it was not reaped within ``WAIT_S`` seconds) once that child was killed with its
-    process group (and PID namespace). When the grader closes the socket (or dies), the
+    process group (and PID namespace); {"op": "reap", "pid"}: that child killed at once and
+    reaped once no message waits, not answered. When the grader closes the socket (or dies), the
     zygote kills the children not yet waited for and ends.
     """
     import socket
@@ -620,14 +621,18 @@ def zygote(argv):
     zygote_pid = os.getpid()
     control.sendall(b'{"ready": true}')
     running = {}  # pid: the init of the PID namespace (or None) of the children not yet waited for
+    killed = {}  # the same, of children killed for a "reap": reaped when no request waits
     program = None  # the syscall filter, built on the first request for it
     while True:
+        while killed and not select.select([control], [], [], 0)[0]:
+            pid, init = killed.popitem()
+            backprop_jail.wait(pid, WAIT_S, init)
         try:
             message, fds, _, _ = socket.recv_fds(control, 1 << 16, 3)
         except OSError:
             message = b""
         if not message:  # the grader is gone: so are the children it was grading
-            for pid, init in running.items():
+            for pid, init in [*running.items(), *killed.items()]:
                 backprop_jail.wait(pid, 0, init)
             os._exit(0)  # nothing to flush: ending without the interpreter's clean-up lets the grader go sooner
         request = json.loads(message)
@@ -644,6 +649,11 @@ def zygote(argv):
                 os.close(fd)
             running[pid] = init
             answer = {"pid": pid}
+        elif request["op"] == "reap":  # killed now, reaped when the zygote is idle; not answered
+            if request["pid"] in running:
+                killed[request["pid"]] = running.pop(request["pid"])
+                backprop_jail.kill(request["pid"], killed[request["pid"]])
+            continue
         else:
             pid = request["pid"]
             answer = {"code": backprop_jail.wait(pid, WAIT_S, running.pop(pid)) if pid in running else None}
