@@ -75,7 +75,10 @@ def rel_error(got, expected, floor=REL_ERROR_FLOOR, scale_floor=1e-3):
     denominator = np.maximum(np.abs(got) + np.abs(expected), max(floor, scale_floor * scale))
     with np.errstate(invalid="ignore"):
         err = np.abs(got - expected) / denominator
-    return np.where(np.isnan(err) & ~(np.isnan(got) & np.isnan(expected)), np.inf, np.nan_to_num(err, nan=0.0))
+    undefined = np.isnan(err)  # a NaN or an infinity on one side (never inf: the denominator is at least floor)
+    if not undefined.any():
+        return err
+    return np.where(undefined & ~(np.isnan(got) & np.isnan(expected)), np.inf, np.where(undefined, 0.0, err))
 
 
 def max_rel_error(got, expected, floor=REL_ERROR_FLOOR):

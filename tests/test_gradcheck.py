@@ -48,3 +48,12 @@ def test_diagnose_names_the_pattern(rng, transform, key):
 def test_diagnose_finds_no_pattern_in_noise(rng):
     expected = rng.standard_normal((4, 3))
     assert gradcheck.diagnose(rng.standard_normal((4, 3)), expected) is None
+
+
+def test_relative_errors_of_non_finite_values():
+    """NaN or an infinity on either side is infinitely wrong, but NaN against NaN agrees; the
+    finite elements beside them keep their own error."""
+    got = np.array([np.nan, np.inf, np.nan, np.inf, 1.0, 2.0])
+    expected = np.array([1.0, 1.0, np.nan, np.inf, 1.0, 1.0])
+    err = gradcheck.rel_error(got, expected)
+    assert list(err[:4]) == [np.inf, np.inf, 0.0, np.inf] and err[4] == 0.0 and err[5] == pytest.approx(1 / 3)

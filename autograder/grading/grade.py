@@ -143,13 +143,13 @@ def doubles_only(source, names):
     return ast.unparse(tree)
 
 
-def component_files(course, assignment, names, workdir):
+def component_files(course, assignment, names, sandbox):
     """({relative name: path}, [package names]) given to a part's child beside the student's
     files: of ``names`` (see ``given``), nothing else of the grader's, so the student's
     module cannot import any other (in that child nothing else exists).
 
     ``doubles.<name>``: those test doubles of the assignment's own ``doubles.py``, in a
-    ``doubles`` module written into ``workdir``; ``components``: for an assignment that uses
+    ``doubles`` module the sandbox holds (``Sandbox.given_file``); ``components``: for an assignment that uses
     earlier ones, their reference components, which are the files released in
     ``assignments/<id>/components/`` (released only once those are due), so the child
     learns nothing it was not given.
@@ -157,10 +157,8 @@ def component_files(course, assignment, names, workdir):
     files, packages = {}, []
     doubles = [name.split(".", 1)[1] for name in sorted(names) if name.startswith("doubles.")]
     if doubles:
-        path = workdir / DOUBLES
-        path.write_text(doubles_only((course.solutions / assignment.id / DOUBLES).read_text(encoding="utf-8"), doubles),
-                        encoding="utf-8")
-        files[DOUBLES], packages = path, ["doubles"]
+        text = doubles_only((course.solutions / assignment.id / DOUBLES).read_text(encoding="utf-8"), doubles)
+        files[DOUBLES], packages = sandbox.given_file(DOUBLES, text), ["doubles"]
     if assignment.uses and "components" in names:
         files.update({f"components/{f}": course.solutions / used / f
                       for used in assignment.uses for f in course.assignment(used).files})
@@ -330,7 +328,7 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
     parts = assignment.parts
 
     def session_of(part):
-        components = component_files(course, assignment, bundle.given[part.id], sandbox.workdir())
+        components = component_files(course, assignment, bundle.given[part.id], sandbox)
         return Session(sandbox, {f[:-3]: p for f, p in submission.files.items()}, *components,
                        stand_ins=replaced.get(part.id))
 

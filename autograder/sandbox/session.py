@@ -202,10 +202,20 @@ class Sandbox:
         self._count += 1
         path = self.root / f"run{self._count}"
         path.mkdir()
+        for folder in sorted({(path / name).parent for name in files} - {path}):
+            folder.mkdir(parents=True, exist_ok=True)
         for name, source in files.items():
-            target = path / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            shutil.copyfile(source, path / name)
+        return path
+
+    def given_file(self, name, text):
+        """A file ``name`` holding ``text``, written once per sandbox and content, to give children
+        (a part's test doubles: the same for every student)."""
+        key = hashlib.sha256(f"{name}\0{text}".encode()).hexdigest()
+        path = self.root / "given" / key / name
+        if not path.exists():
+            path.parent.mkdir(parents=True)
+            path.write_text(text, encoding="utf-8")
         return path
 
     def zygote(self, restart=False):
