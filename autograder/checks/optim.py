@@ -1,9 +1,11 @@
 """Check kinds for optimizers: trajectories against the reference, and gradient clipping.
 
-The student's optimizer lives in the child and only ever sees arrays: the grader keeps
-the parameter arrays in the child (so state keyed on them survives between steps),
-computes each step's gradients itself from the parameters the child returns, and
-recomputes the final loss from them. The hidden objectives never enter the child.
+The student's optimizer lives in the child and only ever sees arrays: the grader runs the
+reference's trajectory first, computing each step's gradients itself on the hidden
+objective, then hands the student's optimizer the same gradients, all steps in one round
+trip (``Session.steps``; the child holds the parameter arrays, so state keyed on them
+survives between steps), compares the parameters after every step with the reference's,
+and recomputes the final loss from them. The hidden objectives never enter the child.
 """
 
 from dataclasses import dataclass, field
@@ -150,6 +152,10 @@ FOLDED_BIAS_CORRECTION = Mistake(lambda like: Replay(like, folded=True), "patter
 @dataclass
 class OptimizerTrajectory(Check):
     """``steps`` steps of the student's optimizer on a hidden objective, against the reference.
+
+    Step k gets the gradients of the reference's parameters after k - 1 steps, so every step
+    is judged on its own update (a difference of rounding size is not fed back through the
+    objective).
 
     Every step's parameters must match the reference's within the reference tolerance,
     the parameters must be updated in place, and the final loss (recomputed here) must be
