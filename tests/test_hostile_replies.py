@@ -183,9 +183,13 @@ class Replying:
     def __init__(self, respond, raw=None):
         self.respond = respond
         self.raw = raw  # or the bytes of the answer, as they are
+        self.sent = []  # the frames sent, not yet answered
 
-    def request(self, parts, request_id, timeout):
-        header, _ = wire.unpack([bytes(p) for p in parts])
+    def send(self, parts, timeout):
+        self.sent.append(parts)
+
+    def receive(self, request_id, timeout):
+        header, _ = wire.unpack([bytes(p) for p in self.sent.pop(0)])
         if self.raw is None:
             reply, fields = self.respond(header)
             data = b"".join(wire.frame_buffers(wire.pack({"id": request_id, **reply}, fields)))
@@ -268,6 +272,23 @@ def test_a_run_of_steps_says_how_many_returned_and_no_more_than_were_asked(done,
     assert info.value.key == key and info.value.done == (done if not key else 0)
 
 
+@pytest.mark.parametrize("answered", [lambda asked: asked - 1, lambda asked: 1, lambda asked: None])
+def test_a_deferred_object_must_come_back_under_the_id_the_grader_gave_it(answered):
+    """new and keep name the object's id themselves and do not wait; the answer, read later,
+    must be that very Ref: another id (which would alias another object), a child's own id or
+    no Ref at all is a forged answer."""
+    def respond(request):
+        got = answered(request["as"])
+        return {"status": "ok", "warnings": []}, {"result": wire.Ref(got, "MaxGate") if got else 1.0}
+
+    session = session_answering(respond)
+    ref = session.new("gates.MaxGate")
+    assert ref.id < 0
+    with pytest.raises(StudentError) as info:
+        session.flush()
+    assert info.value.key == MALFORMED and info.value.what == "MaxGate"
+
+
 def test_a_reply_just_under_the_value_cap_is_read():
     header = many_values(wire.MAX_VALUES - 10)
     assert session_answering(raw=raw_frame(header)).call("gates.neuron") == [0] * (wire.MAX_VALUES - 10)
@@ -305,7 +326,8 @@ def test_any_value_in_any_reply_field_is_an_answer_or_the_students_error(call, s
     def respond(request):
         reply = {"status": status, "type": "ValueError", "message": "m", "where": ["gates.py, line 1"],
                  "warnings": []}
-        fields = {"result": wire.Ref(1, "MaxGate") if request.get("keep") or request["op"] == "keep" else 1.0}
+        kept = wire.Ref(request.get("as", 1), "MaxGate")  # a deferred request's object has the id the grader chose
+        fields = {"result": kept if request.get("keep") or request["op"] == "keep" else 1.0}
         if request.get("echo"):
             fields["args_after"] = [np.ones(2)]
         if field in ("result", "args_after") and not raw:
@@ -318,7 +340,9 @@ def test_any_value_in_any_reply_field_is_an_answer_or_the_students_error(call, s
     session = session_answering(respond)
     run, promised = CALLS[call]
     try:
-        assert promised(run(session))
+        value = run(session)
+        session.flush()  # a deferred request's answer (new, keep, assign) is read here
+        assert promised(value)
     except StudentError as error:
         assert error.status in ("fail", "not_implemented", "memory", "crashed")
 
@@ -353,7 +377,7 @@ def test_no_answer_makes_a_check_a_grader_error(course, a1_checks, data):
     def respond(request):
         try:
             kept = request.get("keep") or request["op"] == "keep"
-            value = wire.Ref(1, "MaxGate") if kept else data.draw(VALUES)
+            value = wire.Ref(request.get("as", 1), "MaxGate") if kept else data.draw(VALUES)
             if request["op"] == "vary" and data.draw(st.booleans()):  # a list of the right length
                 value = [data.draw(VALUES) for _ in request["points"]["l"]]
             fields = {"result": value}

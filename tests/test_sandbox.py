@@ -367,3 +367,70 @@ def test_a_closed_session_leaves_no_process_behind(sandbox, tmp_path):
     assert not settled(lambda: any(Path(f"/proc/{pid}").exists() for pid in pids))
     with Session(sandbox, {"m": path}) as again:
         assert isinstance(again.call("m.pid"), int)
+
+
+DEFERRED = '''
+class Bad:
+    def __init__(self):
+        raise ValueError("no")
+
+    def f(self):
+        return 1
+
+
+class Slow:
+    def __init__(self):
+        while True:
+            pass
+
+
+class Good:
+    def f(self):
+        return 2
+
+
+def ok():
+    return 3
+'''
+
+
+def test_a_deferred_constructor_that_raises_is_told_as_itself_and_the_pipe_stays_in_step(tmp_path):
+    """new() returns at once (its answer is read with the next call's): the constructor's own
+    exception is what that next call raises, and the calls after it are answered in step."""
+    (tmp_path / "m.py").write_text(DEFERRED)
+    with Sandbox() as sandbox, Session(sandbox, {"m": tmp_path / "m.py"}) as session:
+        bad, good = session.new("m.Bad"), session.new("m.Good")
+        with pytest.raises(StudentError) as info:
+            session.method(bad, "f")
+        assert (info.value.status, info.value.what) == ("fail", "Bad") and "no" in info.value.detail
+        assert session.method(good, "f") == 2 and session.call("m.ok") == 3
+        session.new("m.Bad")
+        with pytest.raises(StudentError) as info:
+            session.flush()  # what the end of a check does: the error is that check's
+        assert info.value.what == "Bad" and session.call("m.ok") == 3
+
+
+def test_a_deferred_constructor_that_never_returns_is_the_one_that_timed_out(tmp_path):
+    (tmp_path / "m.py").write_text(DEFERRED)
+    with Sandbox(Limits(timeout_s=1.0)) as sandbox, Session(sandbox, {"m": tmp_path / "m.py"}) as session:
+        slow = session.new("m.Slow")
+        with pytest.raises(StudentError) as info:
+            session.method(slow, "f")
+        assert (info.value.status, info.value.what) == ("timeout", "Slow")
+
+
+def test_a_check_ends_with_the_answers_of_its_deferred_calls(tmp_path):
+    """A check whose last call is deferred (an object it never uses) still fails on that
+    call's exception, and the next check does not inherit it."""
+    from autograder.checks.core import Check, Context
+    from autograder.grading.grade import run_check
+
+    class MakesOnly(Check):
+        def run(self, ctx):
+            ctx.student.new(self.name)
+
+    (tmp_path / "m.py").write_text(DEFERRED)
+    with Sandbox() as sandbox, Session(sandbox, {"m": tmp_path / "m.py"}) as session:
+        ctx = Context(session, None, np.random.default_rng(0), 1e-5, 1e-6, "en")
+        assert run_check(MakesOnly("p", "m.Bad"), ctx)[0] == "fail"
+        assert run_check(MakesOnly("p", "m.Good"), ctx)[0] == "pass"

@@ -214,6 +214,7 @@ def run_check(check, ctx):
     """(status, message, diagnosis, figure) of one check (see CheckFailure for the last two)."""
     try:
         check.run(ctx)
+        ctx.student.flush()  # the answers of its deferred requests (``Session._defer``) are this check's
     except CheckFailure as failure:
         return "fail", str(failure), failure.diagnosis, failure.figure
     except StudentError as error:

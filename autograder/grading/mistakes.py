@@ -134,6 +134,7 @@ class VariantSession(Session):
     def __init__(self, sandbox, modules, stand_ins=None):
         super().__init__(sandbox, {}, stand_ins=stand_ins)
         self.server = wire._Server()
+        self.answers = {}  # request id: the answer computed by _post
         self.server.modules.update(modules)
         for target, source in self.stand_ins.items():
             module, _, attr = target.rpartition(".")
@@ -142,11 +143,17 @@ class VariantSession(Session):
     def _ensure_child(self):
         pass
 
-    def _exchange(self, header, values, what, at_load=False):
-        """The answer ``wire.serve`` would give, computed here, through the wire's encoding."""
-        request = wire.unpack(wire.pack(header, values))
+    def _post(self, header, values, what, at_load=False):
+        """Compute the answer ``wire.serve`` would give, here, through the wire's encoding; kept
+        until ``_collect`` asks for it (a deferred request's answer is read later, as from a child)."""
+        request_id = next(self._ids)
+        request = wire.unpack(wire.pack({**header, "id": request_id}, values))
         reply, fields = wire.respond(self.server, *request, catch=Exception)  # the variant's exception, as a child reports it
-        return wire.unpack(wire.pack(reply, fields, keep=self.server.keep))
+        self.answers[request_id] = wire.unpack(wire.pack({**reply, "id": request_id}, fields, keep=self.server.keep))
+        return request_id
+
+    def _collect(self, request_id, what, at_load=False):
+        return self.answers.pop(request_id)
 
     def close(self):
         pass

@@ -76,4 +76,7 @@ class Reference:
     def assign(self, obj, path, value):
         follow(obj, path)[...] = value
 
+    def flush(self):
+        """Nothing: every call here has returned (``Session.flush``)."""
+
 

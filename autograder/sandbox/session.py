@@ -9,6 +9,7 @@ crashes, exceeds a limit or times out is killed with its whole process group, an
 failing call raises ``StudentError``; the next call starts a fresh child.
 """
 
+import contextlib
 import fcntl
 import hashlib
 import itertools
@@ -42,6 +43,7 @@ READY_TIMEOUT_S = 120  # for the zygote to import numpy, on a loaded machine
 ANSWER_TIMEOUT_S = 2 * wire.WAIT_S + 10  # for any other answer of the zygote (it waits WAIT_S at most)
 OPEN_FILES = 64  # RLIMIT_NOFILE of a child: what it may hold open, so what the kernel holds for it
 PROBE = "backprop_probe"  # the module a child loads when the sandbox finds the level (``Sandbox._attempt``)
+MAX_PENDING = 64  # deferred requests whose answers may wait unread (each answer is a few hundred bytes)
 OWNER = ".owner"
 CACHE_TAG = sys.implementation.cache_tag  # of the bytecode given to a child (its interpreter is this one)  # in each temp folder: a file its run holds an flock on while it lives
 
@@ -373,16 +375,31 @@ class Child:
         return limits
 
     def request(self, parts, request_id, timeout):
-        """Send one frame and read the whole answer to ``request_id`` within ``timeout`` seconds.
+        """Send one frame and read the whole answer to ``request_id`` within ``timeout`` seconds
+        (``send``, then ``receive``)."""
+        self.send(parts, timeout)
+        return self.receive(request_id, timeout)
+
+    def send(self, parts, timeout):
+        """Write one frame within ``timeout`` seconds (the child reads it whole, or it is a timeout)."""
+        with self._faults(timeout):
+            wire.write_frame(self.req_write, parts, time.monotonic() + max(timeout, 0.0))
+
+    def receive(self, request_id, timeout):
+        """The whole answer to ``request_id``, read within ``timeout`` seconds.
 
         Raises _Fault: "timeout" when no whole answer came in time, "crashed" when the
         child died or answered with a frame too large, malformed or not asked for (its
         pipe is then out of step, so the child is killed; key MALFORMED).
         """
-        deadline = time.monotonic() + max(timeout, 0.0)
+        with self._faults(timeout):
+            return wire.read_reply(self.resp_read, request_id, time.monotonic() + max(timeout, 0.0))
+
+    @contextlib.contextmanager
+    def _faults(self, timeout):
+        """The pipes' errors as _Fault, the child killed."""
         try:
-            wire.write_frame(self.req_write, parts, deadline)
-            return wire.read_reply(self.resp_read, request_id, deadline)
+            yield
         except (BrokenPipeError, EOFError, OSError) as exc:
             if isinstance(exc, TimeoutError):
                 self.kill()
@@ -479,6 +496,8 @@ class Session:
         self.deadline = None
         self._load_error = load_error
         self._ids = itertools.count(1)
+        self._refs = itertools.count(-1, -1)  # the ids this side gives the objects of deferred calls
+        self._pending = []  # (request id, what, shape) of the requests sent whose answers are not read yet
 
     @property
     def load_error(self):
@@ -519,15 +538,68 @@ class Session:
             return self.sandbox.limits.timeout_s
         return self.deadline - time.monotonic()
 
-    def _exchange(self, header, values, what, at_load=False):
-        """(reply header, arrays) of one request; a fault becomes a StudentError (and ends the child)."""
+    def _post(self, header, values, what, at_load=False):
+        """Send one request; its id. A fault becomes a StudentError (and ends the child)."""
         request_id = next(self._ids)
+        with self._student_faults(what, at_load):
+            self.child.send(wire.pack({**header, "id": request_id}, values), self._timeout())
+        return request_id
+
+    def _collect(self, request_id, what, at_load=False):
+        """(reply header, arrays) of the request ``request_id``; a fault becomes a StudentError."""
+        with self._student_faults(what, at_load):
+            return self.child.receive(request_id, self._timeout())
+
+    @contextlib.contextmanager
+    def _student_faults(self, what, at_load):
         try:
-            return self.child.request(wire.pack({**header, "id": request_id}, values), request_id, self._timeout())
+            yield
         except _Fault as fault:
             self.close()
             raise StudentError(fault.status, fault.detail, what=what, at_load=at_load, key=fault.key,
                                fields=fault.fields) from None
+
+    def _exchange(self, header, values, what, at_load=False):
+        """(reply header, arrays) of one request, read after the answers to the deferred ones
+        (``_drain``): the first of those that is an error is raised instead, once this answer
+        is read too, so that the pipe stays in step."""
+        request_id = self._post(header, values, what, at_load)
+        error = self._drain()
+        reply = self._collect(request_id, what, at_load)
+        if error is not None:
+            raise error
+        return reply
+
+    def _drain(self):
+        """Read the answers to the deferred requests, in order: the first StudentError among them
+        (raised at once when it ended the child), or None."""
+        pending, self._pending = self._pending, []
+        first = None
+        for request_id, what, shape in pending:
+            try:
+                self._answer(self._collect(request_id, what), what, shape=shape)
+            except StudentError as error:
+                if self.child is None:
+                    raise
+                first = first or error
+        return first
+
+    def _defer(self, header, what, shape=None, **values):
+        """Send a request whose answer nothing waits for (an object kept under an id chosen here,
+        or an assignment): it is read with the next request's (``_exchange``) or by ``flush``.
+        The calls that follow need not wait for the child; an error it raises is that of the
+        check it was made in, since a check ends with ``flush``."""
+        self._ensure_child()
+        self._pending.append((self._post(header, values, what), what, shape))
+        if len(self._pending) >= MAX_PENDING:
+            self.flush()
+
+    def flush(self):
+        """Read the answers to the deferred requests; the first error among them is raised."""
+        if self._pending:
+            error = self._drain()
+            if error is not None:
+                raise error
 
     def _ensure_child(self):
         if self._load_error is not None:
@@ -594,13 +666,24 @@ class Session:
         collect: when > 0, the result is iterated into a list of at most that many items
         (for generators).
         """
+        what = target.split(".", 1)[-1]
+        if keep and not (echo or collect or warned):
+            return self._kept({"op": "call", "target": target, "keep": True}, what, target.rsplit(".", 1)[-1],
+                              args=list(args), kwargs=kwargs)
         return self._send({"op": "call", "target": target, "keep": keep, "echo": echo, "collect": collect},
-                          target.split(".", 1)[-1], warned, _call_shape(len(args), keep, echo, collect),
-                          args=list(args), kwargs=kwargs)
+                          what, warned, _call_shape(len(args), keep, echo, collect), args=list(args), kwargs=kwargs)
 
     def new(self, target, *args, **kwargs):
-        """Construct ``module.Class(*args, **kwargs)`` in the child: returns a ``Ref``."""
+        """Construct ``module.Class(*args, **kwargs)`` in the child: returns a ``Ref`` at once (the
+        request is deferred: an exception of the constructor is raised by the next call that waits)."""
         return self.call(target, *args, keep=True, **kwargs)
+
+    def _kept(self, header, what, type_name, **values):
+        """A ``Ref`` to what the deferred request ``header`` keeps in the child, under an id chosen
+        here; its answer must be that Ref."""
+        ref = wire.Ref(next(self._refs), type_name)
+        self._defer({**header, "as": ref.id}, what, lambda r: isinstance(r, wire.Ref) and r.id == ref.id, **values)
+        return ref
 
     def method(self, ref, name, *args, echo=False, keep=False, warned=False):
         """ref.name(*args). With echo, returns (result, args after the call)."""
@@ -608,8 +691,10 @@ class Session:
                           f"{ref.type_name}.{name}", warned, _call_shape(len(args), keep, echo), args=list(args))
 
     def keep(self, value):
-        """Store ``value`` (arrays, lists...) in the child: returns a ``Ref`` to pass back in later calls."""
-        return self._send({"op": "keep"}, "keep", shape=lambda r: isinstance(r, wire.Ref), value=value)
+        """Store ``value`` (arrays, lists...) in the child: returns a ``Ref`` to pass back in later
+        calls, at once (the request is deferred)."""
+        type_name = "Generator" if isinstance(value, wire.RngSeed) else type(value).__name__  # as the child has it
+        return self._kept({"op": "keep"}, "keep", type_name, value=value)
 
     def vary(self, target, name, args, points, arg=None, path=None):
         """[target.name(*args) with each of ``points`` in place] in one round trip: the point
@@ -653,19 +738,21 @@ class Session:
                           f"{ref.type_name}." + ".".join(map(str, path)))
 
     def assign(self, ref, path, value):
-        """In place: ref.path...[...] = value (for parameters and state arrays)."""
-        return self._send({"op": "assign", "target": ref.id, "path": list(path)},
-                          f"{ref.type_name}." + ".".join(map(str, path)), value=value)
+        """In place: ref.path...[...] = value (for parameters and state arrays); deferred, as ``new``."""
+        self._defer({"op": "assign", "target": ref.id, "path": list(path)},
+                    f"{ref.type_name}." + ".".join(map(str, path)), value=value)
 
     def output(self):
         return self.child.output() if self.child else ""
 
     def close(self):
-        """End the child (its exit code is not needed: a fault's was read when it happened)."""
+        """End the child (its exit code is not needed: a fault's was read when it happened); the
+        answers of deferred requests go with it."""
         if self.child is not None:
             self.child.kill(wait=False)
             self.child = None
         self.loaded = False
+        self._pending = []
 
     def __enter__(self):
         return self

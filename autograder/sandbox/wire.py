@@ -355,10 +355,17 @@ class _Server:
         self.objects = {}
         self.done = 0  # the calls of the current "steps" request that returned
 
-    def keep(self, obj):
-        ref_id = len(self.objects) + 1
-        self.objects[ref_id] = obj
-        return ref_id
+    def keep(self, obj, as_id=None):
+        """The id ``obj`` is kept under: the next positive one, or ``as_id``, a negative id the
+        grader chose (for a request whose answer it does not wait for)."""
+        if as_id is None:
+            as_id = len(self.objects) + 1
+            while as_id in self.objects:
+                as_id += 1
+        elif type(as_id) is not int or as_id >= 0 or as_id in self.objects:
+            raise ValueError(f"bad id {as_id!r:.40}")
+        self.objects[as_id] = obj
+        return as_id
 
     def resolve_target(self, target):
         if isinstance(target, int):
@@ -431,11 +438,12 @@ class _Server:
             if header.get("collect"):
                 result = _collect(result, int(header["collect"]))
             if header.get("keep"):
-                return Ref(self.keep(result), type(result).__name__), {"args_after": values["args"]} if header.get("echo") else {}
+                return Ref(self.keep(result, header.get("as")), type(result).__name__), \
+                    {"args_after": values["args"]} if header.get("echo") else {}
             return result, {"args_after": values["args"]} if header.get("echo") else {}
         if op == "keep":
             value = values["value"]
-            return Ref(self.keep(value), type(value).__name__), {}
+            return Ref(self.keep(value, header.get("as")), type(value).__name__), {}
         if op == "vary":
             return self.vary(header["target"], header.get("method"), values["args"], values["points"],
                              header.get("arg"), header.get("path")), {}
