@@ -181,7 +181,12 @@ def limit_hits(results):
 
 
 def course_grade_command(course_root, folder, out, runs=3):
-    """Median seconds of ``course grade a1_gates FOLDER --student solo --json ...``."""
+    """Median seconds of ``course grade a1_gates FOLDER --student solo --json ...``, with the
+    grader's and the course's bytecode compiled first, as an installed grader has it (pip compiles
+    a package it installs; the Gradescope image compiles its source folder): without it a
+    machine that sets PYTHONDONTWRITEBYTECODE, as this one does, compiles them on every run."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "autograder", "source_lib", "solutions"],
+                   cwd=course_root, capture_output=True, check=True)
     command = [sys.executable, "-m", "autograder.cli", "--course", str(course_root), "grade", AID, str(folder),
                "--student", "solo", "--json", str(out / "solo.json")]
     return statistics.median(timed(subprocess.run, command, cwd=course_root, capture_output=True, check=True)[0]

@@ -65,6 +65,9 @@ if ! "$PYTHON" -m venv "$ROOT/venv"; then
 fi
 "$ROOT/venv/bin/python" -m pip install --quiet --upgrade pip
 "$ROOT/venv/bin/python" -m pip install --quiet "$ROOT/source/backprop_lab"
+# run_autograder imports the grader, the hidden checks and the references from the source folder:
+# their bytecode, written into the image once, spares every submission compiling them (about 50 ms)
+"$ROOT/venv/bin/python" -m compileall -q "$ROOT/source/backprop_lab"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
