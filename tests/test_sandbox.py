@@ -13,7 +13,8 @@ import pytest
 
 from autograder.sandbox import wire
 from autograder.config import Limits
-from autograder.sandbox.session import Sandbox, Session, StudentError, claim_tempdir, remove_abandoned_tempdirs
+from autograder.sandbox.premises import claim_tempdir, remove_abandoned_tempdirs
+from autograder.sandbox.session import Sandbox, Session, StudentError
 from tests.conftest import settled
 
 CODE = '''
@@ -434,3 +435,16 @@ def test_a_check_ends_with_the_answers_of_its_deferred_calls(tmp_path):
         ctx = Context(session, None, np.random.default_rng(0), 1e-5, 1e-6, "en")
         assert run_check(MakesOnly("p", "m.Bad"), ctx)[0] == "fail"
         assert run_check(MakesOnly("p", "m.Good"), ctx)[0] == "pass"
+
+
+def test_a_sandbox_takes_over_the_zygote_its_premises_started(tmp_path):
+    """`course grade` makes the premises (temp folder, library directory, zygote) before it
+    imports the grader, so that the zygote boots meanwhile; the sandbox then uses that zygote."""
+    from autograder.sandbox.premises import Premises
+
+    premises = Premises.make()
+    (tmp_path / "m.py").write_text("def f():\n    return 5\n")
+    with Sandbox(Limits(), premises) as sandbox, Session(sandbox, {"m": tmp_path / "m.py"}) as session:
+        assert session.call("m.f") == 5
+        assert sandbox.zygote().process is premises.zygote[0] and sandbox.root == premises.root
+    assert not premises.root.exists() and premises.zygote[0].poll() is not None

@@ -44,7 +44,8 @@ from autograder.config import UsageError
 from autograder.grading.grade import course_secret, development_secret_warning, grade
 from autograder.sandbox.isolation import die_with_parent, parse
 from autograder.results import LIMIT_STATUSES
-from autograder.sandbox.session import Sandbox, claim_tempdir, remove_abandoned_tempdirs
+from autograder.sandbox.premises import claim_tempdir, remove_abandoned_tempdirs
+from autograder.sandbox.session import Sandbox
 from autograder.grading.submission import find_submission, released_stubs
 from autograder.grading.submitted_at import late_rule
 

@@ -10,7 +10,6 @@ failing call raises ``StudentError``; the next call starts a fresh child.
 """
 
 import contextlib
-import fcntl
 import hashlib
 import itertools
 import json
@@ -21,31 +20,21 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path, PurePosixPath
 
-import numpy as np
-
-import source_lib
-from autograder.sandbox import isolation
 from autograder.sandbox import wire
 from autograder.config import Limits
 from autograder.sandbox.isolation import Jail
+from autograder.sandbox.premises import Premises, child_env, start_zygote
 from autograder.results import STATUSES
 
-BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); import numpy, numpy.random, importlib.util, resource, "
-        "backprop_jail, backprop_wire; "
-        "backprop_wire.zygote(sys.argv)")
-PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL")
-TEMP_PREFIXES = ("backprop-lab-", "backprop-batch-")
 READY_TIMEOUT_S = 120  # for the zygote to import numpy, on a loaded machine
 ANSWER_TIMEOUT_S = 2 * wire.WAIT_S + 10  # for any other answer of the zygote (it waits WAIT_S at most)
 OPEN_FILES = 64  # RLIMIT_NOFILE of a child: what it may hold open, so what the kernel holds for it
 PROBE = "backprop_probe"  # the module a child loads when the sandbox finds the level (``Sandbox._attempt``)
 MAX_PENDING = 64  # deferred requests whose answers may wait unread (each answer is a few hundred bytes)
-OWNER = ".owner"
-CACHE_TAG = sys.implementation.cache_tag  # of the bytecode given to a child (its interpreter is this one)  # in each temp folder: a file its run holds an flock on while it lives
+CACHE_TAG = sys.implementation.cache_tag  # of the bytecode given to a child (its interpreter is this one)
 
 
 class StudentError(Exception):
@@ -88,33 +77,6 @@ class _Fault(Exception):
         self.fields = fields
 
 
-def claim_tempdir(prefix):
-    """(a new temp folder, the open file holding its flock): the folder is this run's until it ends."""
-    path = Path(tempfile.mkdtemp(prefix=prefix))
-    owner = open(path / OWNER, "w")
-    fcntl.flock(owner, fcntl.LOCK_EX)
-    return path, owner
-
-
-def remove_abandoned_tempdirs(older_than_s=1.0):
-    """Remove the temp folders of runs that ended without cleaning up (kill -9): those whose
-    owner lock nobody holds any more. Returns the folders removed."""
-    removed = []
-    root = Path(tempfile.gettempdir())
-    for path in root.iterdir() if root.is_dir() else ():
-        owner = path / OWNER
-        try:
-            if not path.name.startswith(TEMP_PREFIXES) or time.time() - owner.stat().st_mtime < older_than_s:
-                continue
-            with open(owner) as handle:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
-        except OSError:  # no owner file, held by a live run, or gone meanwhile
-            continue
-    return removed
-
-
 class Sandbox:
     """What all children of one grading run share: a read-only library directory.
 
@@ -124,28 +86,17 @@ class Sandbox:
     level of autograder/sandbox/isolation.py, cannot see them on disk either).
     """
 
-    def __init__(self, limits=Limits()):
+    def __init__(self, limits=Limits(), premises=None):
+        """premises: the temp folder, library directory and zygote made beforehand
+        (``Premises.make``, what this does when none are given)."""
         self.limits = limits
-        remove_abandoned_tempdirs()
-        self.root, self._owner = claim_tempdir(TEMP_PREFIXES[0])
-        os.chmod(self.root, 0o755)
-        self.libdir = self.root / "lib"
-        self.libdir.mkdir()
-        numpy_dir = Path(np.__file__).resolve().parent
-        shutil.copyfile(wire.__file__, self.libdir / "backprop_wire.py")
-        shutil.copyfile(isolation.__file__, self.libdir / "backprop_jail.py")
-        links = {"numpy": numpy_dir, "source_lib": Path(source_lib.__file__).resolve().parent}
-        bundled = numpy_dir.parent / "numpy.libs"
-        if bundled.is_dir():
-            links["numpy.libs"] = bundled
-        for name, target in links.items():
-            (self.libdir / name).symlink_to(target)
+        premises = premises or Premises.make()
+        self.root, self._owner, self.libdir, self.python = premises.root, premises.owner, premises.libdir, premises.python
         (self.root / "jail").mkdir()
         self._jail = Jail(self.libdir, self.root / "jail", limits.disk_mb)
-        self.python = self._jail.python
         self._count = 0
         self._bytecode = {}  # sha256 of a trusted source: its compiled .pyc (``bytecode``)
-        self._zygote = Zygote(self)  # it boots while the caller loads what it grades with
+        self._zygote = Zygote(self, premises.zygote)  # it boots while the caller loads what it grades with
 
     @property
     def jail(self):
@@ -244,7 +195,7 @@ class Sandbox:
 class Zygote:
     """A process with numpy imported that forks every child (``wire.zygote``).
 
-    It imports what every child would import after the fork (``BOOT``): numpy and
+    It imports what every child would import after the fork (``premises.ZYGOTE``): numpy and
     numpy.random (numpy 2 imports it on first use: 10 ms in every child that draws a
     random number), importlib.util and resource (loading the files, the rlimits).
 
@@ -257,16 +208,10 @@ class Zygote:
     loads the submission, so it is isolated exactly as a freshly started process would be.
     """
 
-    def __init__(self, sandbox):
+    def __init__(self, sandbox, started=None):
+        """started: (process, control socket) of a zygote already started on the sandbox's premises."""
         self.sandbox = sandbox
-        self.socket, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)  # one message per request
-        with open(sandbox.root / "zygote.log", "ab") as log:
-            self.process = subprocess.Popen(
-                [sandbox.python, "-I", "-S", "-c", BOOT, str(sandbox.libdir), str(theirs.fileno()),
-                 str(os.getpid())],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=sandbox.root, env=child_env(sandbox.root),
-                pass_fds=(theirs.fileno(),), close_fds=True, start_new_session=True)
-        theirs.close()
+        self.process, self.socket = started or start_zygote(sandbox.root, sandbox.libdir, sandbox.python)
         self._ready = False
 
     def ready(self):
@@ -327,14 +272,6 @@ class Zygote:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=wire.WAIT_S)
-
-
-def child_env(home):
-    """The whole environment of the zygote and of every child: nothing of the grader's."""
-    env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
-    env.update({"PATH": "/usr/bin:/bin", "HOME": str(home), "TMPDIR": str(home), "OPENBLAS_NUM_THREADS": "1",
-                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"})
-    return env
 
 
 class Child:
