@@ -448,3 +448,24 @@ def test_a_sandbox_takes_over_the_zygote_its_premises_started(tmp_path):
         assert session.call("m.f") == 5
         assert sandbox.zygote().process is premises.zygote[0] and sandbox.root == premises.root
     assert not premises.root.exists() and premises.zygote[0].poll() is not None
+
+
+def test_a_deferred_constructor_that_ends_the_child_is_blamed_not_the_call_after_it(tmp_path):
+    """A constructor that calls os._exit, then a call too large for the pipe (so that writing it
+    fails on the dead child): the answers written before are read first and the constructor
+    is named; a constructor stuck in a loop while a large call waits to be written is named too."""
+    (tmp_path / "m.py").write_text(DEFERRED + "\n\nclass Exits:\n    def __init__(self):\n        import os\n"
+                                   "        os._exit(3)\n\n\ndef size(x):\n    return x.size\n")
+    big = np.zeros(1 << 20)  # 8 MB: more than the pipe holds, so it is written only as the child reads
+    with Sandbox(Limits(timeout_s=1.0)) as sandbox, Session(sandbox, {"m": tmp_path / "m.py"}) as session:
+        good = session.new("m.Good")
+        session.new("m.Exits")
+        with pytest.raises(StudentError) as info:
+            session.call("m.size", big)
+        assert (info.value.status, info.value.what) == ("crashed", "Exits")
+        session.new("m.Slow")
+        with pytest.raises(StudentError) as info:
+            session.call("m.size", big)
+        assert (info.value.status, info.value.what) == ("timeout", "Slow")
+        assert session.call("m.size", big) == 1 << 20 and session.method(session.new("m.Good"), "f") == 2
+    assert good.id < 0

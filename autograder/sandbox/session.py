@@ -66,6 +66,14 @@ MALFORMED = "malformed_answer"  # the message key of a crash whose answer was no
 OUTPUT_TOO_LARGE = "output_too_large"  # the message key of a crash at the file size limit (RLIMIT_FSIZE)
 
 
+class _Unsent(Exception):
+    """A request could not be written: ``error`` (the child ended, or did not read it in time)."""
+
+    def __init__(self, error):
+        super().__init__(str(error))
+        self.error = error
+
+
 class _Fault(Exception):
     """The child gave no usable answer (internal: Session turns it into a StudentError)."""
 
@@ -314,13 +322,20 @@ class Child:
     def request(self, parts, request_id, timeout):
         """Send one frame and read the whole answer to ``request_id`` within ``timeout`` seconds
         (``send``, then ``receive``)."""
-        self.send(parts, timeout)
+        try:
+            self.send(parts, timeout)
+        except _Unsent as unsent:
+            raise self.fault(unsent.error, timeout) from None
         return self.receive(request_id, timeout)
 
     def send(self, parts, timeout):
-        """Write one frame within ``timeout`` seconds (the child reads it whole, or it is a timeout)."""
-        with self._faults(timeout):
+        """Write one frame within ``timeout`` seconds. _Unsent when the child has ended or did not
+        read it in time: the child is left as it is, so that the answers it wrote before can still
+        be read (``fault`` then ends it)."""
+        try:
             wire.write_frame(self.req_write, parts, time.monotonic() + max(timeout, 0.0))
+        except OSError as exc:  # BrokenPipeError, TimeoutError among them
+            raise _Unsent(exc) from None
 
     def receive(self, request_id, timeout):
         """The whole answer to ``request_id``, read within ``timeout`` seconds.
@@ -329,22 +344,20 @@ class Child:
         child died or answered with a frame too large, malformed or not asked for (its
         pipe is then out of step, so the child is killed; key MALFORMED).
         """
-        with self._faults(timeout):
-            return wire.read_reply(self.resp_read, request_id, time.monotonic() + max(timeout, 0.0))
-
-    @contextlib.contextmanager
-    def _faults(self, timeout):
-        """The pipes' errors as _Fault, the child killed."""
         try:
-            yield
-        except (BrokenPipeError, EOFError, OSError) as exc:
-            if isinstance(exc, TimeoutError):
-                self.kill()
-                raise _Fault("timeout", f"{timeout:g}") from None
-            raise self._died() from None
-        except wire.WireError as exc:
+            return wire.read_reply(self.resp_read, request_id, time.monotonic() + max(timeout, 0.0))
+        except (OSError, EOFError, wire.WireError) as exc:
+            raise self.fault(exc, timeout) from None
+
+    def fault(self, error, timeout):
+        """The _Fault of an error of the pipes (``send``, ``receive``), the child killed."""
+        if isinstance(error, TimeoutError):
             self.kill()
-            raise _Fault("crashed", f"malformed answer: {exc}", MALFORMED) from None
+            return _Fault("timeout", f"{timeout:g}")
+        if isinstance(error, wire.WireError):
+            self.kill()
+            return _Fault("crashed", f"malformed answer: {error}", MALFORMED)
+        return self._died()
 
     def _died(self):
         self.kill()
@@ -476,10 +489,20 @@ class Session:
         return self.deadline - time.monotonic()
 
     def _post(self, header, values, what, at_load=False):
-        """Send one request; its id. A fault becomes a StudentError (and ends the child)."""
+        """Send one request; its id. When it cannot be written, the answers to the deferred
+        requests are read first: the child ended or stopped reading in one of them, and that
+        one is blamed (``_drain``); else this request's fault is raised. A fault becomes a
+        StudentError (and ends the child)."""
         request_id = next(self._ids)
-        with self._student_faults(what, at_load):
+        try:
             self.child.send(wire.pack({**header, "id": request_id}, values), self._timeout())
+        except _Unsent as unsent:
+            error = self._drain()
+            if error is None:
+                with self._student_faults(what, at_load):
+                    raise self.child.fault(unsent.error, self._timeout()) from None
+            self.close()  # the request may be half written: the child cannot go on
+            raise error from None
         return request_id
 
     def _collect(self, request_id, what, at_load=False):
@@ -516,9 +539,9 @@ class Session:
             try:
                 self._answer(self._collect(request_id, what), what, shape=shape)
             except StudentError as error:
-                if self.child is None:
-                    raise
                 first = first or error
+                if self.child is None:  # it ended: nothing more to read
+                    raise first from None
         return first
 
     def _defer(self, header, what, shape=None, **values):
