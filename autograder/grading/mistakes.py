@@ -75,9 +75,6 @@ class Recorder:
     def method(self, *args, **kwargs):
         return self._record(self.runner.method, *args, **kwargs)
 
-    def map(self, *args, **kwargs):
-        return self._record(self.runner.map, *args, **kwargs)
-
     def get(self, *args, **kwargs):
         return self._record(self.runner.get, *args, **kwargs)
 
