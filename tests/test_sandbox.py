@@ -469,3 +469,14 @@ def test_a_deferred_constructor_that_ends_the_child_is_blamed_not_the_call_after
         assert (info.value.status, info.value.what) == ("timeout", "Slow")
         assert session.call("m.size", big) == 1 << 20 and session.method(session.new("m.Good"), "f") == 2
     assert good.id < 0
+
+
+def test_a_deferred_constructor_that_raises_is_told_before_the_call_after_it_times_out(tmp_path):
+    """Bad() raises, then the waited call loops: the constructor's exception, the first mistake,
+    is what is told (the check stops at it, as it would have without deferring)."""
+    (tmp_path / "m.py").write_text(DEFERRED + "\n\ndef loop():\n    while True:\n        pass\n")
+    with Sandbox(Limits(timeout_s=1.0)) as sandbox, Session(sandbox, {"m": tmp_path / "m.py"}) as session:
+        session.new("m.Bad")
+        with pytest.raises(StudentError) as info:
+            session.call("m.loop")
+        assert (info.value.status, info.value.what) == ("fail", "Bad")

@@ -525,7 +525,12 @@ class Session:
         is read too, so that the pipe stays in step."""
         request_id = self._post(header, values, what, at_load)
         error = self._drain()
-        reply = self._collect(request_id, what, at_load)
+        try:
+            reply = self._collect(request_id, what, at_load)
+        except StudentError:
+            if error is None:
+                raise
+            raise error from None  # the earlier mistake is the one told
         if error is not None:
             raise error
         return reply
