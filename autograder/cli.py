@@ -196,13 +196,14 @@ def graded_one(course, args, sandbox):
     assignment = course.assignment(args.assignment)
     result = grade(course, assignment, args.submission, student, sandbox=sandbox)
     cost = late_of_one(course, assignment, result, args.submission, given)
+    told = late_lines(cost, result, course.late)
     if args.json:
         write_atomically(args.json, json_text(with_late(result.to_gradescope(), cost, result, course.late)))
     if args.feedback:
-        write_atomically(args.feedback, feedback_markdown(result))
+        write_atomically(args.feedback, feedback_markdown(result, told))
     if args.feedback_html:
-        write_atomically(args.feedback_html, feedback_html(result))
-    show_result(result, console(), late_lines(cost, result, course.late))
+        write_atomically(args.feedback_html, feedback_html(result, told))
+    show_result(result, console(), told)
     return 2 if result.grader_errors else 0
 
 

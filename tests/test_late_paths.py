@@ -59,7 +59,9 @@ def test_course_grade_applies_the_rule_and_records_raw_penalty_and_final(late_co
     times = tmp_path / "times.csv"
     times.write_text(f"student,submitted_at\nlee,{stamp}\n")
     given, from_csv = tmp_path / "given.json", tmp_path / "csv.json"
-    done = course_grade(late_course, "--submitted-at", stamp, "--json", str(given))
+    pages = tmp_path / "feedback.md", tmp_path / "feedback.html"
+    done = course_grade(late_course, "--submitted-at", stamp, "--json", str(given), "--feedback", str(pages[0]),
+                        "--feedback-html", str(pages[1]))
     assert done.returncode == 0, done.stderr
     assert course_grade(late_course, "--submitted-at", str(times), "--json", str(from_csv)).returncode == 0
     assert given.read_bytes() == from_csv.read_bytes()                  # a time or a CSV: the same grade
@@ -74,6 +76,7 @@ def test_course_grade_applies_the_rule_and_records_raw_penalty_and_final(late_co
     assert (record["days_late"], record["days_used"], record["percent"], record["source"]) == (2, 0, "20", "given")
     said = f"원점수 {float(raw):g}, 지각 감점 {float(penalty):g}, 최종 점수 {float(raw - penalty):g} / 100"
     assert said in results["output"] and said in done.stdout
+    assert all(said in page.read_text(encoding="utf-8") for page in pages)  # the pages say it too
     assert "2일 늦음" in done.stdout and "20% 감점" in done.stdout and "학기 지각 사용일을 셀 수 없습니다" in done.stdout
     unknown = tmp_path / "unknown.json"
     assert course_grade(late_course, "--json", str(unknown)).returncode == 0   # a .py file: no time known

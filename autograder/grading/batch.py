@@ -38,6 +38,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from autograder.outputs import changes, gradebook, lms, similarity
+from autograder.outputs.late import late_lines
 from autograder.outputs.page_text import page_text
 from autograder.outputs.terminal import line
 from autograder.config import UsageError
@@ -235,14 +236,11 @@ def _init_worker(course, parent):
 
 
 def _grade_one(assignment_id, student, path):
-    """(student, GradingResult, feedback.html, seconds spent grading); the page is drawn in the worker."""
-    from autograder.outputs.feedback_page import feedback_html
-
+    """(student, GradingResult, seconds spent grading)."""
     course = _WORKER["course"]
     start = time.monotonic()
     result = grade(course, course.assignment(assignment_id), path, student, sandbox=_WORKER["sandbox"])
-    seconds = time.monotonic() - start
-    return student, result, feedback_html(result), seconds
+    return student, result, time.monotonic() - start
 
 
 def no_space(exc):
@@ -321,7 +319,7 @@ def _grade_batch(course, assignment, submissions, out, jobs, progress, shard, tm
     earlier = {s: r for s in todo if (r := gradebook.load_result(out / s)) is not None and not r.grader_errors}
     kept = changes.keep_earlier(out, earlier)  # before a regrade replaces them
     row_of = late_rule(course, assignment, {s: valid[s] for s in keys}, out, *late_sources)
-    rows = [row_of(r) for r in done.values()]
+    rows = [row_of(r)[0] for r in done.values()]
     rows += [gradebook.invalid_row(assignment, s, m) for s, m in invalid.items()]
     book = out / gradebook.FILE
     gradebook.write_atomically(book, gradebook.render(assignment, rows))
@@ -359,10 +357,11 @@ def _run(course, assignment, valid, keys, todo, out, jobs, progress, console, do
             for future in as_completed(futures):
                 student = futures[future]
                 try:
-                    _, result, page, seconds = future.result()
-                    _record(out, student, result, keys[student], page, seconds)
+                    _, result, seconds = future.result()
+                    row, cost = row_of(result)  # before the pages, which say what lateness cost
+                    _record(out, student, result, keys[student], late_lines(cost, result), seconds)
                     done[student] = result
-                    rows.append(row_of(result))
+                    rows.append(row)
                 except Exception as exc:
                     if no_space(exc):
                         pool.shutdown(wait=False, cancel_futures=True)
@@ -376,16 +375,17 @@ def _run(course, assignment, valid, keys, todo, out, jobs, progress, console, do
                 bar.advance(task)
 
 
-def _record(out, student, result, key, page, seconds):
-    """Write one student's files; the key (which makes the result final) only without a grader error."""
-    from autograder.outputs.feedback_page import feedback_markdown
+def _record(out, student, result, key, late, seconds):
+    """Write one student's files, the feedback pages saying ``late`` (what lateness cost,
+    ``late_lines``); the key (which makes the result final) only without a grader error."""
+    from autograder.outputs.feedback_page import feedback_html, feedback_markdown
 
     folder = out / student
     folder.mkdir(exist_ok=True)
     (folder / "key.txt").unlink(missing_ok=True)
     gradebook.write_atomically(folder / "results.json", result.to_json())
-    gradebook.write_atomically(folder / "feedback.md", feedback_markdown(result))
-    gradebook.write_atomically(folder / "feedback.html", page)
+    gradebook.write_atomically(folder / "feedback.md", feedback_markdown(result, late))
+    gradebook.write_atomically(folder / "feedback.html", feedback_html(result, late))
     gradebook.write_atomically(folder / "time.txt", f"{seconds:.3f}\n")
     if not result.grader_errors:
         gradebook.write_atomically(folder / "key.txt", key)

@@ -87,7 +87,8 @@ def late_of_one(course, assignment, result, entry, given):
 
 
 def late_rule(course, assignment, valid, out, given_path=None, ledger_path=None):
-    """The gradebook row of a result with its lateness: a function ``row_of(result)``.
+    """The gradebook row of a result with its lateness: a function ``row_of(result)`` returning
+    (row, ``late.Late``; an empty one without a policy).
 
     Reads each student's submission time (``submission_time``) once, records the days each
     one is late in the term's ledger (default: ``late_days.csv`` beside ``out``, the folder
@@ -104,7 +105,7 @@ def late_rule(course, assignment, valid, out, given_path=None, ledger_path=None)
     if course.late is None:
         def row_without(result):  # and no late.json left from a policy since removed (merge reads it)
             (Path(out) / result.student / late.FILE).unlink(missing_ok=True)
-            return gradebook.graded_row(result)
+            return gradebook.graded_row(result), late.Late()
 
         return row_without
     given = read_given(given_path) if given_path else {}
@@ -123,6 +124,6 @@ def late_rule(course, assignment, valid, out, given_path=None, ledger_path=None)
         left = late.days_left(course, ledger, result.student, assignment)
         cost = late.assess(course.late, assignment.due, result.exact_score, when, source, left)
         gradebook.write_atomically(Path(out) / result.student / late.FILE, cost.to_json())
-        return gradebook.graded_row(result, cost)
+        return gradebook.graded_row(result, cost), cost
 
     return row_of

@@ -195,11 +195,12 @@ def figure_markup(figure, text, lang):
     return caption, Markup(svg(figure, text))
 
 
-def feedback_html(result):
-    """The student's self-contained feedback page (a str of HTML)."""
+def feedback_html(result, late=()):
+    """The student's self-contained feedback page (a str of HTML); late: what lateness cost, as
+    ``outputs.late.late_lines`` says it, shown under the total."""
     text = page_text(result.language)
     roots, parts = feedback_view(result)
-    return render("feedback.html.j2", result=result, roots=roots, parts=parts, text=text,
+    return render("feedback.html.j2", result=result, roots=roots, parts=parts, text=text, late=list(late),
                   draw=lambda figure: figure_markup(figure, text, result.language), score=_number(result.score),
                   max_score=_number(result.max_score))
 
@@ -212,9 +213,9 @@ def markdown_escape(value):
     return value
 
 
-def feedback_markdown(result):
-    """The page's content in Markdown (for Gradescope's output_format "md")."""
+def feedback_markdown(result, late=()):
+    """The page's content in Markdown (for Gradescope's output_format "md"); late as for ``feedback_html``."""
     text = page_text(result.language)
     roots, parts = feedback_view(result)
     return render("feedback.md.j2", autoescape=False, result=result, roots=roots, parts=parts, text=text,
-                  score=_number(result.score), max_score=_number(result.max_score))
+                  late=list(late), score=_number(result.score), max_score=_number(result.max_score))
