@@ -322,3 +322,19 @@ def test_an_optimizer_step_that_raises_after_a_wrong_step_is_told_the_wrong_step
         messages = [t.message for t in result.tests if t.part == "sgd" and not t.passed]
         assert messages and all(told in m for m in messages), messages
     assert all("RuntimeError" not in t.message for t in wrong.tests if t.part == "sgd")
+
+
+def test_a_gradient_check_blaming_forward_drops_the_guess_at_a_backward_mistake(grade_variant):
+    """A summed MSE with the reference's backward: the gradient check blames forward, without
+    guessing at a mistake of backward (\"a mean where a sum is due\" would contradict it); a
+    backward that divides by the number of elements once more is named as N times too small,
+    N counting every element the mean runs over."""
+    summed = grade_variant("a3_losses", "return float(np.mean(self.diff ** 2))", "return float(np.sum(self.diff ** 2))")
+    check = next(t for t in summed.tests if t.name == "MSELoss: gradient check")
+    assert not check.passed and "it is forward that is not the documented function" in check.message
+    assert "times too small" not in check.message and "constant factor" not in check.message
+    twice = grade_variant("a3_losses", "return 2.0 * self.diff / self.diff.size",
+                          "return 2.0 * self.diff / self.diff.size / self.diff.size")
+    check = next(t for t in twice.tests if t.name == "MSELoss: gradient check")
+    assert not check.passed and "times too small: a mean where a sum is due" in check.message
+    assert "it is forward" not in check.message

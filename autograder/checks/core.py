@@ -52,12 +52,18 @@ class CheckFailure(Exception):
     ("transposed", "divided_n", "sign", "mutated", ...), counted across a class by the
     report. figure: data for the feedback page's picture of the failure, a dict with a
     "kind" ("error_map", "loss_curves", "gradient_norms", "masks") and plain lists.
+    hint: the sentence at the end of ``text`` that names the recognised pattern, if any.
     """
 
-    def __init__(self, text, diagnosis="", figure=None):
+    def __init__(self, text, diagnosis="", figure=None, hint=""):
         super().__init__(text)
         self.diagnosis = diagnosis
         self.figure = figure
+        self.hint = hint
+
+    def without_hint(self):
+        """The message without its ``hint`` (when the pattern is not the student's mistake)."""
+        return str(self).removesuffix(" " + self.hint) if self.hint else str(self)
 
 
 @contextmanager
@@ -179,14 +185,15 @@ def assert_close(ctx, got, expected, what, tol, key="mismatch", batch_size=None,
     key += "_scalar" if index == () else ""  # one value: no element to name
     text = ctx.msg(key, what=what, index=index, got=g, expected=e, err=err, tol=tol)
     pattern = diagnose_values(got, expected, what, batch_size, reduced, axes)
-    if pattern:
-        text += " " + ctx.msg(pattern[0], **pattern[1])
+    hint = ctx.msg(pattern[0], **pattern[1]) if pattern else ""
+    if hint:
+        text += " " + hint
     diagnosis = pattern[0].removeprefix("pattern_") if pattern else "wrong_values"
     figure = None
     if np.ndim(got) == 2 and np.size(got) <= ERROR_MAP_MAX:
         figure = {"kind": "error_map", "what": what, "diagnosis": diagnosis,
                   "error": rounded(np.minimum(gradcheck.rel_error(got, expected), 1.0), 3)}
-    raise CheckFailure(text, diagnosis=diagnosis, figure=figure)
+    raise CheckFailure(text, diagnosis=diagnosis, figure=figure, hint=hint)
 
 
 def diagnose_values(got, expected, what, batch_size=None, reduced=None, axes=()):
@@ -477,7 +484,7 @@ class Forward(UnitCheck):
     def run(self, ctx):
         seed, inputs = self.draw(ctx)
         obj, ref_obj, out, expected = self.forward_both(ctx, seed, inputs)
-        sizes = (np.shape(inputs[0])[0], np.size(inputs[0])) if np.ndim(inputs[0]) else None
+        sizes = sizes_of(inputs)
         assert_close(ctx, out, expected, f"{self.unit.name}.forward", ctx.reference_tol, batch_size=sizes,
                      axes=axes_of(inputs[0], self.unit.names[0]))
         for name in self.state:
@@ -643,6 +650,12 @@ def batch_of(inputs):
     return np.shape(inputs[0])[0] if np.ndim(inputs[0]) else None
 
 
+def sizes_of(inputs):
+    """(rows, elements) of a unit's first input, the N a mean may run over (an MSE averages every
+    element), for naming a factor of N; None for a 0-d input."""
+    return (np.shape(inputs[0])[0], np.size(inputs[0])) if np.ndim(inputs[0]) else None
+
+
 def axes_of(x, name):
     """[(length, axis, name, shape)] of the axes of the input ``x`` (for ``diagnose_values``)."""
     shape = np.shape(x)
@@ -722,7 +735,9 @@ class GradCheck(UnitCheck):
         except CheckFailure as failure:
             if not self.backward_is_reference(ctx, ref_obj, dout, grads + list(param_grads.values())):
                 raise
-            raise CheckFailure(f"{failure} {ctx.msg('pattern_forward_not_documented')}", "forward_not_documented",
+            # what backward's values show is not the mistake: the pattern's guess at one is left out
+            raise CheckFailure(f"{failure.without_hint()} {ctx.msg('pattern_forward_not_documented')}",
+                               "forward_not_documented",
                                failure.figure) from None
 
     def backward_is_reference(self, ctx, ref_obj, dout, grads):
@@ -753,7 +768,7 @@ class GradCheck(UnitCheck):
         x = np.asarray(inputs[i], dtype=np.float64)
         dirs = gradcheck.random_directions(x.shape, self.directions, rng) if self.directions else None
         numeric = self.numeric(ctx, seed, obj, inputs, centred_points(x, self.h, dirs), dout, arg=i)
-        self.judge(ctx, grad, numeric, dirs, what, batch_of(inputs), summed_into(x, dout))
+        self.judge(ctx, grad, numeric, dirs, what, sizes_of(inputs), summed_into(x, dout))
 
     def check_param(self, ctx, seed, obj, inputs, p, value, grad, dout, what):
         want = ctx.reference.get(self.unit.build(ctx.reference, seed), "params", p)
