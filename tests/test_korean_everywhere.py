@@ -151,3 +151,38 @@ def test_course_validate_heads_and_summary_are_korean(capsys):
     assert all(h.strip() in printed for h in heads) and korean(" ".join(heads)), printed
     assert text("validate_summary", assignment="a1_gates", ok=1, n=1, students=2, seconds=1.5) in printed
     assert korean(printed.splitlines()[-1]), printed
+    kinds = dict(pair.split("=") for pair in text("validate_kinds").split("|"))
+    assert f"mean_not_sum ({kinds['buggy']})" in printed and "(buggy)" not in printed, printed
+
+
+def test_course_validate_rows_are_korean(course):
+    """Every row `course validate` writes for a Korean course says its expectation, its result
+    and why in Korean: each kind of verdict, the declarations row, a declared variant's why."""
+    from autograder.grading.validate import Implementation, declaration_rows, implementations, verdict
+    from autograder.results import GradingResult, PartResult
+    from autograder.results import TestResult as Outcome
+
+    def result(scores, student="s1", passed=()):
+        return GradingResult("a1_gates", student, language="ko", parts=[
+            PartResult(p, p, Fraction(g), Fraction(m)) for p, (g, m) in scores.items()],
+            tests=[Outcome(p, "검사", "pass" if p in passed else "fail", Fraction(0), Fraction(m), "")
+                   for p, (_, m) in scores.items()])
+
+    rows = [
+        verdict(Implementation("mutant", "gates.py:3 operator", {}, None, "diff"), [result({"a": (0, 10)})],
+                {"s1": {("a", "check"): 2.0}}, "ko"),
+        verdict(Implementation("stubs", "released", {}, None), [result({"a": (0, 10)})], None, "ko"),
+        verdict(Implementation("probe", "zeros", {}, None, "x"), [result({"a": (4, 10)}, passed={"a"})], None, "ko"),
+        verdict(Implementation("buggy", "b", {}, frozenset({"a"}), ""), [result({"a": (10, 10)})], None, "ko"),
+        verdict(Implementation("correct", "c", {}, frozenset()),
+                [result({"a": (10, 10)}), result({"a": (5, 10)}, student="s2")], None, "ko"),
+        *declaration_rows(course, course.assignment("a1_gates")),
+    ]
+    impls, _ = implementations(course, course.assignment("a1_gates"))
+    rows += [SimpleNamespace(expected="", got="", detail=i.why) for i in impls if i.why]
+    for row in rows:
+        said = " ".join([row.expected, row.got, row.detail])
+        assert korean(said), said
+    kinds = dict(pair.split("=") for pair in page_text("ko")("validate_kinds").split("|"))
+    assert {"declarations", "reference", "stubs", "probe", "buggy", "correct", "mutant"} <= set(kinds)
+    assert korean(" ".join(kinds.values()))

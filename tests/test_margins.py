@@ -4,8 +4,10 @@ implementation whose verdict on any check lands within a factor 10 of it, for an
 import math
 
 import numpy as np
+import pytest
 
 from autograder.checks.core import MARGIN, Context, assert_close, margin
+from autograder.outputs.page_text import page_text
 from autograder.authoring.stubs import strip_markers
 from autograder.grading.grade import grade
 from autograder.grading.validate import Implementation, grade_all
@@ -47,4 +49,6 @@ def test_a_verdict_near_its_tolerance_fails_validate(course, sandbox):
                      students=1, sandbox=sandbox)
     assert rows[0].ok and rows[0].margin >= MARGIN
     assert rows[1].got == "100/100" and not rows[1].ok
-    assert "within a factor 3.3" in rows[1].detail and "add_gate: forward" in rows[1].narrowest
+    said = page_text(course.language)("validate_narrow", factor=rows[1].margin, margin=MARGIN, where=rows[1].narrowest)
+    assert rows[1].margin == pytest.approx(1e-6 / 3e-7, rel=1e-3) and said in rows[1].detail
+    assert "add_gate: forward" in rows[1].narrowest

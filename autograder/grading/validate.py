@@ -37,6 +37,7 @@ from pathlib import Path
 from autograder.checks.core import MARGIN
 from autograder.config import STUDENTS
 from autograder.grading.grade import grade, hidden_checks
+from autograder.outputs.page_text import page_text
 from autograder.results import points
 from autograder.authoring.probes import PROBES, probe_files
 from autograder.sandbox.session import Sandbox
@@ -74,20 +75,25 @@ class Implementation:
 
 
 def implementations(course, assignment):
-    """(the Implementations to grade, Rows of variants whose declaration no longer applies)."""
+    """(the Implementations to grade, Rows of variants whose declaration no longer applies), said in
+    the course's language."""
+    text = page_text(course.language)
     folder = course.solutions / assignment.id
     texts = {n: (folder / n).read_text(encoding="utf-8") for n in assignment.files}
     found = [Implementation("reference", "solutions", {n: strip_markers(t) for n, t in texts.items()}, frozenset()),
              Implementation("stubs", "released", {n: make_stub(t) for n, t in texts.items()}, None)]
-    found += [Implementation("probe", p, probe_files(texts, p), None, "computes nothing") for p in PROBES]
+    found += [Implementation("probe", p, probe_files(texts, p), None, text("validate_computes_nothing"))
+              for p in PROBES]
     broken = []
     for variant in load_variants(folder):
         try:
             files = build(folder, assignment.files, variant)
         except VariantError as exc:
-            broken.append(Row(variant.kind, variant.name, "a change that applies", "does not apply", False, str(exc)))
+            broken.append(Row(variant.kind, variant.name, text("validate_applies"), text("validate_not_applies"), False,
+                              str(exc)))
             continue
-        found.append(Implementation(variant.kind, variant.name, files, frozenset(variant.loses), variant.why))
+        found.append(Implementation(variant.kind, variant.name, files, frozenset(variant.loses),
+                                    variant.why_in(course.language)))
     return found, broken
 
 
@@ -124,59 +130,61 @@ def narrowest(margins):
                 for (part, check), m in found.items()), default=(float("inf"), ""))
 
 
-def verdict(impl, results, margins=None):
+def verdict(impl, results, margins=None, lang="en"):
     """The Row of ``impl`` from its GradingResults, one per student id (at least one), and the
-    margins of its checks ({student: {(part, check): margin}}, see ``grade``)."""
+    margins of its checks ({student: {(part, check): margin}}, see ``grade``), said in ``lang``."""
+    text = page_text(lang)
     first = results[0]
     got = f"{points(first.score)}/{points(first.max_score)}"
     lost = {p.id for p in first.parts if p.score < p.max_score}
     if impl.kind == "mutant":
-        expected = "killed: loses points"
+        expected = text("validate_killed")
         ok = first.score < first.max_score
     elif impl.kind == "stubs":
-        expected = "0, all not implemented"
+        expected = text("validate_stubs")
         ok = first.score == 0 and all(t.status == "not_implemented" for t in first.tests)
     elif impl.loses is None:
         expected, ok = "0", first.score == 0
     elif impl.loses:
-        expected = "loses " + ", ".join(sorted(impl.loses))
-        got = "loses " + (", ".join(sorted(lost)) or "nothing")
+        expected = text("validate_loses", parts=", ".join(sorted(impl.loses)))
+        got = text("validate_loses", parts=", ".join(sorted(lost))) if lost else text("validate_nothing")
         ok = lost == impl.loses and not first.grader_errors
     else:
-        expected, ok = "full marks", first.score == first.max_score
+        expected, ok = text("validate_full"), first.score == first.max_score
     if ok and impl.kind == "mutant":
         detail = ""
     elif ok or impl.loses or impl.kind == "mutant":
         detail = impl.why
     elif impl.loses is None and impl.kind != "stubs":
-        detail = "earns points in " + "; ".join(f"{t.part}: {t.name}" for t in first.tests if t.passed)[:600]
+        detail = text("validate_earns", checks="; ".join(f"{t.part}: {t.name}" for t in first.tests if t.passed)[:600])
     else:
         detail = _failing(first)
     varying = [r for r in results if _part_scores(r) != _part_scores(first)]
     if varying:
         ok = False
         other = varying[0]
-        detail = (f"scores vary with the student id: {first.student} got "
-                  + ", ".join(f"{p.id} {points(p.score)}" for p in first.parts)
-                  + f"; {other.student} got " + ", ".join(f"{p.id} {points(p.score)}" for p in other.parts)
-                  + f" ({len(varying)} of {len(results)} ids differ)")
+        detail = text("validate_varies", first=first.student, other=other.student, n=len(varying), total=len(results),
+                      first_parts=", ".join(f"{p.id} {points(p.score)}" for p in first.parts),
+                      other_parts=", ".join(f"{p.id} {points(p.score)}" for p in other.parts))
     smallest, where = narrowest(margins or {})
     if smallest < MARGIN:
         # a mutant is arbitrary code, graded once: a narrow verdict is noted, it is not a declared convention
         ok = ok and impl.kind == "mutant"
-        detail = (f"a verdict within a factor {smallest:.3g} of its tolerance (at least {MARGIN:g} is due): {where}. "
-                  + detail)
+        detail = text("validate_narrow", factor=smallest, margin=MARGIN, where=where) + " " + detail
     return Row(impl.kind, impl.name, expected, got, ok, detail, smallest, where)
 
 
 def declaration_rows(course, assignment):
+    text = page_text(course.language)
     part_ids = {p.id for p in assignment.parts}
     checks = hidden_checks(course, assignment)
     stray = sorted({c.part for c in checks} - part_ids)
     empty = sorted(part_ids - {c.part for c in checks})
     ok = not stray and not empty
-    detail = (f"checks of unknown parts {stray}. " if stray else "") + (f"parts without checks {empty}" if empty else "")
-    return [Row("declarations", f"{len(checks)} hidden checks", "every part checked", "ok" if ok else "bad", ok, detail)]
+    detail = " ".join([text("validate_unknown_parts", parts=stray)] * bool(stray)
+                      + [text("validate_unchecked_parts", parts=empty)] * bool(empty))
+    return [Row("declarations", text("validate_checks", n=len(checks)), text("validate_every_part"),
+                text("validate_declared_ok" if ok else "validate_declared_bad"), ok, detail)]
 
 
 def student_ids(students):
@@ -214,7 +222,8 @@ def grade_all(course, assignment, impls, students=STUDENTS, jobs=1, sandbox=None
                     graded[i, student] = grade(course, assignment, folders[i], student, sandbox=box,
                                                margins=margins), margins
         return [verdict(impl, [graded[i, s][0] for s in student_ids(students)],
-                        {s: graded[i, s][1] for s in student_ids(students)}) for i, impl in enumerate(impls)]
+                        {s: graded[i, s][1] for s in student_ids(students)}, course.language)
+                for i, impl in enumerate(impls)]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

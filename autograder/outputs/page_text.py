@@ -129,6 +129,26 @@ EN = {
     "validate_ok": "ok",
     "validate_fail": "FAIL",
     "validate_summary": "{assignment}: {ok} of {n} rows as expected, graded as {students} students ({seconds:.1f} s)",
+    "validate_kinds": "declarations=declarations|reference=reference|stubs=stubs|probe=probe|buggy=buggy|"
+                      "correct=correct|mutant=mutant",
+    "validate_killed": "killed: loses points",
+    "validate_stubs": "0, all not implemented",
+    "validate_loses": "loses {parts}",
+    "validate_nothing": "nothing",
+    "validate_full": "full marks",
+    "validate_earns": "earns points in {checks}",
+    "validate_varies": "scores vary with the student id: {first} got {first_parts}; {other} got {other_parts} "
+                       "({n} of {total} ids differ)",
+    "validate_narrow": "a verdict within a factor {factor:.3g} of its tolerance (at least {margin:g} is due): {where}.",
+    "validate_computes_nothing": "computes nothing",
+    "validate_applies": "a change that applies",
+    "validate_not_applies": "does not apply",
+    "validate_checks": "{n} hidden checks",
+    "validate_every_part": "every part checked",
+    "validate_declared_ok": "ok",
+    "validate_declared_bad": "bad",
+    "validate_unknown_parts": "checks of unknown parts {parts}.",
+    "validate_unchecked_parts": "parts without checks {parts}",
     "development_secret": "Warning: the public development secret seeded the hidden inputs of {n} submissions of {assignment}: anyone can compute them. Set the course secret and grade again for real grades.",
 }
 
@@ -256,6 +276,26 @@ KO = {
     "validate_ok": "통과",
     "validate_fail": "실패",
     "validate_summary": "{assignment}: {n}행 중 {ok}행이 기대대로, 학생 {students}명으로 채점 ({seconds:.1f} 초)",
+    "validate_kinds": "declarations=선언|reference=참조 구현|stubs=스텁|probe=탐침|buggy=버그 변형|"
+                      "correct=정답 변형|mutant=변이",
+    "validate_killed": "잡힘: 감점됨",
+    "validate_stubs": "0점, 모두 미구현",
+    "validate_loses": "{parts} 감점",
+    "validate_nothing": "감점 없음",
+    "validate_full": "만점",
+    "validate_earns": "점수를 얻은 검사: {checks}",
+    "validate_varies": "학생 ID에 따라 점수가 다릅니다: {first}는 {first_parts}, {other}는 {other_parts} "
+                       "(ID {total}개 중 {n}개가 다름)",
+    "validate_narrow": "판정이 허용 오차의 {factor:.3g}배 안에 있습니다 ({margin:g}배 이상이어야 함): {where}.",
+    "validate_computes_nothing": "아무것도 계산하지 않음",
+    "validate_applies": "적용되는 변경",
+    "validate_not_applies": "적용되지 않음",
+    "validate_checks": "숨은 검사 {n}개",
+    "validate_every_part": "모든 파트에 검사가 있음",
+    "validate_declared_ok": "통과",
+    "validate_declared_bad": "문제 있음",
+    "validate_unknown_parts": "없는 파트의 검사: {parts}.",
+    "validate_unchecked_parts": "검사가 없는 파트: {parts}",
     "development_secret": "경고: {assignment}의 제출 {n}개는 공개된 개발용 비밀값으로 숨은 입력을 만들었습니다. 누구나 그 입력을 계산할 수 있습니다. 실제 성적을 내려면 수업 비밀값을 설정하고 다시 채점하세요.",
 }
 
