@@ -110,7 +110,8 @@ def test_temp_space_running_out_stops_the_batch_with_one_line(course, tmp_path, 
     status = course_main(["--course", str(ROOT), "grade-batch", A1, str(folder), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 2 and len([line for line in err if line.startswith("course:")]) == 1
-    assert "temp space ran out" in err[-1] and "Traceback" not in "".join(err)
+    said = page_text(course.language)("no_space_grading", student="", error="").split(":")[0]
+    assert said in err[-1] and "Traceback" not in "".join(err)
     assert not list((tmp_path / "out").glob("*/results.json"))  # no zero recorded
 
 

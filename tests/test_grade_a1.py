@@ -141,3 +141,22 @@ def test_a_part_never_runs_longer_than_its_budget(course, a1, write_submission, 
     assert len(sigmoid) - len(not_run) <= 2 and not_run
     looping_parts = {t.part for t in result.tests if t.status == "timeout"}
     assert took < len(looping_parts) * limits.part_budget_s + 10
+
+
+def test_a_child_that_cannot_be_spawned_ahead_is_spawned_by_its_part(course, a1, sandbox, monkeypatch):
+    """grade() spawns the next part's child while a part runs; when that fails (no zygote at that
+    moment), the part's first call spawns it and the grade goes on: the same full marks."""
+    from autograder.sandbox import session
+
+    sandbox.jail  # the level is known before the children are counted
+    made, real = [], session.Child.__init__
+
+    def failing_once(self, *args):
+        made.append(1)
+        if len(made) == 1:  # the second part's child, spawned ahead before the first part's first call
+            raise RuntimeError("the zygote failed: test")
+        real(self, *args)
+
+    monkeypatch.setattr(session.Child, "__init__", failing_once)
+    result = grade(course, a1, course.solutions / "a1_gates", "kim", sandbox=sandbox)
+    assert len(made) > len(a1.parts) and result.score == result.max_score

@@ -294,8 +294,8 @@ def test_the_level_is_the_strongest_one_a_child_of_the_zygote_reaches(monkeypatc
     monkeypatch.setattr(isolation, "_levels", {})
     params = isolation.Jail.params
 
-    def missing_path(self, level=None):  # a path the jail must bind that does not exist: its mount fails
-        found = params(self, level)
+    def missing_path(self):  # a path the jail must bind that does not exist: its mount fails
+        found = params(self)
         return {**found, "readable": [*found["readable"], "/nonexistent-backprop-path"]}
 
     monkeypatch.setattr(isolation.Jail, "params", missing_path)

@@ -195,24 +195,23 @@ class OptimizerTrajectory(Check):
             ref_opt.step(ref_params, [g.copy() for g in grads[-1]])
             trajectory.append([p.copy() for p in ref_params])
         ran, error = self.student_steps(ctx, start, grads)
-        params = start
+        params, objective = start, self.objective.describe(ctx)
         for step, ((got, grads_after), ref_params) in enumerate(zip(ran, trajectory), 1):
             changed = first_changed(grads[step - 1], grads_after[0]) if self.grads_unchanged else None
             if changed is not None:
                 raise CheckFailure(ctx.msg("mutated_step", what=f"{name}.step", arg=f"grads[{changed}]"),
                                    diagnosis="mutated")
+            whats = [ctx.msg("what_step", name=name, step=step, i=i, objective=objective) for i in range(len(got))]
             checked = []
             for i, (p, want) in enumerate(zip(got, ref_params)):
-                what = ctx.msg("what_step", name=name, step=step, i=i, objective=self.objective.describe(ctx))
-                p = as_checked_array(ctx, p, what, want.shape, f"params[{i}]")
+                p = as_checked_array(ctx, p, whats[i], want.shape, f"params[{i}]")
                 if step == 1 and np.array_equal(p, start[i]) and not np.array_equal(want, start[i]):
                     raise CheckFailure(ctx.msg("not_in_place", what=f"{name}.step", arg=f"params[{i}]"),
                                        diagnosis="not_in_place")
                 checked.append(p)
             try:
                 for i, (p, want) in enumerate(zip(checked, ref_params)):
-                    assert_close(ctx, p, want, ctx.msg("what_step", name=name, step=step, i=i,
-                                                       objective=self.objective.describe(ctx)), ctx.reference_tol)
+                    assert_close(ctx, p, want, whats[i], ctx.reference_tol)
             except CheckFailure as failure:
                 if self.recognise(ctx, self.excused, ref_opt, start, grads[:step], checked, record=True):
                     return

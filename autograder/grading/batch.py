@@ -256,7 +256,7 @@ def _keys(assignment, valid, version, tmp, stubs, text):
             keys[student] = submission_key(assignment, path, version, tmp / f"key-{i}", stubs)
         except Exception as exc:  # a broken notebook, unreadable files: this entry only
             if no_space(exc):
-                raise NoSpace(f"temp space ran out reading {label(student)}'s submission: {exc}") from None
+                raise NoSpace(text("no_space_reading", student=label(student), error=exc)) from None
             invalid[label(student)] = text("invalid_unreadable", error=f"{type(exc).__name__}: {str(exc)[:200]}")
     return keys, invalid
 
@@ -365,8 +365,8 @@ def _run(course, assignment, valid, keys, todo, out, jobs, progress, console, do
                 except Exception as exc:
                     if no_space(exc):
                         pool.shutdown(wait=False, cancel_futures=True)
-                        raise NoSpace(f"temp space ran out while grading {label(student)}: {exc}; nothing was "
-                                      "recorded for the submissions in progress: free space and run again") from None
+                        raise NoSpace(page_text(course.language)("no_space_grading", student=label(student),
+                                                                 error=exc)) from None
                     failed[student] = page_text(course.language)("grader_error_entry",
                                                                  error=f"{type(exc).__name__}: {str(exc)[:300]}")
                     rows.append(gradebook.failed_row(assignment, student, failed[student]))

@@ -143,29 +143,30 @@ def doubles_only(source, names):
     return ast.unparse(tree)
 
 
-def component_files(course, assignment, names, sandbox):
-    """({relative name: path}, [package names]) given to a part's child beside the student's
-    files: of ``names`` (see ``given``), nothing else of the grader's, so the student's
-    module cannot import any other (in that child nothing else exists).
+def component_files(course, assignment, names):
+    """({relative name: path}, [package names], doubles) given to a part's child beside the
+    student's files: of ``names`` (see ``given``), nothing else of the grader's, so the
+    student's module cannot import any other (in that child nothing else exists).
 
-    ``doubles.<name>``: those test doubles of the assignment's own ``doubles.py``, in a
-    ``doubles`` module the sandbox holds (``Sandbox.given_file``); ``components``: for an assignment that uses
-    earlier ones, their reference components, which are the files released in
-    ``assignments/<id>/components/`` (released only once those are due), so the child
-    learns nothing it was not given.
+    doubles: for ``doubles.<name>``, the source of a ``doubles`` module holding those test
+    doubles of the assignment's own ``doubles.py`` ("" when none), which the sandbox writes
+    (``Sandbox.given_file``); ``components``: for an assignment that uses earlier ones, their
+    reference components, which are the files released in ``assignments/<id>/components/``
+    (released only once those are due), so the child learns nothing it was not given.
     """
-    files, packages = {}, []
-    doubles = [name.split(".", 1)[1] for name in sorted(names) if name.startswith("doubles.")]
-    if doubles:
-        text = doubles_only((course.solutions / assignment.id / DOUBLES).read_text(encoding="utf-8"), doubles)
-        files[DOUBLES], packages = sandbox.given_file(DOUBLES, text), ["doubles"]
+    files, packages, doubles = {}, [], ""
+    names_of_doubles = [name.split(".", 1)[1] for name in sorted(names) if name.startswith("doubles.")]
+    if names_of_doubles:
+        doubles = doubles_only((course.solutions / assignment.id / DOUBLES).read_text(encoding="utf-8"),
+                               names_of_doubles)
+        packages = ["doubles"]
     if assignment.uses and "components" in names:
         files.update({f"components/{f}": course.solutions / used / f
                       for used in assignment.uses for f in course.assignment(used).files})
         files["components/__init__.py"] = COMPONENTS_INIT
         packages += [f"components.{Path(name).stem}" for name in files
                      if name.startswith("components/") and not name.endswith("__init__.py")]
-    return files, packages
+    return files, packages, doubles
 
 
 def checks_by_part(assignment, checks):
@@ -271,15 +272,15 @@ class Bundle:
     (``load_bundle``), so a grade is (bundle, submission, student) -> result.
 
     by_part: {part id: [its hidden checks]}; stand_ins: {part id: {"module.name": "doubles.name"}};
-    reference: the reference modules' runner; given: {part id: what of the grader's its child
-    gets (``given``)}; stubs: {file name: released stub text}; titles: {lang: {English title: title}};
+    reference: the reference modules' runner; components: {part id: what of the grader's its
+    child gets (``component_files`` of ``given``)}; stubs: {file name: released stub text}; titles: {lang: {English title: title}};
     variants: part id -> runners of its declared buggy variants (``variant_references``, built on first use).
     """
 
     by_part: dict
     stand_ins: dict
     reference: Reference
-    given: dict
+    components: dict
     stubs: dict
     titles: dict
     variants: object
@@ -306,7 +307,8 @@ def load_bundle(course, assignment):
     reference = Reference(load_reference(course, assignment))
     bundle = Bundle(by_part=checks_by_part(assignment, hidden.CHECKS), stand_ins=getattr(hidden, "STAND_INS", {}),
                     reference=reference,
-                    given={part.id: given(hidden, part.id) for part in assignment.parts},
+                    components={part.id: component_files(course, assignment, given(hidden, part.id))
+                                for part in assignment.parts},
                     stubs=released_stubs(course, assignment),
                     titles={lang: load_titles(course.solutions / assignment.id, lang) for lang in LANGUAGES},
                     variants=variant_references(course, assignment, reference))
@@ -329,8 +331,10 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
     parts = assignment.parts
 
     def session_of(part):
-        components = component_files(course, assignment, bundle.given[part.id], sandbox)
-        return Session(sandbox, {f[:-3]: p for f, p in submission.files.items()}, *components,
+        files, packages, doubles = bundle.components[part.id]
+        if doubles:
+            files = {**files, DOUBLES: sandbox.given_file(DOUBLES, doubles)}
+        return Session(sandbox, {f[:-3]: p for f, p in submission.files.items()}, files, packages,
                        stand_ins=replaced.get(part.id))
 
     upcoming = session_of(parts[0])
@@ -344,7 +348,10 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
             session, upcoming = upcoming, session_of(parts[index + 1]) if index + 1 < len(parts) else None
             session.load_error = load_error
             if upcoming is not None and load_error is None and not submission.missing:
-                upcoming.spawn()  # its child's isolation is set up while this part runs
+                try:
+                    upcoming.spawn()  # its child's isolation is set up while this part runs
+                except RuntimeError:  # no zygote now: that part's first call spawns it, and says so in its check
+                    pass
             started = time.monotonic()
             observed = []  # what each check saw, to recognise a known mistake (mistakes.py)
             with session:

@@ -122,6 +122,9 @@ EN = {
     "invalid_duplicate": "{n} entries for this student ({entries}); none graded",
     "invalid_unreadable": "unreadable submission: {error}",
     "grader_error_entry": "grader error: {error}",
+    "no_space_reading": "temp space ran out reading {student}'s submission: “{error}”",
+    "no_space_grading": "temp space ran out while grading {student}: “{error}”; nothing was recorded for the "
+                        "submissions in progress: free space and run again",
     "batch_progress": "{assignment}: grading {n} (skipping {unchanged} unchanged)",
     "grader_errors_note": "{n} grader error(s): regraded by the next run",
     "validate_title": "course validate {assignment}",
@@ -269,6 +272,9 @@ KO = {
     "invalid_duplicate": "이 학생의 항목이 {n}개 있어 ({entries}) 하나도 채점하지 않았습니다",
     "invalid_unreadable": "읽을 수 없는 제출물: “{error}”",
     "grader_error_entry": "채점기 오류: “{error}”",
+    "no_space_reading": "{student}의 제출물을 읽다가 임시 공간이 바닥났습니다: “{error}”",
+    "no_space_grading": "{student}을(를) 채점하다가 임시 공간이 바닥났습니다: “{error}”. 채점 중이던 제출물은 아무것도 "
+                        "기록하지 않았습니다. 공간을 비우고 다시 실행하세요",
     "batch_progress": "{assignment}: {n}개 채점 중 (바뀌지 않은 {unchanged}개는 건너뜀)",
     "grader_errors_note": "채점기 오류 {n}개: 다음 실행에서 다시 채점합니다",
     "validate_title": "{assignment} 검증",

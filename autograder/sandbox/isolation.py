@@ -329,7 +329,6 @@ class Jail:
         targets = sorted({str(path.resolve()) for path in Path(libdir).iterdir() if path.is_symlink()})
         self.readable = [self.libdir, *targets, str(Path(sys.base_prefix).resolve())]
         self.root = str(root)
-        self.python = str(Path(sys.executable).resolve())
         self.key = (os.geteuid(), *self.readable[1:])
         self.level, self.reason, self.filter_problem = _levels.get(self.key, (None, "", None))
         self.filtered = self.level is not None and self.filter_problem is None
@@ -375,9 +374,10 @@ class Jail:
         why = "; ".join(filter(None, [self.reason, self.filter_problem and f"{SECCOMP}: {self.filter_problem}"]))
         return self.level + f"+{SECCOMP}" * self.filtered + (f" | {why}" if why else "")
 
-    def params(self, level=None):
+    def params(self):
         """The keyword arguments of ``enter`` (but scratch) for this jail, as plain JSON values."""
-        return {"level": level or self.level, "root": self.root, "readable": self.readable, "disk_mb": self.disk_mb}
+        return {"level": self.level, "root": self.root, "readable": self.readable, "disk_mb": self.disk_mb}
+
 
 def parse(record):
     """(level, feature codes, why or "") of a ``Jail.record``; a record written before this form

@@ -181,15 +181,13 @@ class Sandbox:
 
     def zygote(self, restart=False):
         """The running zygote of this sandbox, ready (restarted first if it died or ``restart``)."""
-        if self._zygote is None or restart or not self._zygote.alive():
-            if self._zygote is not None:
-                self._zygote.close()
+        if restart or not self._zygote.alive():
+            self._zygote.close()
             self._zygote = Zygote(self)
         return self._zygote.ready()
 
     def close(self):
-        if self._zygote is not None:
-            self._zygote.close()
+        self._zygote.close()
         shutil.rmtree(self.root, ignore_errors=True)
         self._owner.close()
 
@@ -360,7 +358,7 @@ class Child:
         return self._died()
 
     def _died(self):
-        self.kill()
+        self.kill(wait=True)
         code = self.returncode
         if code is None:
             return _Fault("crashed", "it ended, and the process that started it was killed", "ended_unreaped")
@@ -373,9 +371,10 @@ class Child:
             return _Fault("crashed", f"killed by {name}", "killed_by_signal", signal=name)
         return _Fault("crashed", f"exit status {code}", "exit_status", code=code)
 
-    def kill(self, wait=True):
+    def kill(self, wait=False):
         """Kill the child's whole process group and have the zygote reap it; with ``wait``, wait
-        for that and keep its exit code (``returncode``, which says how a faulty child ended)."""
+        for that and keep its exit code (``returncode``, which says how a child that ended by
+        itself ended: ``_died``)."""
         for fd in (self.req_write, self.resp_read):
             try:
                 os.close(fd)
@@ -592,7 +591,6 @@ class Session:
         header, arrays = reply
         try:
             header = wire.check_reply(header)
-            header.setdefault("done", 0)
             if header["status"] == "ok":
                 result = wire.decode(header["result"], arrays)
                 if echo != ("args_after" in header):
@@ -714,7 +712,7 @@ class Session:
         """End the child (its exit code is not needed: a fault's was read when it happened); the
         answers of deferred requests go with it."""
         if self.child is not None:
-            self.child.kill(wait=False)
+            self.child.kill()
             self.child = None
         self.loaded = False
         self._pending = []

@@ -33,6 +33,7 @@ Value encoding inside the JSON header:
     name} (child to parent only: anything else).
 """
 
+import itertools
 import json
 import os
 import re
@@ -353,15 +354,14 @@ class _Server:
     def __init__(self):
         self.modules = {}
         self.objects = {}
+        self.ids = itertools.count(1)  # of the objects kept on this side's own account
         self.done = 0  # the calls of the current "steps" request that returned
 
     def keep(self, obj, as_id=None):
         """The id ``obj`` is kept under: the next positive one, or ``as_id``, a negative id the
         grader chose (for a request whose answer it does not wait for)."""
         if as_id is None:
-            as_id = len(self.objects) + 1
-            while as_id in self.objects:
-                as_id += 1
+            as_id = next(self.ids)
         elif type(as_id) is not int or as_id >= 0 or as_id in self.objects:
             raise ValueError(f"bad id {as_id!r:.40}")
         self.objects[as_id] = obj
@@ -555,7 +555,7 @@ def check_reply(header):
     if type(where) is not list or len(where) > MAX_WHERE:
         raise WireError("bad where")
     header["where"] = [checked_frame(w) for w in where]
-    done = header.get("done", 0)
+    done = header.setdefault("done", 0)
     if type(done) is not int or done < 0:
         raise WireError("bad done")
     return header
