@@ -276,9 +276,8 @@ def print_validate_table(out, aid, rows, lang="en"):
     from autograder.outputs.terminal import print_table
 
     text = page_text(lang)
-    kinds = dict(pair.split("=") for pair in text("validate_kinds").split("|"))
     print_table(out, text("validate_columns").split("|"),
-                [[text("validate_ok" if row.ok else "validate_fail"), f"{row.name} ({kinds.get(row.kind, row.kind)})",
+                [[text("validate_ok" if row.ok else "validate_fail"), f"{row.name} ({text(f'validate_kind_{row.kind}')})",
                   f"{row.expected} → {row.got}" + (f" · {row.detail}" if row.detail else "")] for row in rows],
                 title=text("validate_title", assignment=aid))
 

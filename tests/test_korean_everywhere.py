@@ -151,8 +151,7 @@ def test_course_validate_heads_and_summary_are_korean(capsys):
     assert all(h.strip() in printed for h in heads) and korean(" ".join(heads)), printed
     assert text("validate_summary", assignment="a1_gates", ok=1, n=1, students=2, seconds=1.5) in printed
     assert korean(printed.splitlines()[-1]), printed
-    kinds = dict(pair.split("=") for pair in text("validate_kinds").split("|"))
-    assert f"mean_not_sum ({kinds['buggy']})" in printed and "(buggy)" not in printed, printed
+    assert f"mean_not_sum ({text('validate_kind_buggy')})" in printed and "(buggy)" not in printed, printed
 
 
 def test_course_validate_rows_are_korean(course):
@@ -183,6 +182,6 @@ def test_course_validate_rows_are_korean(course):
     for row in rows:
         said = " ".join([row.expected, row.got, row.detail])
         assert korean(said), said
-    kinds = dict(pair.split("=") for pair in page_text("ko")("validate_kinds").split("|"))
-    assert {"declarations", "reference", "stubs", "probe", "buggy", "correct", "mutant"} <= set(kinds)
-    assert korean(" ".join(kinds.values()))
+    kinds = [page_text("ko")(f"validate_kind_{kind}") for kind in
+             ("declarations", "reference", "stubs", "probe", "buggy", "correct", "mutant")]
+    assert korean(" ".join(kinds)), kinds
