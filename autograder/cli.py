@@ -198,11 +198,13 @@ def graded_one(course, args, sandbox):
     cost = late_of_one(course, assignment, result, args.submission, given)
     told = late_lines(cost, result, course.late)
     if args.json:
-        write_atomically(args.json, json_text(with_late(result.to_gradescope(), cost, result, course.late)))
+        data = result.to_gradescope()
+        data["output"] = "\n\n".join([data["output"], *told])
+        write_atomically(args.json, json_text(with_late(data, cost, result)))
     if args.feedback:
-        write_atomically(args.feedback, feedback_markdown(result, told))
+        write_atomically(args.feedback, feedback_markdown(result, cost, course.late))
     if args.feedback_html:
-        write_atomically(args.feedback_html, feedback_html(result, told))
+        write_atomically(args.feedback_html, feedback_html(result, cost, course.late))
     show_result(result, console(), told)
     return 2 if result.grader_errors else 0
 

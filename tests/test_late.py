@@ -126,6 +126,8 @@ def test_the_gradebook_gets_raw_penalty_final_and_days_from_every_source(tmp_pat
     for name in ("feedback.md", "feedback.html"):  # the student's pages say what lateness cost, as the gradebook
         page = (tmp_path / "out" / "gs" / name).read_text(encoding="utf-8")
         assert "원점수 100, 지각 감점 20, 최종 점수 80 / 100" in page and "20% 감점" in page, name
+        heading = page.split("</p>")[0] if name.endswith("html") else page.splitlines()[0]
+        assert "80 / 100" in heading and "100 / 100" not in heading, name     # it heads with the score that counts
         assert "제출 시각을 알 수 없음: 감점 없음" in (tmp_path / "out" / "none" / name).read_text(encoding="utf-8")
     assert late.read_ledger(ledger) == {("gs", "a1_gates"): 3, ("git", "a1_gates"): 0, ("given", "a1_gates"): 2}
     gradebook.merge(a1, [tmp_path / "out"], tmp_path / "merged")  # the late columns survive a merge

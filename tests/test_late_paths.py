@@ -13,6 +13,7 @@ import csv
 import datetime
 import json
 import os
+import re
 import subprocess
 import sys
 from fractions import Fraction
@@ -77,6 +78,9 @@ def test_course_grade_applies_the_rule_and_records_raw_penalty_and_final(late_co
     said = f"원점수 {float(raw):g}, 지각 감점 {float(penalty):g}, 최종 점수 {float(raw - penalty):g} / 100"
     assert said in results["output"] and said in done.stdout
     assert all(said in page.read_text(encoding="utf-8") for page in pages)  # the pages say it too
+    final = f"{float(raw - penalty):g} / 100"
+    assert pages[0].read_text(encoding="utf-8").splitlines()[0].endswith(f": {final}")  # and head with it
+    assert f'class="score">{final}<' in pages[1].read_text(encoding="utf-8")
     assert "2일 늦음" in done.stdout and "20% 감점" in done.stdout and "학기 지각 사용일을 셀 수 없습니다" in done.stdout
     unknown = tmp_path / "unknown.json"
     assert course_grade(late_course, "--json", str(unknown)).returncode == 0   # a .py file: no time known
@@ -112,8 +116,11 @@ def test_gradescope_takes_the_time_from_metadata_and_the_due_date_from_course_to
     assert exact(results["score"]) == raw - penalty
     record = results["extra_data"]["late"]
     assert (record["days_late"], record["days_used"], record["percent"], record["source"]) == (3, 0, "25", "gradescope")
-    for text in (" ".join(done.stdout.split()), results["output"]):  # the log (wrapped at its width) and the feedback
+    shown = re.sub(r"\\(.)", r"\1", results["output"])              # the feedback as Markdown shows it
+    for text in (" ".join(done.stdout.split()), shown):  # the log (wrapped at its width) and the feedback
         assert "(Gradescope): 3일 늦음" in text and "25% 감점" in text and "학기 지각 사용일을 셀 수 없습니다" in text
+    final = f"{float(raw - penalty):g} / 100"
+    assert shown.splitlines()[0].endswith(f": {final}")                # its heading: the score that counts
     metadata.pop("created_at")
     done, results = run_autograder(late_root(bundle, tmp_path / "unknown", files, metadata))
     assert exact(results["score"]) == raw and results["extra_data"]["late"]["note"] == "no_time"

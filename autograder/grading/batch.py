@@ -38,7 +38,6 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from autograder.outputs import changes, gradebook, lms, similarity
-from autograder.outputs.late import late_lines
 from autograder.outputs.page_text import page_text
 from autograder.outputs.terminal import line
 from autograder.config import UsageError
@@ -359,7 +358,7 @@ def _run(course, assignment, valid, keys, todo, out, jobs, progress, console, do
                 try:
                     _, result, seconds = future.result()
                     row, cost = row_of(result)  # before the pages, which say what lateness cost
-                    _record(out, student, result, keys[student], late_lines(cost, result), seconds)
+                    _record(out, student, result, keys[student], cost, seconds)
                     done[student] = result
                     rows.append(row)
                 except Exception as exc:
@@ -376,8 +375,8 @@ def _run(course, assignment, valid, keys, todo, out, jobs, progress, console, do
 
 
 def _record(out, student, result, key, late, seconds):
-    """Write one student's files, the feedback pages saying ``late`` (what lateness cost,
-    ``late_lines``); the key (which makes the result final) only without a grader error."""
+    """Write one student's files, the feedback pages saying what lateness cost (``late``, its Late);
+    the key (which makes the result final) only without a grader error."""
     from autograder.outputs.feedback_page import feedback_html, feedback_markdown
 
     folder = out / student

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from autograder.outputs.late import final_score, late_lines
 from autograder.outputs.page_text import diagnosis_name, page_text
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -195,13 +196,22 @@ def figure_markup(figure, text, lang):
     return caption, Markup(svg(figure, text))
 
 
-def feedback_html(result, late=()):
-    """The student's self-contained feedback page (a str of HTML); late: what lateness cost, as
-    ``outputs.late.late_lines`` says it, shown under the total."""
+def heading(result, late=None, alone=None):
+    """(the total a page heads with, the lines under it): the final score when lateness cost points,
+    then what lateness cost as ``outputs.late.late_lines`` says it (raw score, penalty, final);
+    late: the Late of ``result`` or None, alone as for ``late_lines``."""
+    if late is None:
+        return result.exact_score, []
+    return final_score(late, result), late_lines(late, result, alone)
+
+
+def feedback_html(result, late=None, alone=None):
+    """The student's self-contained feedback page (a str of HTML); late, alone: as for ``heading``."""
     text = page_text(result.language)
     roots, parts = feedback_view(result)
-    return render("feedback.html.j2", result=result, roots=roots, parts=parts, text=text, late=list(late),
-                  draw=lambda figure: figure_markup(figure, text, result.language), score=_number(result.score),
+    score, lines = heading(result, late, alone)
+    return render("feedback.html.j2", result=result, roots=roots, parts=parts, text=text, late=lines,
+                  draw=lambda figure: figure_markup(figure, text, result.language), score=_number(score),
                   max_score=_number(result.max_score))
 
 
@@ -213,9 +223,10 @@ def markdown_escape(value):
     return value
 
 
-def feedback_markdown(result, late=()):
-    """The page's content in Markdown (for Gradescope's output_format "md"); late as for ``feedback_html``."""
+def feedback_markdown(result, late=None, alone=None):
+    """The page's content in Markdown (for Gradescope's output_format "md"); late, alone: as for ``heading``."""
     text = page_text(result.language)
     roots, parts = feedback_view(result)
+    score, lines = heading(result, late, alone)
     return render("feedback.md.j2", autoescape=False, result=result, roots=roots, parts=parts, text=text,
-                  late=list(late), score=_number(result.score), max_score=_number(result.max_score))
+                  late=lines, score=_number(score), max_score=_number(result.max_score))

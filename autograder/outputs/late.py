@@ -158,12 +158,18 @@ def late_lines(late, result, alone=None):
     return lines + ([text("late_days_untracked")] if alone and alone.late_days and late.note == "late" else [])
 
 
-def with_late(data, late, result, alone=None):
-    """Gradescope's results.json ``data`` (``result.to_gradescope()``) with its Late: ``score`` the final
-    score (raw - penalty, what Gradescope records), ``extra_data.late`` the raw score, the
-    penalty, the final score and the Late's fields, ``output`` ending with ``late_lines``.
-    No policy (note ""): ``data`` unchanged. ``GradingResult.from_gradescope`` still reads the
-    raw result back (its tests hold the raw scores)."""
+def final_score(late, result):
+    """The score that counts (a Fraction): ``result``'s raw score less what lateness cost (``late``, a
+    Late, or None: nothing). Every page heads with it; ``late_lines`` under it give raw and penalty."""
+    return result.exact_score - (late.penalty if late is not None else 0)
+
+
+def with_late(data, late, result):
+    """Gradescope's results.json ``data`` (``result.to_gradescope()``, its ``output`` already
+    saying ``late_lines``) with its Late: ``score`` the final score (raw - penalty, what
+    Gradescope records), ``extra_data.late`` the raw score, the penalty, the final score and
+    the Late's fields. No policy (note ""): ``data`` unchanged. ``GradingResult.from_gradescope``
+    still reads the raw result back (its tests hold the raw scores)."""
     from autograder.results import points
 
     if not late.note:
@@ -171,6 +177,4 @@ def with_late(data, late, result, alone=None):
     raw = result.exact_score
     record = {**asdict(late), "percent": points(late.percent), "penalty": float(late.penalty),
               "raw_score": float(raw), "final_score": float(raw - late.penalty)}
-    output = "\n\n".join([data["output"], *late_lines(late, result, alone)])
-    return {**data, "score": float(raw - late.penalty), "output": output,
-            "extra_data": {**data["extra_data"], "late": record}}
+    return {**data, "score": float(raw - late.penalty), "extra_data": {**data["extra_data"], "late": record}}

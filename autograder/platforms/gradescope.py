@@ -239,19 +239,22 @@ def part_mistakes(result, part_id):
     return [diagnosis_name(code, result.language) for code in dict.fromkeys(codes)]
 
 
-def held_summary(result, settings, escape=None):
-    """The summary (Markdown) while the checks are not shown: the total, each part's score,
-    its recognised mistakes when ``settings.mistakes`` allows, the notes, and what the
-    submission itself is (a file that does not import or is missing), never a check's name
-    or message. escape: how text is escaped (Markdown's; ``str`` for a plain log)."""
-    from autograder.outputs.feedback_page import markdown_escape
+def held_summary(result, settings, escape=None, late=None, alone=None):
+    """The summary (Markdown) while the checks are not shown: the total (and what lateness cost:
+    ``feedback_page.heading`` of ``late`` and ``alone``), each part's score, its recognised
+    mistakes when ``settings.mistakes`` allows, the notes, and what the submission itself is (a
+    file that does not import or is missing), never a check's name or message. escape: how text
+    is escaped (Markdown's; ``str`` for a plain log)."""
+    from autograder.outputs.feedback_page import heading, markdown_escape
     from autograder.outputs.page_text import page_text
 
     markdown_escape = escape or markdown_escape
     lang = result.language
     title = page_text(lang)("feedback_title", assignment=result.assignment)
-    lines = [f"# {markdown_escape(title)}: {points(result.score)} / {points(result.max_score)}", "",
-             markdown_escape(message(f"held_checks_{settings.checks}", lang)), ""]
+    score, late_said = heading(result, late, alone)
+    lines = [f"# {markdown_escape(title)}: {points(score)} / {points(result.max_score)}", ""]
+    lines += [item for said in late_said for item in (markdown_escape(said), "")]
+    lines += [markdown_escape(message(f"held_checks_{settings.checks}", lang)), ""]
     for part in result.parts:
         lines.append("- " + markdown_escape(message("part_summary", lang, part=part.title, score=float(part.score),
                                                     max_score=float(part.max_score))))
@@ -262,7 +265,7 @@ def held_summary(result, settings, escape=None):
     return "\n".join(lines).rstrip() + "\n"
 
 
-def gradescope_results(course, result, seconds):
+def gradescope_results(course, result, seconds, late=None):
     """Gradescope's results.json (a dict) for ``result``: ``result.to_gradescope()`` plus what only
     Gradescope reads: the visibility of the summary and of each check from course.toml's
     ``[gradescope]``, the Markdown output, and ``execution_time`` (whole seconds, so only this
@@ -276,7 +279,8 @@ def gradescope_results(course, result, seconds):
 
     settings = course.gradescope
     data = result.to_gradescope()
-    output = feedback_markdown(result) if checks_shown_with_summary(settings) else held_summary(result, settings)
+    output = feedback_markdown(result, late, course.late) if checks_shown_with_summary(settings) \
+        else held_summary(result, settings, late=late, alone=course.late)
     data.update(output=output, output_format="md", test_output_format="md",
                 execution_time=max(1, round(seconds)), visibility=settings.summary)
     for test in data["tests"]:
@@ -285,8 +289,7 @@ def gradescope_results(course, result, seconds):
 
 
 def run(assignment_id, root):
-    """Grade ``root/submission`` as Gradescope does; returns (exit status, GradingResult, the lines
-    saying what lateness cost).
+    """Grade ``root/submission`` as Gradescope does; returns (exit status, GradingResult, its Late).
 
     root: the autograder root holding ``source/`` (the bundle), ``submission/`` and
     ``results/``. Writes ``results/results.json``; the status is 2 when a check hit a
@@ -301,7 +304,7 @@ def run(assignment_id, root):
     from autograder.grading.grade import grade
     from autograder.grading.submitted_at import gradescope_time
     from autograder.outputs.gradebook import write_atomically
-    from autograder.outputs.late import assess, late_lines, with_late
+    from autograder.outputs.late import assess, with_late
     from autograder.results import json_text
 
     root = Path(root)
@@ -313,11 +316,11 @@ def run(assignment_id, root):
     assignment = course.assignment(assignment_id)
     result = grade(course, assignment, root / "submission", student_id(metadata), secret=secret)
     cost = assess(course.late, assignment.due, result.exact_score, gradescope_time(root), "gradescope")
-    data = with_late(gradescope_results(course, result, time.monotonic() - started), cost, result, course.late)
+    data = with_late(gradescope_results(course, result, time.monotonic() - started, cost), cost, result)
     results = root / "results"
     results.mkdir(parents=True, exist_ok=True)
     write_atomically(results / "results.json", json_text(data))
-    return (2 if result.grader_errors else 0), result, late_lines(cost, result, course.late)
+    return (2 if result.grader_errors else 0), result, cost
 
 
 def main(course, args):
@@ -333,15 +336,16 @@ def main(course, args):
 
 
 if __name__ == "__main__":  # the log (Gradescope's stdout, the Classroom workflow's): plain text, and no more
-    status, outcome, late_said = run(sys.argv[1], sys.argv[2])  # than the summary says (Gradescope may show both)
+    status, outcome, cost = run(sys.argv[1], sys.argv[2])  # than the summary says (Gradescope may show both)
+    from autograder.outputs.late import late_lines
     from autograder.outputs.terminal import console, line, show_result
 
     sys.stdout.reconfigure(errors="backslashreplace")  # printing the log never fails the grade written above
-    settings = load_course(Path(sys.argv[2]) / "source" / PROJECT).gradescope
-    if checks_shown_with_summary(settings):
-        show_result(outcome, console(), late_said)
+    course_read = load_course(Path(sys.argv[2]) / "source" / PROJECT)
+    if checks_shown_with_summary(course_read.gradescope):
+        show_result(outcome, console(), late_lines(cost, outcome, course_read.late))
     else:
         log = console()
-        for text in held_summary(outcome, settings, escape=str).splitlines() + list(late_said):
+        for text in held_summary(outcome, course_read.gradescope, escape=str, late=cost, alone=course_read.late).splitlines():
             log.print(line(text), markup=False, soft_wrap=True)
     sys.exit(status)
