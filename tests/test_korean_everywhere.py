@@ -185,3 +185,7 @@ def test_course_validate_rows_are_korean(course):
     kinds = [page_text("ko")(f"validate_kind_{kind}") for kind in
              ("declarations", "reference", "stubs", "probe", "buggy", "correct", "mutant")]
     assert korean(" ".join(kinds)), kinds
+    from autograder.grading.validate import mutant_implementations
+
+    named = [i.name for i in mutant_implementations(course, course.assignment("a1_gates"))]  # --mutants rows
+    assert named and all(korean(name) for name in named), [n for n in named if not korean(n)][:5]

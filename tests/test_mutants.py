@@ -3,9 +3,9 @@ survivor fails with its diff unless it is declared as a correct (equivalent) var
 
 from fractions import Fraction
 
-from autograder.authoring.mutants import mutants
+from autograder.authoring.mutants import CHANGES, KINDS, mutants
 from autograder.authoring.stubs import strip_markers
-from autograder.grading.validate import Implementation, mutant_implementations, verdict
+from autograder.grading.validate import Implementation, mutant_implementations, mutant_name, verdict
 from autograder.results import GradingResult, PartResult
 from autograder.results import TestResult as Outcome
 from tests.conftest import course_copy
@@ -32,18 +32,20 @@ def loss(x, y):
 def test_every_kind_of_change_is_made_once_and_only_inside_the_solution_region():
     found = mutants({"f.py": MARKED})
     reference = strip_markers(MARKED)
-    assert {m.kind for m in found} == {"operator", "copy", "comparison", "constant", "keyword", "reduction",
-                                       "arguments", "outputs", "drop", "sign"}
+    assert {m.kind for m in found} == set(KINDS) and {m.change for m in found} == set(CHANGES)
     for m in found:
         text = m.files["f.py"]
         assert text != reference and "BEGIN SOLUTION" not in text
-        assert "return x - 1" in text, m.name  # outside the region: never changed
+        assert "return x - 1" in text, m  # outside the region: never changed
         changed = [a for a, b in zip(reference.splitlines(), text.splitlines()) if a != b]
-        assert len(changed) == 1 and len(text.splitlines()) == len(reference.splitlines()), m.name
+        assert len(changed) == 1 and len(text.splitlines()) == len(reference.splitlines()), m
         compile(text, "f.py", "exec")
-    names = [m.name for m in found]
+    names = [mutant_name(m, "en") for m in found]
     assert len(names) == len(set(names))
     assert "f.py:12 copy: *= made a new binding" in names and "f.py:13 comparison: >= made >" in names
+    assert "f.py:11 drop: dropped 'y'" in names and "f.py:14 keyword: axis=0 made axis=1" in names
+    korean = {mutant_name(m, "ko") for m in found}
+    assert len(korean) == len(names) and "f.py:12 복사: *= 대신 새 바인딩" in korean and "f.py:11 항 삭제: 'y' 항을 뺌" in korean
 
 
 def test_a_surviving_mutant_fails_with_its_diff_and_a_killed_one_passes():

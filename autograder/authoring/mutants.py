@@ -36,23 +36,24 @@ AUGMENTED_BINARY = {cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract, cs
                     cst.DivideAssign: cst.Divide, cst.PowerAssign: cst.Power}
 COMPARISONS = {cst.LessThan: cst.LessThanEqual, cst.LessThanEqual: cst.LessThan, cst.GreaterThan: cst.GreaterThanEqual,
                cst.GreaterThanEqual: cst.GreaterThan, cst.Equal: cst.NotEqual, cst.NotEqual: cst.Equal}
+CHANGES = ("made", "dropped", "new_binding", "arguments_swapped", "outputs_swapped", "minus_dropped")
+KINDS = ("operator", "copy", "comparison", "constant", "keyword", "reduction", "arguments", "outputs", "drop", "sign")
 REDUCTIONS = {"sum": "mean", "mean": "sum", "max": "min", "min": "max", "argmax": "argmin", "argmin": "argmax"}
 
 
 @dataclass(frozen=True)
 class Mutant:
     """One single-point mutant: the file it changes, the line (1-based, markers in), what the
-    change is, and the student files it gives (markers removed)."""
+    change is, in no language (``change``: a key of ``CHANGES``; ``fields``: the code it names,
+    e.g. {"old": "*", "new": "/"}), and the student files it gives (markers removed).
+    ``grading.validate.mutant_name`` says it in the course's language."""
 
     file: str
     line: int
     kind: str
     change: str
+    fields: dict
     files: dict
-
-    @property
-    def name(self):
-        return f"{self.file}:{self.line} {self.kind}: {self.change}"
 
     def diff(self, reference_files):
         """The unified diff of the mutant against ``reference_files`` (markers removed)."""
@@ -62,8 +63,8 @@ class Mutant:
 
 
 class _Mutator(cst.CSTTransformer):
-    """Counts the candidate changes inside the solution lines (``found``: [(line, kind, change)]),
-    and with ``target`` k makes the k-th of them."""
+    """Counts the candidate changes inside the solution lines (``found``: [(line, kind, (change,
+    fields))]), and with ``target`` k makes the k-th of them."""
 
     METADATA_DEPENDENCIES = (PositionProvider,)
 
@@ -72,7 +73,7 @@ class _Mutator(cst.CSTTransformer):
         self.lines, self.target, self.found = lines, target, []
 
     def offer(self, original, updated, kind, options):
-        """options: [(description, new node)]; returns the new node of the target, else ``updated``."""
+        """options: [((change, fields), new node)]; returns the new node of the target, else ``updated``."""
         line = self.get_metadata(PositionProvider, original).start.line
         if line not in self.lines:
             return updated
@@ -87,11 +88,10 @@ class _Mutator(cst.CSTTransformer):
         swap = OPERATORS.get(type(updated.operator))
         code = cst.Module([]).code_for_node
         if swap:
-            options.append((f"{code(updated.operator).strip()} made {code(swap()).strip()}",
-                            updated.with_changes(operator=swap())))
+            options.append((made(updated.operator, swap()), updated.with_changes(operator=swap())))
         if isinstance(updated.operator, (cst.Add, cst.Subtract)):
-            options += [(f"dropped {code(updated.right).strip()!r}", updated.left.with_changes(lpar=(), rpar=())),
-                        (f"dropped {code(updated.left).strip()!r}", updated.right.with_changes(lpar=(), rpar=()))]
+            options += [(("dropped", {"term": code(updated.right).strip()}), updated.left.with_changes(lpar=(), rpar=())),
+                        (("dropped", {"term": code(updated.left).strip()}), updated.right.with_changes(lpar=(), rpar=()))]
         updated = self.offer(original, updated, "operator", options[:1]) if swap else updated
         return self.offer(original, updated, "drop", options[1:]) if len(options) > 1 else updated
 
@@ -99,13 +99,13 @@ class _Mutator(cst.CSTTransformer):
         code = cst.Module([]).code_for_node
         swap = AUGMENTED.get(type(updated.operator))
         if swap:
-            updated = self.offer(original, updated, "operator", [(
-                f"{code(updated.operator).strip()} made {code(swap()).strip()}", updated.with_changes(operator=swap()))])
+            updated = self.offer(original, updated, "operator", [(made(updated.operator, swap()),
+                                                                   updated.with_changes(operator=swap()))])
         binary = AUGMENTED_BINARY.get(type(updated.operator))
         if binary and isinstance(updated, cst.AugAssign):
             rebound = cst.Assign([cst.AssignTarget(updated.target)],
                                  cst.BinaryOperation(updated.target, binary(), updated.value))
-            updated = self.offer(original, updated, "copy", [(f"{code(updated.operator).strip()} made a new binding",
+            updated = self.offer(original, updated, "copy", [(("new_binding", {"op": code(updated.operator).strip()}),
                                                               rebound)])
         return updated
 
@@ -113,18 +113,17 @@ class _Mutator(cst.CSTTransformer):
         swap = COMPARISONS.get(type(updated.operator))
         if not swap:
             return updated
-        code = cst.Module([]).code_for_node
-        return self.offer(original, updated, "comparison", [(
-            f"{code(updated.operator).strip()} made {code(swap()).strip()}", updated.with_changes(operator=swap()))])
+        return self.offer(original, updated, "comparison", [(made(updated.operator, swap()),
+                                                             updated.with_changes(operator=swap()))])
 
     def leave_Integer(self, original, updated):
         return self.offer(original, updated, "constant",
-                          [(f"{updated.value} made {updated.evaluated_value + 1}",
+                          [(("made", {"old": updated.value, "new": str(updated.evaluated_value + 1)}),
                             updated.with_changes(value=str(updated.evaluated_value + 1)))])
 
     def leave_Float(self, original, updated):
         return self.offer(original, updated, "constant",
-                          [(f"{updated.value} made {updated.evaluated_value + 1!r}",
+                          [(("made", {"old": updated.value, "new": repr(updated.evaluated_value + 1)}),
                             updated.with_changes(value=repr(updated.evaluated_value + 1)))])
 
     def leave_Arg(self, original, updated):
@@ -133,11 +132,11 @@ class _Mutator(cst.CSTTransformer):
         word, code = updated.keyword.value, cst.Module([]).code_for_node(updated.value)
         if word == "axis":
             other = "0" if code.strip() not in ("0",) else "1"
-            return self.offer(original, updated, "keyword", [(f"axis={code} made axis={other}",
+            return self.offer(original, updated, "keyword", [(("made", {"old": f"axis={code}", "new": f"axis={other}"}),
                                                                updated.with_changes(value=cst.Integer(other)))])
         if word == "keepdims" and code in ("True", "False"):
             other = "False" if code == "True" else "True"
-            return self.offer(original, updated, "keyword", [(f"keepdims={code} made {other}",
+            return self.offer(original, updated, "keyword", [(("made", {"old": f"keepdims={code}", "new": other}),
                                                                updated.with_changes(value=cst.Name(other)))])
         return updated
 
@@ -146,14 +145,15 @@ class _Mutator(cst.CSTTransformer):
         if isinstance(func, cst.Attribute) and func.attr.value in REDUCTIONS:
             other = REDUCTIONS[func.attr.value]
             updated = self.offer(original, updated, "reduction", [(
-                f"{func.attr.value} made {other}", updated.with_changes(func=func.with_changes(attr=cst.Name(other))))])
+                ("made", {"old": func.attr.value, "new": other}),
+                updated.with_changes(func=func.with_changes(attr=cst.Name(other))))])
         positional = [i for i, a in enumerate(updated.args) if a.keyword is None and not a.star]
         if len(positional) >= 2:
             i, j = positional[:2]
             args = list(updated.args)
             args[i], args[j] = (args[j].with_changes(comma=args[i].comma),
                                 args[i].with_changes(comma=args[j].comma))
-            updated = self.offer(original, updated, "arguments", [("first two arguments swapped",
+            updated = self.offer(original, updated, "arguments", [(("arguments_swapped", {}),
                                                                    updated.with_changes(args=args))])
         return updated
 
@@ -163,15 +163,21 @@ class _Mutator(cst.CSTTransformer):
             elements = list(value.elements)
             elements[0], elements[1] = (elements[1].with_changes(comma=elements[0].comma),
                                         elements[0].with_changes(comma=elements[1].comma))
-            return self.offer(original, updated, "outputs", [("first two outputs swapped",
+            return self.offer(original, updated, "outputs", [(("outputs_swapped", {}),
                                                               updated.with_changes(value=value.with_changes(
                                                                   elements=elements)))])
         return updated
 
     def leave_UnaryOperation(self, original, updated):
         if isinstance(updated.operator, cst.Minus):
-            return self.offer(original, updated, "sign", [("unary minus dropped", updated.expression)])
+            return self.offer(original, updated, "sign", [(("minus_dropped", {}), updated.expression)])
         return updated
+
+
+def made(old, new):
+    """The change of operator node ``old`` into ``new``: ("made", their code)."""
+    code = cst.Module([]).code_for_node
+    return "made", {"old": code(old).strip(), "new": code(new).strip()}
 
 
 def solution_lines(text):
@@ -188,7 +194,7 @@ def mutants(texts):
         module = cst.parse_module(text)
         counter = _Mutator(lines)
         MetadataWrapper(module).visit(counter)
-        for k, (line, kind, change) in enumerate(counter.found):
+        for k, (line, kind, (change, fields)) in enumerate(counter.found):
             mutated = MetadataWrapper(module).visit(_Mutator(lines, target=k)).code
             try:
                 compile(mutated, name, "exec")
@@ -196,5 +202,5 @@ def mutants(texts):
                 continue
             files = {n: strip_markers(t) for n, t in texts.items()}
             files[name] = strip_markers(mutated)
-            found.append(Mutant(name, line, kind, change, files))
+            found.append(Mutant(name, line, kind, change, fields, files))
     return found

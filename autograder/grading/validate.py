@@ -112,8 +112,15 @@ def mutant_implementations(course, assignment):
             declared.append(build(folder, assignment.files, variant))
         except VariantError:
             continue  # validate's own rows say so
-    return [Implementation("mutant", m.name, m.files, None, m.diff(reference))
+    return [Implementation("mutant", mutant_name(m, course.language), m.files, None, m.diff(reference))
             for m in mutants(texts) if m.files not in declared]
+
+
+def mutant_name(mutant, lang):
+    """A Mutant (``authoring.mutants``) named in ``lang``: "gates.py:42 operator: * made /"."""
+    text = page_text(lang)
+    return text("mutant_name", file=mutant.file, line=mutant.line, kind=text(f"mutant_kind_{mutant.kind}"),
+                change=text(f"mutant_{mutant.change}", **mutant.fields))
 
 
 def _failing(result):
