@@ -49,7 +49,22 @@ _CHANGE_KEYS = ({"find", "replace"}, {"definition", "source"})
 
 
 class VariantError(ConfigError):
-    """A variant's declaration is malformed or no longer applies to the reference."""
+    """A variant's declaration is malformed (its message says how, in English, as every ConfigError)
+    or no longer applies to the reference: then ``key`` (a key of the course's text catalogue,
+    ``outputs.page_text``) and ``fields`` say why in no language, and ``course validate`` says it
+    in the course's."""
+
+    def __init__(self, message, key="", fields=None):
+        super().__init__(message)
+        self.key, self.fields = key, fields or {}
+
+
+class NotApplied(ValueError):
+    """A change that does not apply to a text: ``key`` and ``fields`` as in VariantError."""
+
+    def __init__(self, key, **fields):
+        super().__init__(f"{key} {fields}")
+        self.key, self.fields = key, fields
 
 
 @dataclass(frozen=True)
@@ -114,15 +129,15 @@ def definition_span(text, dotted):
 
 
 def apply_change(text, change):
-    """``text`` with one declared change applied; ValueError saying why when it does not apply."""
+    """``text`` with one declared change applied; NotApplied saying why when it does not apply."""
     if "find" in change:
         count = text.count(change["find"])
         if count != 1:
-            raise ValueError(f"find {change['find']!r} matches {count} times, not once")
+            raise NotApplied("variant_find_count", find=change["find"], count=count)
         return text.replace(change["find"], change["replace"])
     span = definition_span(text, change["definition"])
     if span is None:
-        raise ValueError(f"no single definition {change['definition']!r}")
+        raise NotApplied("variant_no_definition", definition=change["definition"])
     first, end, indent = span
     source = textwrap.indent(textwrap.dedent(change["source"]).strip("\n") + "\n", " " * indent)
     lines = text.splitlines(keepends=True)
@@ -133,18 +148,25 @@ def build(solution_folder, files, variant):
     """{file name: text} of ``variant``: the reference files (markers removed) with its changes.
 
     files: the assignment's student files. Raises VariantError naming the variant and
-    the change when a change does not apply.
+    the change when a change does not apply: key "variant_bad_file" (fields: folder, variant,
+    index, files, got) or "variant_not_applied" (fields: folder, variant, index, file and why,
+    the key and fields of the NotApplied, or the SyntaxError's message).
     """
     texts = {name: strip_markers((Path(solution_folder) / name).read_text(encoding="utf-8")) for name in files}
     for i, change in enumerate(variant.changes, 1):
         name = change.get("file") or (files[0] if len(files) == 1 else None)
-        where = f"{Path(solution_folder).name}: variant {variant.name}, change {i}"
+        where = {"folder": Path(solution_folder).name, "variant": variant.name, "index": i}
         if name not in texts:
-            raise VariantError(f"{where}: name the file, one of {list(files)} (got {name!r})")
+            fields = {**where, "files": ", ".join(files), "got": name}
+            raise VariantError(f"variant_bad_file {fields}", "variant_bad_file", fields)
         try:
             texts[name] = apply_change(texts[name], change)
-        except (ValueError, SyntaxError) as exc:
-            raise VariantError(f"{where} to {name} no longer applies: {exc}") from None
+        except NotApplied as exc:
+            fields = {**where, "file": name, "why": (exc.key, exc.fields)}
+            raise VariantError(f"variant_not_applied {fields}", "variant_not_applied", fields) from None
+        except SyntaxError as exc:
+            fields = {**where, "file": name, "why": ("variant_syntax_error", {"error": str(exc)})}
+            raise VariantError(f"variant_not_applied {fields}", "variant_not_applied", fields) from None
     return texts
 
 

@@ -90,11 +90,22 @@ def implementations(course, assignment):
             files = build(folder, assignment.files, variant)
         except VariantError as exc:
             broken.append(Row(variant.kind, variant.name, text("validate_applies"), text("validate_not_applies"), False,
-                              str(exc)))
+                              not_applied(exc, text)))
             continue
         found.append(Implementation(variant.kind, variant.name, files, frozenset(variant.loses),
                                     variant.why_in(course.language)))
     return found, broken
+
+
+def not_applied(error, text):
+    """Why a declared variant does not build (a VariantError), said by ``text`` (``page_text``)."""
+    if not error.key:
+        return str(error)
+    fields = dict(error.fields)
+    if "why" in fields:
+        key, why = fields["why"]
+        fields["why"] = text(key, **why)
+    return text(error.key, **fields)
 
 
 def mutant_implementations(course, assignment):
