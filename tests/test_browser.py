@@ -138,7 +138,7 @@ def test_legend_labels_never_touch_whatever_their_script(tmp_path):
     from autograder.outputs.page_text import page_text
 
     pictures = []
-    for yours, expected in (("제출", "기대값"), ("yours", "expected"), ("WWWW", "기대값 (기준 구현)"), ("내 것", "ii")):
+    for yours, expected in (("제출", "기대값"), ("yours", "expected"), ("WWWW", "기대값 (참조 구현)"), ("내 것", "ii")):
         words = page_text("ko")
 
         def text(key, labels={"yours": yours, "expected": expected}, **fields):

@@ -12,7 +12,7 @@ import pytest
 
 from autograder.outputs import figures
 from autograder.checks.core import CheckFailure, Context, assert_close
-from autograder.outputs.feedback_page import feedback_html, feedback_markdown, feedback_view
+from autograder.outputs.feedback_page import feedback_html, feedback_markdown, feedback_view, markdown_escape
 from autograder.grading.grade import grade
 from autograder.outputs.page_text import CATALOGUES, DIAGNOSES, page_text
 from autograder.results import GradingResult, PartResult
@@ -50,6 +50,35 @@ def test_checks_failing_with_one_message_are_one_entry():
     _, [part] = feedback_view(result_with(tests, ["a"]))
     assert [f.checks for f in part.failures] == [["check 0", "check 1", "check 2"], ["other"]]
     assert feedback_html(result_with(tests, ["a"])).count("MaxGate.forward crashed") == 1
+
+
+def test_a_cause_of_every_check_of_a_part_says_so_instead_of_naming_them_again():
+    """A crash in a part's every check: the checks are listed once (with their status), and the entry
+    under them says all of them failed with it; a cause of some checks names them."""
+    tests = [failed("a", f"check {i}", "MaxGate.forward crashed", "crashed") for i in range(3)]
+    tests += [failed("b", f"check {i}", "AddGate.forward crashed", "crashed") for i in range(2)]
+    tests.append(Outcome("b", "passing", "pass", Fraction(5), Fraction(5), ""))
+    text = page_text("en")
+    for page, said in ((feedback_html(result_with(tests, ["a", "b"])), str),
+                       (feedback_markdown(result_with(tests, ["a", "b"])), markdown_escape)):
+        every, some = said(text("explains_all", n=3)), f"{said(text('explains'))} (2): check 0, check 1"
+        assert page.count(every) == 1 and page.count(some) == 1 and "(3): check 0" not in page
+
+
+def test_the_markdown_page_is_blocks_a_renderer_keeps_apart():
+    """Gradescope renders the Markdown: every heading, list and paragraph stands between blank lines,
+    and a part's entry says its message before the checks it explains, as the HTML page does."""
+    tests = [failed("a", "check 0", "dx differs"), failed("a", "check 1", "dx differs"),
+             Outcome("a", "passing", "pass", Fraction(5), Fraction(5), "")]
+    result = result_with(tests, ["a", "b"])
+    result.notes = ["a note"]
+    lines = feedback_markdown(result).splitlines()
+    headings = [i for i, line in enumerate(lines) if line.startswith("#")]
+    assert len(headings) == 3 and all(lines[i - 1] == "" for i in headings[1:]), lines
+    items = [i for i, line in enumerate(lines) if line.startswith("- ")]
+    assert all(lines[i + 1] == "" or lines[i + 1].startswith("- ") for i in items), lines
+    message = lines.index("dx differs")
+    assert lines[message + 1] == "" and lines[message + 2].startswith(page_text("en")("explains") + " (2)"), lines
 
 
 def test_student_text_is_escaped_in_html_and_markdown():

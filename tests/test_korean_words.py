@@ -107,3 +107,26 @@ def test_every_known_mistake_is_told_in_korean(course, sandbox, tmp_path, capsys
             for word in english_words(text):
                 english.setdefault(word, f"{variant.name}: {text[:160]}")
     assert english == {}
+
+
+# One Korean word for each concept, the one the lessons teach: {the word: words that must not stand for it}.
+GLOSSARY = {"참조 구현": ("기준 구현", "참조 답안"), "수치 기울기": ("수치 미분",), "숨은 검사": ("숨겨진 테스트", "숨은 테스트"),
+            "검사를 중단했습니다": ("테스트를 중단",), "검사를 끝냅니다": ("테스트를 끝냅",)}
+
+
+def test_each_concept_has_one_korean_word_everywhere_a_student_or_instructor_reads():
+    """The lessons, the messages, the check titles, the variants' whys, the page texts and the
+    released folders' templates (in the grader's code) say a concept with the same word: a
+    student who learnt "수치 기울기" is not told about "수치 미분"."""
+    import subprocess
+
+    tracked = subprocess.run(["git", "ls-files", "autograder", "source_lib", "solutions", "README.md"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout.split()
+    found = []
+    for name in tracked:
+        if not name.endswith((".py", ".md", ".toml", ".j2")):
+            continue
+        text = re.sub(r"\s+", " ", (ROOT / name).read_text(encoding="utf-8"))
+        found += [f"{name}: {avoided} (say {word})" for word, avoided_words in GLOSSARY.items()
+                  for avoided in avoided_words if avoided in text]
+    assert not found, found

@@ -141,8 +141,8 @@ grading lives there.
     "ko": """
 ## GitHub Classroom으로 제출하기
 
-커밋하고 push하세요: push할 때마다 채점됩니다. "Autograding Tests" 워크플로(Actions 탭)가 숨겨진
-테스트를 실행하고 점수를 GitHub Classroom에 보고합니다. 로그에서 각 검사의 결과와 실패 이유를 볼 수
+커밋하고 push하세요: push할 때마다 채점됩니다. "Autograding Tests" 워크플로(Actions 탭)가 숨은
+검사를 실행하고 점수를 GitHub Classroom에 보고합니다. 로그에서 각 검사의 결과와 실패 이유를 볼 수
 있습니다. 채점하는 것은 위에서 말한 대로 {files}의 코드입니다: .py 파일, 또는 이 저장소의 노트북에서
 그 코드를 담은 셀(`raise NotImplementedError`가 가장 적게 남은 쪽). 그 밖의 것은 채점하지 않습니다.
 
