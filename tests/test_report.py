@@ -166,6 +166,8 @@ def test_report_speaks_the_language_asked_and_titles_parts_in_it(course, tmp_pat
     assert page_text("en")("common_mistakes") in english and page_text("ko")("common_mistakes") not in english
     assert page_text("ko")("common_mistakes") in korean and a1.title_in("ko") in korean
     assert all(p.title_in("ko") in korean for p in a1.parts)
+    for lang, page in (("en", english), ("ko", korean)):  # cy's syntax error failed one check in each part
+        assert f"{page_text(lang)('n_checks', n=len(a1.parts))})" in page, lang
 
 
 def test_the_development_secret_is_a_warning(course, tmp_path):
