@@ -178,6 +178,20 @@ def submission(tmp_path, text):
     return folder
 
 
+def test_a_child_that_closes_its_pipe_is_told_how_it_ended_the_same_each_time(quick_course, quick_sandbox, tmp_path):
+    """AddGate.forward closes every descriptor and goes on: the child then ends by itself (its answer
+    cannot be written: exit status 1). That is what each check of the part says, grade after grade,
+    not whether the grader's kill came before the child's own end (it raced it, and the checks said
+    "killed by SIGKILL" or "exit status 1" at random)."""
+    folder = submission(tmp_path, at(ADD_FORWARD, "import os\nos.closerange(3, 1000)")(REFERENCE))
+    a1 = quick_course.assignment("a1_gates")
+    results = [grade(quick_course, a1, folder, "mallory", sandbox=quick_sandbox, lang="en") for _ in range(5)]
+    assert len({r.to_json() for r in results}) == 1
+    failing = [t for t in results[0].tests if not t.passed]
+    assert {t.part for t in failing} == {"add_gate"} and len({t.message for t in failing}) == 1
+    assert "exit status 1" in failing[0].message, failing[0].message
+
+
 def test_children_that_outlive_the_test_are_killed_with_their_group(quick_course, quick_sandbox, tmp_path):
     folder = submission(tmp_path, at(MAX_FORWARD, "import os, time\nif os.fork() == 0:\n    time.sleep(2)\n"
                                     "    open('orphan', 'w').write('alive')\n    os._exit(0)\n"

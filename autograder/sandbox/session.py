@@ -15,6 +15,7 @@ import itertools
 import json
 import os
 import py_compile
+import select
 import shutil
 import signal
 import socket
@@ -34,6 +35,7 @@ ANSWER_TIMEOUT_S = 2 * wire.WAIT_S + 10  # for any other answer of the zygote (i
 OPEN_FILES = 64  # RLIMIT_NOFILE of a child: what it may hold open, so what the kernel holds for it
 PROBE = "backprop_probe"  # the module a child loads when the sandbox finds the level (``Sandbox._attempt``)
 MAX_PENDING = 64  # deferred requests whose answers may wait unread (each answer is a few hundred bytes)
+ENDING_S = 1.0  # how long a child whose answer pipe closed is given to end by itself before it is killed
 CACHE_TAG = sys.implementation.cache_tag  # of the bytecode given to a child (its interpreter is this one)
 
 
@@ -358,6 +360,11 @@ class Child:
         return self._died()
 
     def _died(self):
+        """The _Fault of a child whose pipe closed: how it ended. A child ending on its own closes
+        its pipe before it has quite ended, and one that closed the pipe itself still runs: it is
+        given ``ENDING_S`` to end by itself before it is killed, so that its own exit status is
+        told (the same each time), not whether the grader's kill came first."""
+        self._await_end(ENDING_S)
         self.kill(wait=True)
         code = self.returncode
         if code is None:
@@ -370,6 +377,17 @@ class Child:
                 return _Fault("crashed", "output size limit exceeded (too much printing)", OUTPUT_TOO_LARGE)
             return _Fault("crashed", f"killed by {name}", "killed_by_signal", signal=name)
         return _Fault("crashed", f"exit status {code}", "exit_status", code=code)
+
+    def _await_end(self, seconds):
+        """Wait up to ``seconds`` for the child to end (its pid's pidfd becomes readable)."""
+        try:
+            handle = os.pidfd_open(self.pid)
+        except OSError:  # already reaped
+            return
+        try:
+            select.select([handle], [], [], seconds)
+        finally:
+            os.close(handle)
 
     def kill(self, wait=False):
         """Kill the child's whole process group and have the zygote reap it; with ``wait``, wait
