@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import isolation
+from autograder.sandbox import isolation, wire
 from autograder.grading.grade import grade
 from autograder.sandbox.session import Sandbox
-from autograder.sandbox.wire import MAX_FRAME_BYTES
 from autograder.authoring.stubs import strip_markers
+from source_lib.messages import message
 from tests.conftest import ROOT, settled
 
 REFERENCE = strip_markers((ROOT / "solutions" / "a1_gates" / "gates.py").read_text())
@@ -57,6 +57,10 @@ def replace(old, new):
         assert old in text
         return text.replace(old, new, 1)
     return edit
+
+
+TOO_LARGE = message("result_too_large", "en", what="MaxGate.forward", mb=wire.MAX_FRAME_BYTES >> 20,
+                    values=wire.MAX_VALUES)
 
 
 @dataclasses.dataclass
@@ -95,6 +99,8 @@ CASES = [
          "    def __array_function__(self, *a, **k):\n        return True")(
          at(MAX_FORWARD, "return np.zeros(np.broadcast_shapes(np.shape(x), np.shape(y))).view(Liar)")(t)),
          {"max_gate"}, "fail", "differs"),
+    Case("returns a dict of 300,000 values, over the wire's limit", at(MAX_FORWARD, "return {str(i): i for i in range(300_000)}"),
+         {"max_gate"}, "fail", TOO_LARGE),
     Case("returns float32", replace("        return self.out\n", "        return self.out.astype(np.float32)\n"),
          {"sigmoid_gate"}, "fail", "dtype float32"),
     Case("returns ints", at(MAX_FORWARD, "return np.maximum(x, y).astype(np.int64)"),
@@ -133,7 +139,7 @@ CASES = [
     Case("infinite recursion", lambda t: header("def deep(n):\n    return deep(n + 1)")(
          at(MAX_FORWARD, "deep(0)")(t)), {"max_gate"}, "fail", "RecursionError"),
     Case("returns an array too large for the wire", at(MAX_FORWARD, "return np.ones(40_000_000)"),
-         {"max_gate"}, "fail", f"more than {MAX_FRAME_BYTES >> 20} MB"),
+         {"max_gate"}, "fail", TOO_LARGE),
     Case("writes garbage to the grader's pipe", at(MAX_FORWARD,
          "import os\nfor fd in range(3, 256):\n    try:\n        os.write(fd, b'\\xff' * 64)\n    except OSError:\n"
          "        pass"), {"max_gate"}, "", ""),

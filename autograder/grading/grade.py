@@ -197,6 +197,8 @@ def explain(error, lang, limits):
     elif error.status == "crashed":
         detail = message(error.key, lang, **error.fields) if error.key else error.detail
         text, status = message("crashed", lang, what=what, detail=detail), "crashed"
+    elif error.key:  # a failure the grader words (a value too large to take)
+        text, status = message(error.key, lang, what=what, **error.fields), "fail"
     else:
         text, status = message("raised", lang, what=what, error=error.detail), "fail"
     if error.where:

@@ -66,6 +66,7 @@ class StudentError(Exception):
 
 MALFORMED = "malformed_answer"  # the message key of a crash whose answer was not what the child's loop sends
 OUTPUT_TOO_LARGE = "output_too_large"  # the message key of a crash at the file size limit (RLIMIT_FSIZE)
+RESULT_TOO_LARGE = "result_too_large"  # the message key of a value over the wire's limits (wire.TOO_LARGE)
 
 
 class _Unsent(Exception):
@@ -625,8 +626,10 @@ class Session:
             return (result, header["warnings"][:5]) if warned else result
         kind = header["type"]
         text = f"{kind}: {header['message']}".strip()
-        status, detail, key = "fail", text, ""
-        if kind == "NotImplementedError" and not at_load:
+        status, detail, key, fields = "fail", text, "", {}
+        if kind == wire.TOO_LARGE and not at_load:
+            key, fields = RESULT_TOO_LARGE, {"mb": wire.MAX_FRAME_BYTES >> 20, "values": wire.MAX_VALUES}
+        elif kind == "NotImplementedError" and not at_load:
             status = "not_implemented"
         elif kind == "MemoryError":
             status = "memory"
@@ -634,7 +637,8 @@ class Session:
             status, detail, key = "crashed", "output size limit exceeded (too much printing)", OUTPUT_TOO_LARGE
         if status in ("crashed", "memory"):
             self.close()
-        raise StudentError(status, detail, header["where"], what=what, at_load=at_load, key=key, done=header["done"])
+        raise StudentError(status, detail, header["where"], what=what, at_load=at_load, key=key, fields=fields,
+                           done=header["done"])
 
     def _send(self, header, what, warned=False, shape=None, **values):
         self._ensure_child()

@@ -53,6 +53,7 @@ MAX_VALUES = 200_000  # JSON values in one header (counted before parsing)
 MAX_DEPTH = 20  # nesting of encoded values
 MAX_STRING = 2000  # characters of any string in a value or a reply (messages, locations)
 MAX_NAME = 200  # characters of a type name
+TOO_LARGE = "ResultTooLarge"  # the error type of an answer whose value is over these limits
 MAX_WARNINGS = 20  # distinct warnings reported with one answer
 MAX_WHERE = 4  # traceback lines reported with an exception: the last 3 frames, and a SyntaxError's line
 _DTYPE = re.compile(r"[<>|][fiub][0-9]{1,2}")
@@ -321,23 +322,34 @@ def _decode(tree, arrays, resolve):
 
 
 def pack(header, value_fields, keep=None):
-    """Frame parts for ``header`` with each field of ``value_fields`` encoded into it."""
+    """Frame parts for ``header`` with each field of ``value_fields`` encoded into it. WireError
+    when the header is over the limits ``unpack`` applies: a child then says so in its answer
+    (its reader would refuse the frame as malformed)."""
     arrays = []
     header = dict(header)
     for name, value in value_fields.items():
         header[name] = encode(value, keep, arrays)[0]
-    return [json.dumps(header).encode()] + arrays
+    raw = json.dumps(header).encode()
+    check_header(raw)
+    return [raw] + arrays
+
+
+def check_header(raw):
+    """WireError when a frame's header (its raw JSON bytes) holds more than MAX_VALUES values or
+    MAX_HEADER_BYTES bytes. Values are counted on the bytes, before parsing: a value is the first
+    of the header or follows one of ``[ , :``, so their count bounds the number of values."""
+    if len(raw) > MAX_HEADER_BYTES:
+        raise WireError(f"a header of {len(raw)} bytes is over the limit of {MAX_HEADER_BYTES}")
+    values = 1 + raw.count(b"[") + raw.count(b",") + raw.count(b":")
+    if values > MAX_VALUES:
+        raise WireError(f"a header of up to {values} values is over the limit of {MAX_VALUES}")
 
 
 def unpack(parts):
-    """(header dict, arrays) of a frame. The header's values are counted on its raw bytes
-    before it is parsed (at most MAX_VALUES: a value is the first of the header or follows
-    one of ``[ , :``, so their count bounds the number of values, strings included)."""
+    """(header dict, arrays) of a frame; its header is checked (``check_header``) before it is parsed."""
     try:
         raw = bytes(parts[0])
-        values = 1 + raw.count(b"[") + raw.count(b",") + raw.count(b":")
-        if values > MAX_VALUES:
-            raise WireError(f"a header of up to {values} values is over the limit")
+        check_header(raw)
         header = json.loads(raw)
     except (ValueError, IndexError, RecursionError) as exc:
         raise WireError(f"bad header: {str(exc)[:200]}") from None
@@ -595,6 +607,9 @@ def serve(read_fd, write_fd):
         reply["id"] = header.get("id")
         try:
             parts = pack(reply, fields, keep=server.keep)
+        except WireError as exc:  # a value over the frame's limits: its reader would refuse it as malformed
+            parts = pack({"status": "error", "type": TOO_LARGE, "message": str(exc)[:300], "where": [],
+                          "warnings": [], "id": header.get("id")}, {})
         except Exception as exc:  # a value whose encoding failed (e.g. a hostile subclass)
             parts = pack({"status": "error", "type": "UnencodableResult", "message": str(exc)[:300], "where": [],
                           "warnings": [], "id": header.get("id")}, {})
