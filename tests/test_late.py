@@ -121,6 +121,7 @@ def test_the_gradebook_gets_raw_penalty_final_and_days_from_every_source(tmp_pat
     assert "마지막 커밋" in rows["git"]["message"] and "기한 내" in rows["git"]["message"]
     # 30 hours late: 2 started days, 1 covered, 10% of 100
     assert (rows["given"]["late_penalty"], rows["given"]["late_days_used"]) == ("10", "1")
+    assert "교수자가 준 시각" in rows["given"]["message"] and "--" not in rows["given"]["message"]  # words, not a flag
     assert (rows["none"]["late_penalty"], rows["none"]["final_score"]) == ("0", rows["none"]["score"])
     assert "제출 시각을 알 수 없음" in rows["none"]["message"]
     for name in ("feedback.md", "feedback.html"):  # the student's pages say what lateness cost, as the gradebook
