@@ -81,6 +81,15 @@ def test_the_markdown_page_is_blocks_a_renderer_keeps_apart():
     assert lines[message + 1] == "" and lines[message + 2].startswith(page_text("en")("explains") + " (2)"), lines
 
 
+def test_a_known_mistake_named_by_a_sentence_ends_with_one_period():
+    """A known mistake's name is its variant's why, often a whole sentence: the Markdown page adds
+    the period a bare name lacks, and none to a sentence (it said "... 있습니다..")."""
+    for name, said in (("A sentence of its own.", "A sentence of its own."), ("a bare name", "a bare name.")):
+        test = failed("a", "check", f"{name}\nthe values differ", "known:some_variant")
+        page = feedback_markdown(result_with([test], ["a"]))
+        assert f"**{markdown_escape(said)}**" in page and ".." not in page
+
+
 def test_student_text_is_escaped_in_html_and_markdown():
     result = result_with([failed("a", "forward", f"AddGate.forward raised ValueError: {HOSTILE}")], ["a"],
                          student='<img src=x onerror="alert(1)">')

@@ -176,6 +176,7 @@ def _environment(autoescape):
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=autoescape, undefined=StrictUndefined,
                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     environment.filters["md"] = markdown_escape
+    environment.filters["sentence"] = sentence
     return environment
 
 
@@ -213,6 +214,12 @@ def feedback_html(result, late=None, alone=None):
     return render("feedback.html.j2", result=result, roots=roots, parts=parts, text=text, late=lines,
                   draw=lambda figure: figure_markup(figure, text, result.language), score=_number(score),
                   max_score=_number(result.max_score))
+
+
+def sentence(text):
+    """``text`` ending as a sentence does: a period added unless it ends with one (or ! ?), so a
+    mistake's name that is already a sentence (a variant's why) is not said with ".."."""
+    return text if text.rstrip().endswith((".", "!", "?")) else text + "."
 
 
 def markdown_escape(value):
