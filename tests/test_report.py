@@ -107,7 +107,11 @@ def test_grade_batch_writes_pages_and_says_where_the_report_is(course, tmp_path,
     status, _, _ = grade_batch(course, course.assignment("a1_gates"), samples, tmp_path / "out", progress=False)
     assert status == 0
     said = page_text(course.language)("class_report", path=tmp_path / "out" / "report.html")  # 수업 보고서: ...
-    assert said in capsys.readouterr().out.replace("\n", "")
+    printed = capsys.readouterr().out.replace("\n", "")
+    assert said in printed
+    recorded = {json.loads((tmp_path / "out" / s / "results.json").read_text())["extra_data"]["isolation"].split(" | ")[0]
+                for s in ("kim_minji", "lee_jun")}           # the level and its syscall filter, as recorded
+    assert page_text(course.language)("isolation_levels", levels=", ".join(sorted(recorded))) in printed
     for student in ("kim_minji", "lee_jun", "choi_hyun"):
         assert (tmp_path / "out" / student / "feedback.html").is_file()
     report = json.loads((tmp_path / "out" / "report.json").read_text())["assignments"][0]

@@ -391,8 +391,9 @@ def _record(out, student, result, key, late, seconds):
 
 
 def isolation_levels(results):
-    """The sorted isolation levels ("jail", "netns", "process") reached for {student: GradingResult}."""
-    return sorted({parse(r.isolation)[0] for r in results.values()})
+    """The sorted isolation levels reached for {student: GradingResult}, each with its features as
+    results.json records them ("jail+seccomp", "process"...), without the reasons."""
+    return sorted({"+".join([level, *features]) for level, features, _ in (parse(r.isolation) for r in results.values())})
 
 
 def summary(console, assignment, results, invalid, errors, skipped, book, lang="en"):
