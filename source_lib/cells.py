@@ -15,7 +15,8 @@ def extract_files(notebook_path, files):
 
     Takes, in order, the code cells of each file and joins them with two blank lines;
     outputs and every other cell are ignored. A file that is not a notebook holds no
-    student files.
+    student files, nor does one whose student cell has a source that is not text (a string
+    or a list of strings, as nbformat has it): its code cannot be read.
     """
     try:
         data = json.loads(Path(notebook_path).read_text(encoding="utf-8"))
@@ -28,8 +29,11 @@ def extract_files(notebook_path, files):
     stems = {Path(name).stem: name for name in files}
 
     def text(cell):
+        """The cell's source, or None when it is not text."""
         source = cell.get("source", "")
-        return "".join(map(str, source)) if isinstance(source, list) else str(source)
+        if isinstance(source, list) and all(isinstance(line, str) for line in source):
+            return "".join(source)
+        return source if isinstance(source, str) else None
 
     def table(value):
         return value if isinstance(value, dict) else {}
@@ -45,9 +49,11 @@ def extract_files(notebook_path, files):
 
     found = {}
     for name in files:
-        chunks = [text(c).rstrip() for c in cells if owner(c) == name]
+        chunks = [text(c) for c in cells if owner(c) == name]
+        if None in chunks:
+            return {}
         if chunks:
-            found[name] = "\n\n\n".join(chunks) + "\n"
+            found[name] = "\n\n\n".join(chunk.rstrip() for chunk in chunks) + "\n"
     return found
 
 

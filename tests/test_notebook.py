@@ -190,7 +190,10 @@ def test_a_lesson_that_does_not_match_the_files_is_rejected(lesson_course, lesso
         build_notebook(course, course.assignment("a1_gates"), "en")
 
 
-@pytest.mark.parametrize("content", ["{not json", '{"cells": 3}', '{"cells": [{"cell_type": "code", "metadata": 1}]}'])
+@pytest.mark.parametrize("content", ["{not json", '{"cells": 3}', '{"cells": [{"cell_type": "code", "metadata": 1}]}',
+                                     # a student cell whose source is not text (it was read as "{'x': 1}", code)
+                                     '{"cells": [{"cell_type": "code", "source": [{"x": 1}],'
+                                     ' "metadata": {"backprop_lab": {"file": "gates.py"}}}]}'])
 def test_a_broken_notebook_is_a_missing_file_not_a_grader_crash(course, sandbox, tmp_path, content):
     path = tmp_path / "broken.ipynb"
     path.write_text(content, encoding="utf-8")
