@@ -132,9 +132,9 @@ def cmd_check(course, args):
         for note in choice_notes(found, lang):
             print(note)
         if found.missing:
-            from autograder.grading.grade import missing_file_message
+            from autograder.grading.grade import missing_text
 
-            print(" ".join(missing_file_message(found, name, lang) for name in found.missing))
+            print(missing_text(found, lang))
             return 1
         files = Path(tmp, "files")
         files.mkdir()

@@ -10,9 +10,11 @@ import pytest
 from autograder.cli import main as course_main
 from autograder.config import LANGUAGES
 from autograder.grading.grade import grade
+from autograder.grading.submission import MAX_FILE_BYTES
 from autograder.authoring.notebook import LessonError, build_notebook, extract_files, notebook_text, split_definitions
 from autograder.authoring.release import release_files, released_ids
 from autograder.authoring.stubs import BEGIN, make_stub
+from source_lib.messages import message
 from tests.conftest import ROOT
 
 MAXGATE_WRONG_INPUT = ("dx = np.where(self.x_wins, dout, 0.0)\n        dy = np.where(self.x_wins, 0.0, dout)",
@@ -188,6 +190,21 @@ def test_a_lesson_that_does_not_match_the_files_is_rejected(lesson_course, lesso
     path.write_text(lesson, encoding="utf-8")
     with pytest.raises(LessonError, match=error):
         build_notebook(course, course.assignment("a1_gates"), "en")
+
+
+@pytest.mark.parametrize("name", ["gates.py", "a1_gates.ko.ipynb"])
+def test_a_file_too_large_to_be_code_is_not_read_and_the_student_is_told_its_size(course, sandbox, tmp_path, name):
+    """A student file or notebook over MAX_FILE_BYTES is never read into the grader (a 150 MB
+    gates.py took 580 MB of the grader's memory, and its child died copying it: "exit status 1")."""
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    with open(folder / name, "wb") as handle:
+        handle.truncate(MAX_FILE_BYTES + (1 << 20))                      # sparse: nothing is written
+    result = grade(course, course.assignment("a1_gates"), folder, "s", sandbox=sandbox, lang="en")
+    said = message("file_too_large", "en", file=name, mb=f"{(MAX_FILE_BYTES + (1 << 20)) / (1 << 20):.1f}",
+                   limit=MAX_FILE_BYTES >> 20)
+    assert result.score == 0 and not result.grader_errors
+    assert {t.message for t in result.tests} == {said}
 
 
 @pytest.mark.parametrize("content", ["{not json", '{"cells": 3}', '{"cells": [{"cell_type": "code", "metadata": 1}]}',

@@ -33,7 +33,7 @@ from autograder.authoring.release import COMPONENTS_INIT
 from autograder.grading.mistakes import Observation, Recorder, known_mistakes, variant_modules
 from autograder.outputs.feedback_page import KNOWN
 from autograder.authoring.variants import VariantError, build, load_variants
-from autograder.grading.submission import choice_notes, find_submission, released_stubs
+from autograder.grading.submission import MAX_FILE_BYTES, choice_notes, find_submission, released_stubs
 from autograder.outputs.page_text import page_text
 from source_lib.messages import load_titles, message, where_text
 
@@ -261,6 +261,15 @@ def name_known_mistakes(result, part_id, variants, lang):
                        if t.part == part_id and not t.passed else t for t in result.tests]
 
 
+def missing_text(submission, lang):
+    """Why the submission's missing files were not found, said once: the files too large to
+    read, if any (they explain the rest), else each missing file."""
+    if submission.oversized:
+        return " ".join(message("file_too_large", lang, file=name, mb=f"{size / (1 << 20):.1f}",
+                                limit=MAX_FILE_BYTES >> 20) for name, size in submission.oversized.items())
+    return " ".join(missing_file_message(submission, name, lang) for name in submission.missing)
+
+
 def missing_file_message(submission, file, lang):
     """Why ``file`` was not found: not in the folder, or not in the notebook's cells."""
     if submission.notebook is not None:
@@ -367,7 +376,7 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
                                 else message("part_budget", lang, seconds=limits.part_budget_s))
                     elif submission.missing:
                         status, diagnosis = "fail", "missing_file"
-                        text = " ".join(missing_file_message(submission, f, lang) for f in submission.missing)
+                        text = missing_text(submission, lang)
                     else:
                         seed = derive_seed(secret, student_id, assignment.id, part.id, check.name)
                         recorder = Recorder(session)

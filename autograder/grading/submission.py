@@ -39,13 +39,15 @@ class Submission:
     """The student files found ({file name: path}), those missing, the notebook read, if any,
     and the choices made between copies: [(file name, graded path, rule)], rule one of
     "untouched_stub" (the others are the released stub), "most_complete", "py_on_tie"
-    (``choose``)."""
+    (``choose``); ``oversized``: the files over MAX_FILE_BYTES, never read (what they would
+    have held counts as missing)."""
 
     path: Path
     files: dict = field(default_factory=dict)
     missing: list = field(default_factory=list)
     notebook: Path | None = None
     choices: list = field(default_factory=list)
+    oversized: dict = field(default_factory=dict)  # {path relative to the submission: bytes} of files not read
 
     def content_hash(self):
         """sha256 over the names and bytes of the student files, in name order."""
@@ -53,6 +55,9 @@ class Submission:
         for name in sorted(self.files):
             digest.update(name.encode() + b"\0" + Path(self.files[name]).read_bytes() + b"\0")
         return digest.hexdigest()
+
+
+MAX_FILE_BYTES = 32 << 20  # a student file or notebook larger than this is not read (code is a few kB)
 
 
 def normalised(text):
@@ -118,6 +123,17 @@ def find_submission(assignment, path, workdir, stubs=None):
     """
     path = Path(path)
     found = Submission(path)
+
+    def small(p):
+        """Whether ``p`` may be read; a larger file is noted in ``found.oversized`` instead."""
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            found.oversized[p.name if p == path else p.relative_to(path).as_posix()] = size
+        return size <= MAX_FILE_BYTES
+
+    if path.is_file() and not small(path):
+        found.missing = list(assignment.files)
+        return found
     if path.is_file() and path.suffix == ".ipynb":
         return from_notebook(assignment, path, workdir, found)
     if path.is_file():
@@ -139,12 +155,13 @@ def find_submission(assignment, path, workdir, stubs=None):
         return not any(part.startswith(".") for part in p.relative_to(path).parts)
 
     notebooks = sorted(p for p in path.rglob("*.ipynb") if own(p) and visible(p))
-    held = {nb: extract_files(nb, assignment) for nb in notebooks}
+    held = {nb: extract_files(nb, assignment) for nb in notebooks if small(nb)}
     workdir = Path(workdir)
     for name in assignment.files:
         candidates = []
         direct = path / name
         nested = [direct] if own(direct) else sorted(p for p in path.rglob(name) if own(p) and visible(p))
+        nested = [p for p in nested if small(p)]
         if len(nested) == 1:
             candidates.append((nested[0], nested[0].read_text(encoding="utf-8", errors="replace")))
         candidates += [(nb, files[name]) for nb, files in held.items() if name in files]
