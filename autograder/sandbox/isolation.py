@@ -165,13 +165,22 @@ def wait(pid, timeout, init=None):
 
 def _reap(pid, timeout):
     """The exit code of the ended child ``pid``, or None when it has not ended within ``timeout``."""
-    handle = os.pidfd_open(pid)
+    if ends_within(pid, timeout):
+        ended, status = os.waitpid(pid, os.WNOHANG)
+        if ended:
+            return os.waitstatus_to_exitcode(status)
+    return None
+
+
+def ends_within(pid, timeout):
+    """Whether the process ``pid`` ends (or has ended) within ``timeout`` seconds; any process
+    this one can see, not only its own child (a pidfd becomes readable when it ends)."""
     try:
-        if select.select([handle], [], [], timeout)[0]:
-            ended, status = os.waitpid(pid, os.WNOHANG)
-            if ended:
-                return os.waitstatus_to_exitcode(status)
-        return None
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:  # gone already
+        return True
+    try:
+        return bool(select.select([handle], [], [], timeout)[0])
     finally:
         os.close(handle)
 

@@ -15,7 +15,6 @@ import itertools
 import json
 import os
 import py_compile
-import select
 import shutil
 import signal
 import socket
@@ -24,7 +23,7 @@ import sys
 import time
 from pathlib import Path, PurePosixPath
 
-from autograder.sandbox import wire
+from autograder.sandbox import isolation, wire
 from autograder.config import Limits
 from autograder.sandbox.isolation import Jail
 from autograder.sandbox.premises import Premises, child_env, start_zygote
@@ -365,7 +364,7 @@ class Child:
         its pipe before it has quite ended, and one that closed the pipe itself still runs: it is
         given ``ENDING_S`` to end by itself before it is killed, so that its own exit status is
         told (the same each time), not whether the grader's kill came first."""
-        self._await_end(ENDING_S)
+        isolation.ends_within(self.pid, ENDING_S)
         self.kill(wait=True)
         code = self.returncode
         if code is None:
@@ -378,17 +377,6 @@ class Child:
                 return _Fault("crashed", "output size limit exceeded (too much printing)", OUTPUT_TOO_LARGE)
             return _Fault("crashed", f"killed by {name}", "killed_by_signal", signal=name)
         return _Fault("crashed", f"exit status {code}", "exit_status", code=code)
-
-    def _await_end(self, seconds):
-        """Wait up to ``seconds`` for the child to end (its pid's pidfd becomes readable)."""
-        try:
-            handle = os.pidfd_open(self.pid)
-        except OSError:  # already reaped
-            return
-        try:
-            select.select([handle], [], [], seconds)
-        finally:
-            os.close(handle)
 
     def kill(self, wait=False):
         """Kill the child's whole process group and have the zygote reap it; with ``wait``, wait
