@@ -42,6 +42,7 @@ def test_a_cause_shared_by_several_parts_is_said_once():
     assert page.count("was never closed") == 1
     roots, parts = feedback_view(result_with(tests, ["a", "b", "c"]))
     assert len(roots) == 1 and all(not p.failures and len(p.root_checks) == 4 for p in parts)
+    assert roots[0].checks[:2] == ["A: check 0", "A: check 1"]  # named by the parts' titles, as the page heads them
 
 
 def test_checks_failing_with_one_message_are_one_entry():

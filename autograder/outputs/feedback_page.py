@@ -122,7 +122,7 @@ def _add_figure(entry, test):
 
 def feedback_view(result):
     """(root causes [Failure], [PartView]) of a GradingResult: a root cause is one found in
-    several parts; its checks are named "part: check"."""
+    several parts; its checks are named "part title: check" (titles in the result's language)."""
     by_part = {part.id: _part_causes([t for t in result.tests if t.part == part.id and not t.passed])
                for part in result.parts}
     parts_of = {}
@@ -140,8 +140,8 @@ def feedback_view(result):
             root = roots.setdefault(identity, Failure(entry.message, entry.status, [], code=entry.code))
             root.parts.append(part.id)
             root.titles.append(part.title)
-            root.checks += [f"{part.id}: {name}" for name in entry.checks]
-            root.collateral += [f"{part.id}: {name}" for name in entry.collateral]
+            root.checks += [f"{part.title}: {name}" for name in entry.checks]
+            root.collateral += [f"{part.title}: {name}" for name in entry.collateral]
             for figure in entry.figures:
                 _add_figure(root, _Carrier(figure))
             root_checks += entry.checks + entry.collateral
