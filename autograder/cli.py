@@ -284,12 +284,18 @@ def print_validate_table(out, aid, rows, lang="en"):
                 title=text("validate_title", assignment=aid))
 
 
-def validate_summary(aid, rows, students, seconds, lang):
-    """The line under ``course validate``'s table of ``rows`` for ``aid``, in ``lang``."""
+def validate_summary(aid, rows, students, seconds, lang, timeout_s):
+    """The lines under ``course validate``'s table of ``rows`` for ``aid``, in ``lang``: how many rows
+    are as expected, and how far the slowest check of a correct implementation is from ``timeout_s``."""
     from autograder.outputs.page_text import page_text
 
-    return page_text(lang)("validate_summary", assignment=aid, ok=sum(r.ok for r in rows), n=len(rows),
-                           students=students, seconds=seconds)
+    text = page_text(lang)
+    said = [text("validate_summary", assignment=aid, ok=sum(r.ok for r in rows), n=len(rows), students=students,
+                 seconds=seconds)]
+    took = max(row.slowest for row in rows)
+    if took:
+        said.append(text("validate_time", assignment=aid, seconds=took, factor=timeout_s / took, limit=timeout_s))
+    return said
 
 
 def cmd_validate(course, args):
@@ -305,7 +311,9 @@ def cmd_validate(course, args):
         seconds = time.perf_counter() - start
         print_validate_table(out, aid, rows, course.language)
         all_ok &= all(row.ok for row in rows)
-        out.print(validate_summary(aid, rows, args.students, seconds, course.language))  # fits 80 columns
+        for said in validate_summary(aid, rows, args.students, seconds, course.language,
+                                     course.limits_of(course.assignment(aid)).timeout_s):
+            out.print(said)  # fits 80 columns
     return 0 if all_ok else 1
 
 

@@ -9,7 +9,7 @@ up to the assignment's points, duplicate ids, a student file missing from ``solu
 import datetime
 import math
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 LANGUAGES = ("en", "ko")
@@ -46,6 +46,7 @@ class Assignment:
     parts: tuple[Part, ...]
     uses: tuple[str, ...] = ()
     title_ko: str = ""
+    timeout_s: float | None = None  # its own [limits] timeout_s (``Course.limits_of``); None: the course's
 
     def title_in(self, lang):
         """The assignment's title in ``lang``: ``title_ko`` in Korean when given, else ``title``."""
@@ -67,7 +68,7 @@ class Assignment:
 class Limits:
     """What one child process may use: the one definition, read from course.toml's [limits].
 
-    timeout_s: wall time of one check. part_timeouts: a part's checks share a budget of
+    timeout_s: wall time of one check (an assignment may set its own: ``Course.limits_of``). part_timeouts: a part's checks share a budget of
     that many check timeouts (``part_budget_s``); each check gets
     ``check_seconds(part_elapsed)``, so a part never runs longer than its budget, and
     the child's CPU-time rlimit (``cpu_s``) is a backstop just above it. memory_mb:
@@ -174,6 +175,14 @@ class Course:
     late: LatePolicy | None = None          # None: no [late] table, nothing is ever deducted
     similarity_threshold: float = 0.6       # [similarity] threshold: pairs at or above it are shown
 
+    def limits_of(self, assignment):
+        """The ``Limits`` an assignment's checks run under: [limits], with the assignment's own
+        ``timeout_s`` when it sets one (so a loop in a1, whose checks take milliseconds, need
+        not hold a core as long as one in a5)."""
+        if assignment.timeout_s is None:
+            return self.limits
+        return replace(self.limits, timeout_s=assignment.timeout_s)
+
     def assignment(self, assignment_id):
         for assignment in self.assignments:
             if assignment.id == assignment_id:
@@ -253,6 +262,7 @@ def _assignment(path, index, data, root):
         table.fail("files", "at least one student file")
     uses = _strings(table, "uses", required=False)
     due = table.get("due", (datetime.datetime, datetime.date), "a TOML date-time", None, required=False)
+    timeout_s = float(_number(table, "timeout_s", None)) if "timeout_s" in data else None
     raw_parts = table.get("parts", (list,), "a list of parts")
     table.done()
     parts = []
@@ -271,7 +281,7 @@ def _assignment(path, index, data, root):
     for name in files:
         if not (root / "solutions" / aid / name).is_file():
             table.fail("files", f"a file solutions/{aid}/{name}", name)
-    return Assignment(aid, title, points, files, due, tuple(parts), uses, title_ko)
+    return Assignment(aid, title, points, files, due, tuple(parts), uses, title_ko, timeout_s)
 
 
 def load_course(root="."):

@@ -51,6 +51,8 @@ def edit(folder, old, new):
      '{ id = "add_gate", title = "AddGate (and unbroadcast)", title_ko = "AddGate (unbroadcast 포함)" }', "assignments[a1_gates].parts[0].points: expected a number (missing)"),
     ('{ id = "add_gate", title = "AddGate (and unbroadcast)", title_ko = "AddGate (unbroadcast 포함)", points = 15 }',
      '{ id = "add_gate", title = "AddGate (and unbroadcast)", title_ko = "AddGate (unbroadcast 포함)", points = 14.995 }', "points in whole hundredths"),
+    ('timeout_s = 1.0 ', 'timeout_s = 0.0 ', "assignments[a1_gates].timeout_s: expected a finite number from 0.05 to 3600"),
+    ('timeout_s = 1.0 ', 'timeout_s = "1" ', "assignments[a1_gates].timeout_s: expected a number, got '1'"),
 ])
 def test_bad_course_toml_is_rejected_with_file_key_and_expectation(course_copy, old, new, expected):
     edit(course_copy, old, new)
@@ -66,6 +68,16 @@ def test_changing_points_changes_the_maximum(course_copy):
          'id = "a1_gates"\ntitle = "Gates of a computational graph"\npoints = 110')
     assignment = load_course(course_copy).assignment("a1_gates")
     assert assignment.part("add_gate").points == 25 and assignment.points == 110
+
+
+def test_an_assignment_may_set_its_own_check_timeout(course_copy):
+    """[[assignments]] timeout_s replaces [limits] timeout_s for that assignment only (``Course.limits_of``),
+    and with it the part's budget; an assignment without one keeps the course's."""
+    edit(course_copy, 'timeout_s = 1.0 ', 'timeout_s = 0.4 ')
+    course = load_course(course_copy)
+    a1, a2 = course.limits_of(course.assignment("a1_gates")), course.limits_of(course.assignment("a2_layers"))
+    assert (a1.timeout_s, a1.part_budget_s) == (0.4, 0.8) and a1.memory_mb == course.limits.memory_mb
+    assert a2 == course.limits and course.limits.timeout_s == 5.0
 
 
 def test_not_toml_at_all(course_copy):

@@ -143,6 +143,22 @@ def test_a_part_never_runs_longer_than_its_budget(course, a1, write_submission, 
     assert took < len(looping_parts) * limits.part_budget_s + 10
 
 
+def test_an_assignments_own_timeout_decides_its_checks_time(course, a1, sandbox, write_submission, reference_text):
+    """[[assignments]] timeout_s (``Course.limits_of``), not the sandbox's [limits]: a loop is stopped after it,
+    the part after two of it, and the student is told it."""
+    looping = reference_text.replace('        """x: array of any shape. Returns out = 1 / (1 + exp(-x)), same shape."""',
+                                     '        """x: array of any shape."""\n        while True:\n            pass')
+    slow = dataclasses.replace(course, limits=dataclasses.replace(course.limits, timeout_s=30.0))
+    start = time.monotonic()
+    result = grade(slow, dataclasses.replace(a1, timeout_s=0.3), write_submission({"gates.py": looping}), "s",
+                   sandbox=sandbox, lang="en")
+    took = time.monotonic() - start
+    stopped = [t for t in result.tests if t.part == "sigmoid_gate" and t.status == "timeout"]
+    assert stopped and "within 0.3 s" in stopped[0].message
+    assert any("time budget of 0.6 s" in t.message for t in stopped)
+    assert took < 10 and part_scores(result)["add_gate"] == 15
+
+
 def test_a_child_that_cannot_be_spawned_ahead_is_spawned_by_its_part(course, a1, sandbox, monkeypatch):
     """grade() spawns the next part's child while a part runs; when that fails (no zygote at that
     moment), the part's first call spawns it and the grade goes on: the same full marks."""

@@ -140,17 +140,20 @@ def test_the_gradebook_message_of_a_grader_error_is_korean(course):
 
 
 def test_course_validate_heads_and_summary_are_korean(capsys):
-    rows = [Row("buggy", "mean_not_sum", "loses add_gate", "loses add_gate", True, "")]
+    rows = [Row("buggy", "mean_not_sum", "loses add_gate", "loses add_gate", True, ""),
+            Row("correct", "reference", "100", "100", True, "", slowest=0.01, slowest_at="add_gate: forward (kim)")]
     out = console()
     capsys.readouterr()
     print_validate_table(out, "a1_gates", rows, "ko")
-    out.print(validate_summary("a1_gates", rows, 2, 1.5, "ko"))
+    for said in validate_summary("a1_gates", rows, 2, 1.5, "ko", 1.0):
+        out.print(said)
     printed = capsys.readouterr().out
     text = page_text("ko")
     heads = [printed.splitlines()[0], *text("validate_columns").split("|"), text("validate_ok")]
     assert all(h.strip() in printed for h in heads) and korean(" ".join(heads)), printed
-    assert text("validate_summary", assignment="a1_gates", ok=1, n=1, students=2, seconds=1.5) in printed
-    assert korean(printed.splitlines()[-1]), printed
+    assert text("validate_summary", assignment="a1_gates", ok=2, n=2, students=2, seconds=1.5) in printed
+    assert text("validate_time", assignment="a1_gates", seconds=0.01, factor=100, limit=1.0) in printed
+    assert all(korean(line) for line in printed.splitlines()[-2:]), printed
     assert f"mean_not_sum ({text('validate_kind_buggy')})" in printed and "(buggy)" not in printed, printed
 
 

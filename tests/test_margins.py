@@ -52,3 +52,24 @@ def test_a_verdict_near_its_tolerance_fails_validate(course, sandbox):
     said = page_text(course.language)("validate_narrow", factor=rows[1].margin, margin=MARGIN, where=rows[1].narrowest)
     assert rows[1].margin == pytest.approx(1e-6 / 3e-7, rel=1e-3) and said in rows[1].detail
     assert "add_gate: forward" in rows[1].narrowest
+
+
+def test_a_correct_check_near_its_time_limit_fails_validate(course, sandbox):
+    """An AddGate that sleeps 0.15 s in its first forward gets full marks, but that check took over a tenth of
+    a1's timeout_s (1 s): on a machine a few times slower it would time out, so validate fails the row and
+    names the check; the reference's row passes and says how long its slowest check took."""
+    assignment = course.assignment("a1_gates")
+    timeout_s = course.limits_of(assignment).timeout_s
+    reference = strip_markers((course.solutions / "a1_gates" / "gates.py").read_text())
+    slow = reference.replace("import numpy as np\n", "import time\n\nimport numpy as np\n\nSLEPT = []\n", 1).replace(
+        "        return x + y\n", "        if not SLEPT:\n            SLEPT.append(time.sleep(0.15))\n        return x + y\n")
+    assert slow.count("time.sleep") == 1
+    rows = grade_all(course, assignment, [Implementation("reference", "solutions", {"gates.py": reference}, frozenset()),
+                                          Implementation("correct", "slow", {"gates.py": slow}, frozenset())],
+                     students=1, sandbox=sandbox)
+    assert rows[0].ok and 0 < rows[0].slowest < timeout_s / MARGIN
+    assert rows[1].got == "100/100" and not rows[1].ok
+    assert rows[1].slowest >= 0.15 and rows[1].slowest_at.startswith("add_gate: ")
+    said = page_text(course.language)("validate_slow", seconds=rows[1].slowest, factor=timeout_s / rows[1].slowest,
+                                      limit=timeout_s, margin=MARGIN, where=rows[1].slowest_at)
+    assert said in rows[1].detail

@@ -5,9 +5,10 @@ times out or crashes costs its own points and nothing else. The checks' random
 inputs come from a seed derived from the course secret, the student id, the
 assignment, the part and the check's name, so a regrade gives the same results and
 two students never see the same numbers. Each check's time is decided by
-``Limits.check_seconds`` (config.py): ``timeout_s``, cut to what is left of the part's
-budget of ``part_timeouts`` x ``timeout_s``; once that is spent, the part's remaining
-checks are not run and get ``timeout``.
+``Limits.check_seconds`` (config.py) of the assignment's limits (``Course.limits_of``):
+``timeout_s``, cut to what is left of the part's budget of ``part_timeouts`` x
+``timeout_s``; once that is spent, the part's remaining checks are not run and get
+``timeout``.
 """
 
 import ast
@@ -221,7 +222,7 @@ def run_check(check, ctx):
     except CheckFailure as failure:
         return "fail", str(failure), failure.diagnosis, failure.figure
     except StudentError as error:
-        return *explain(error, ctx.lang, ctx.student.sandbox.limits), diagnose_error(error), None
+        return *explain(error, ctx.lang, ctx.student.limits), diagnose_error(error), None
     except Exception as exc:  # a fault of the grader, never a silent zero
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise  # temp space ran out: no result is recorded at all
@@ -230,13 +231,15 @@ def run_check(check, ctx):
     return "pass", "", "", None
 
 
-def grade(course, assignment, submission_path, student_id, sandbox=None, secret=None, lang=None, margins=None):
+def grade(course, assignment, submission_path, student_id, sandbox=None, secret=None, lang=None, margins=None,
+          timings=None):
     """Grade one submission; returns a GradingResult.
 
     course, assignment: from ``config.load_course``. submission_path: a folder or a file.
     sandbox: a shared ``Sandbox`` (one is made and removed if not given). margins: a dict to
     fill with {(part id, check name): how many times its verdict is away from its tolerance}
-    (``checks.core.margin``), for validate.
+    (``checks.core.margin``); timings: with {(part id, check name): wall seconds} of each check
+    that passed, what its time budget counted. Both for validate.
     """
     lang = lang or course.language
     secret = secret if secret is not None else course_secret(course)
@@ -244,7 +247,7 @@ def grade(course, assignment, submission_path, student_id, sandbox=None, secret=
     sandbox = sandbox or Sandbox(course.limits)
     try:
         return _grade(course, assignment, submission_path, student_id, sandbox, secret, lang,
-                      {} if margins is None else margins)
+                      {} if margins is None else margins, {} if timings is None else timings)
     finally:
         if own_sandbox:
             sandbox.close()
@@ -327,14 +330,14 @@ def load_bundle(course, assignment):
     return bundle
 
 
-def _grade(course, assignment, submission_path, student_id, sandbox, secret, lang, margins):
+def _grade(course, assignment, submission_path, student_id, sandbox, secret, lang, margins, timings):
     bundle = load_bundle(course, assignment)
     submission = find_submission(assignment, submission_path, sandbox.workdir(), bundle.stubs)
     by_part, reference, titles, variants = bundle.by_part, bundle.reference, bundle.titles[lang], bundle.variants
     result = GradingResult(assignment.id, student_id, language=lang, isolation=sandbox.isolation,
                            notes=choice_notes(submission, lang),
                            secret="development" if secret == DEVELOPMENT_SECRET else "course")
-    limits = sandbox.limits
+    limits = course.limits_of(assignment)
     sandbox.zygote()  # ready before the first check, so no student's time budget pays for its start
     begun = time.monotonic()
     load_error = None
@@ -346,7 +349,7 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
         if doubles:
             files = {**files, DOUBLES: sandbox.given_file(DOUBLES, doubles)}
         return Session(sandbox, {f[:-3]: p for f, p in submission.files.items()}, files, packages,
-                       stand_ins=replaced.get(part.id))
+                       stand_ins=replaced.get(part.id), limits=limits)
 
     upcoming = session_of(parts[0])
     try:
@@ -383,7 +386,10 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
                         ctx = Context(recorder, reference, np.random.default_rng(seed), course.tolerances.gradcheck,
                                       course.tolerances.reference, lang, variants)
                         session.start_budget(seconds)
+                        checked = time.monotonic()
                         status, text, diagnosis, figure = run_check(check, ctx)
+                        if status == "pass":
+                            timings[part.id, check.name] = time.monotonic() - checked
                         observed.append(Observation(check, seed, status, recorder.values if status != "pass" else []))
                         ratios = ctx.ratios
                     margins[part.id, check.name] = margin(ratios, status == "pass")

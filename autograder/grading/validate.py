@@ -19,7 +19,9 @@ score depends on who submits the code. And every verdict of every check, for eve
 implementation and student id, must be at least ``MARGIN`` (10) times away from its
 tolerance (``checks.core.margin``: a pass at most a tenth of the tolerance, a failure at
 least ten times it), so no seed, BLAS or platform can flip it; a row says which check is
-narrowest (``Row.margin``, ``Row.narrowest``). A declared change that no longer applies to the
+narrowest (``Row.margin``, ``Row.narrowest``). Time alike: no check of an implementation that
+must get full marks may take more than a tenth of the assignment's ``timeout_s`` (``Row.slowest``),
+so a slower or busier machine does not time it out. A declared change that no longer applies to the
 reference gives a failing row naming the variant. It also checks that every hidden
 check belongs to a part of course.toml and every part has a check. The result is a list
 of ``Row``s, one per implementation.
@@ -31,7 +33,7 @@ import re
 import shutil
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.checks.core import MARGIN
@@ -58,6 +60,10 @@ class Row:
     detail: str = ""
     margin: float = float("inf")  # the smallest margin of any check for any student id
     narrowest: str = ""           # which: "part: check (student)"
+    # a correct implementation: the longest wall seconds of a check that passed, and which ("part: check
+    # (student)"); a measurement, so two gradings of the same rows still compare equal
+    slowest: float = field(default=0.0, compare=False)
+    slowest_at: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -148,9 +154,18 @@ def narrowest(margins):
                 for (part, check), m in found.items()), default=(float("inf"), ""))
 
 
-def verdict(impl, results, margins=None, lang="en"):
-    """The Row of ``impl`` from its GradingResults, one per student id (at least one), and the
-    margins of its checks ({student: {(part, check): margin}}, see ``grade``), said in ``lang``."""
+def slowest(timings):
+    """(longest seconds, "part: check (student)") over ``timings``: {student: {(part, check): seconds}}."""
+    return max(((s, f"{part}: {check} ({student})") for student, found in timings.items()
+                for (part, check), s in found.items()), default=(0.0, ""))
+
+
+def verdict(impl, results, margins=None, lang="en", timings=None, timeout_s=None):
+    """The Row of ``impl`` from its GradingResults, one per student id (at least one), the
+    margins of its checks ({student: {(part, check): margin}}, see ``grade``) and the seconds of
+    those that passed (``timings``, alike), said in ``lang``. An implementation that must get full
+    marks fails its row when a check of it took more than ``timeout_s`` / MARGIN: on a slower or
+    busier machine it would run out of time, a false failure."""
     text = page_text(lang)
     first = results[0]
     got = f"{points(first.score)}/{points(first.max_score)}"
@@ -189,7 +204,12 @@ def verdict(impl, results, margins=None, lang="en"):
         # a mutant is arbitrary code, graded once: a narrow verdict is noted, it is not a declared convention
         ok = ok and impl.kind == "mutant"
         detail = text("validate_narrow", factor=smallest, margin=MARGIN, where=where) + " " + detail
-    return Row(impl.kind, impl.name, expected, got, ok, detail, smallest, where)
+    took, at = slowest(timings or {}) if impl.loses == frozenset() and impl.kind != "mutant" else (0.0, "")
+    if timeout_s and took * MARGIN > timeout_s:
+        ok = False
+        detail = text("validate_slow", seconds=took, factor=timeout_s / took, limit=timeout_s, margin=MARGIN,
+                      where=at) + " " + detail
+    return Row(impl.kind, impl.name, expected, got, ok, detail, smallest, where, took, at)
 
 
 def declaration_rows(course, assignment):
@@ -224,7 +244,7 @@ def grade_all(course, assignment, impls, students=STUDENTS, jobs=1, sandbox=None
                 (folder / name).write_text(text, encoding="utf-8")
             folders.append(folder)
         tasks = [(i, student) for i in range(len(impls)) for student in student_ids(students)]
-        graded = {}  # (i, student): (GradingResult, margins)
+        graded = {}  # (i, student): (GradingResult, margins, timings)
         if jobs > 1:
             with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                                      initargs=(course, os.getpid())) as pool:
@@ -236,23 +256,24 @@ def grade_all(course, assignment, impls, students=STUDENTS, jobs=1, sandbox=None
                 for i, student in tasks:
                     if progress and student == student_ids(1)[0]:
                         progress(impls[i].kind, impls[i].name)
-                    margins = {}
+                    margins, timings = {}, {}
                     graded[i, student] = grade(course, assignment, folders[i], student, sandbox=box,
-                                               margins=margins), margins
-        return [verdict(impl, [graded[i, s][0] for s in student_ids(students)],
-                        {s: graded[i, s][1] for s in student_ids(students)}, course.language)
+                                               margins=margins, timings=timings), margins, timings
+        ids = student_ids(students)
+        return [verdict(impl, [graded[i, s][0] for s in ids], {s: graded[i, s][1] for s in ids}, course.language,
+                        {s: graded[i, s][2] for s in ids}, course.limits_of(assignment).timeout_s)
                 for i, impl in enumerate(impls)]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _grade_with_margins(assignment_id, student, path):
-    """(GradingResult, margins) of one submission in a worker of batch's pool."""
+    """(GradingResult, margins, timings) of one submission in a worker of batch's pool."""
     from autograder.grading.batch import _WORKER
 
-    course, margins = _WORKER["course"], {}
+    course, margins, timings = _WORKER["course"], {}, {}
     return grade(course, course.assignment(assignment_id), path, student, sandbox=_WORKER["sandbox"],
-                 margins=margins), margins
+                 margins=margins, timings=timings), margins, timings
 
 
 def validate(course, assignment, sandbox=None, progress=None, students=STUDENTS, jobs=1, with_mutants=False):

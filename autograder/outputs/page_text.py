@@ -171,6 +171,9 @@ EN = {
     "validate_varies": "scores vary with the student id: {first} got {first_parts}; {other} got {other_parts} "
                        "({n} of {total} ids differ)",
     "validate_narrow": "a verdict within a factor {factor:.3g} of its tolerance (at least {margin:g} is due): {where}.",
+    "validate_slow": "a check took {seconds:.3g} s, within a factor {factor:.3g} of timeout_s {limit:g} s (at least "
+                     "{margin:g} is due; a slower machine would time it out): {where}.",
+    "validate_time": "{assignment}: correct code's slowest check {seconds:.3f} s, 1/{factor:.0f} of timeout_s {limit:g} s",
     "validate_computes_nothing": "computes nothing",
     "validate_applies": "a change that applies",
     "validate_not_applies": "does not apply",
@@ -349,6 +352,9 @@ KO = {
     "validate_varies": "학생 ID에 따라 점수가 다릅니다: {first}는 {first_parts}, {other}는 {other_parts} "
                        "(ID {total}개 중 {n}개가 다름)",
     "validate_narrow": "판정이 허용 오차의 {factor:.3g}배 안에 있습니다 ({margin:g}배 이상이어야 함): {where}.",
+    "validate_slow": "검사 하나가 {seconds:.3g}초 걸려 timeout_s {limit:g}초의 {factor:.3g}배 안에 있습니다 ({margin:g}배 "
+                     "이상이어야 함; 더 느린 기계에서는 시간 제한에 걸립니다): {where}.",
+    "validate_time": "{assignment}: 올바른 구현의 가장 느린 검사 {seconds:.3f}초, timeout_s {limit:g}초의 1/{factor:.0f}",
     "validate_computes_nothing": "아무것도 계산하지 않음",
     "validate_applies": "적용되는 변경",
     "validate_not_applies": "적용되지 않음",

@@ -283,10 +283,11 @@ class Zygote:
 
 
 class Child:
-    """One running child process (forked by the sandbox's zygote) and its two pipes."""
+    """One running child process (forked by the sandbox's zygote) and its two pipes, under
+    ``limits`` (the sandbox's when None)."""
 
-    def __init__(self, sandbox, scratch):
-        self.limits = sandbox.limits
+    def __init__(self, sandbox, scratch, limits=None):
+        self.limits = limits or sandbox.limits
         self.jail = sandbox.jail
         self.scratch = scratch
         self.log_path = scratch.parent / f"{scratch.name}.log"
@@ -435,14 +436,16 @@ class Session:
     "doubles.name"}, globals of the student's modules replaced by the grader's stand-ins
     after loading (see ``wire._Server.load``). load_error: a
     StudentError from importing the same files before (in an earlier part's session):
-    every call then raises it again rather than import them once more. Calls return
+    every call then raises it again rather than import them once more. limits: the ``Limits``
+    its child runs under (the sandbox's when None; an assignment's, ``Course.limits_of``). Calls return
     decoded values (plain numpy arrays, floats, lists, tuples, dicts, ``wire.Ref``
     handles, ``wire.Opaque``) or raise ``StudentError``; with ``warned=True`` a call
     returns (value, the warnings that call raised in the child).
     """
 
-    def __init__(self, sandbox, files, extra_files=None, packages=(), load_error=None, stand_ins=None):
+    def __init__(self, sandbox, files, extra_files=None, packages=(), load_error=None, stand_ins=None, limits=None):
         self.sandbox = sandbox
+        self.limits = limits or sandbox.limits
         self.files = dict(files)
         self.extra_files = dict(extra_files or {})
         self.packages = list(packages)
@@ -472,7 +475,7 @@ class Session:
         part before this one runs); the student's files are imported by the first call, within
         that call's budget, so no student code runs before its part."""
         if self.child is None and self._load_error is None:
-            self.child = Child(self.sandbox, self._scratch())
+            self.child = Child(self.sandbox, self._scratch(), self.limits)
 
     def _scratch(self):
         """A scratch folder with the student's files and the extra files, these (trusted) with
@@ -491,7 +494,7 @@ class Session:
 
     def _timeout(self):
         if self.deadline is None:
-            return self.sandbox.limits.timeout_s
+            return self.limits.timeout_s
         return self.deadline - time.monotonic()
 
     def _post(self, header, values, what, at_load=False):
