@@ -416,8 +416,9 @@ def main():
               {p.id: p.points for p in course.assignment(AID).parts})
     differ = sorted(s for s, score in ours["alone_scores"].items() if score != ours["scores"][s]["total"])
     moved = sorted(s for s in ours["scores"] if before and before["figures"]["scores"][s] != ours["scores"][s])
-    print(f"\nours: isolation level {', '.join(ours['isolation'])}; limits {course.limits.timeout_s:g} s per check, "
-          f"{course.limits.memory_mb} MB; a shared sandbox for the one-by-one run, as in each batch worker; "
+    limits = course.limits_of(course.assignment(AID))
+    print(f"\nours: isolation level {', '.join(ours['isolation'])}; limits {limits.timeout_s:g} s per check "
+          f"(a part {limits.part_budget_s:g} s), {limits.memory_mb} MB; a shared sandbox for the one-by-one run, as in each batch worker; "
           f"grade_batch exit status {ours['status']}; one-by-one and batch scores differ for: {', '.join(differ) or 'none'}"
           + (f"; scores that differ from {args.before}'s: {', '.join(moved) or 'none'}" if before else ""))
     if nb:
