@@ -56,6 +56,27 @@ def test_every_command_and_argument_has_help_with_an_example():
     assert all(a.help for a in top._actions)
 
 
+def test_the_program_ends_at_once_having_said_and_written_everything(tmp_path):
+    """``entry`` ends the process without the interpreter's teardown: what the command printed into a
+    pipe (block-buffered) and wrote arrives whole, with main's exit status."""
+    from autograder.authoring.stubs import strip_markers
+    from source_lib.messages import message
+
+    (tmp_path / "gates.py").write_text(strip_markers((ROOT / "solutions" / "a1_gates" / "gates.py").read_text()))
+    out = tmp_path / "results.json"
+    done = run("grade", "a1_gates", str(tmp_path), "--student", "kim", "--lang", "en", "--json", str(out))
+    assert done.returncode == 0 and json.loads(out.read_text(encoding="utf-8"))["score"] == 100.0
+    said = done.stdout.decode()
+    assert said.startswith("a1_gates kim: 100 / 100\n"), said
+    assert " ".join(said.split()).endswith(message("isolation_no_cgroup", "en")), said  # what show_result says last
+    missing = run("grade", "a1_gates", str(tmp_path / "nowhere"), "--student", "kim")
+    assert missing.returncode == 2 and missing.stderr.decode().count("\n") == 1, missing.stderr.decode()
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as a user's shell or CI has it
+    unpaired = subprocess.run([*COURSE, "report", "a1_gates"], cwd=ROOT, capture_output=True, env=buffered, timeout=120)
+    # said with print() into a pipe: only the flush before the end delivers it
+    assert unpaired.returncode == 2 and "give pairs of ASSIGNMENT OUT_DIR" in unpaired.stdout.decode(), unpaired
+
+
 def test_piped_into_a_closed_reader_it_ends_without_a_traceback():
     """`course check a1_gates | head -1`: the reader is gone before the checks print."""
     read, write = os.pipe()
