@@ -73,3 +73,12 @@ def test_a_correct_check_near_its_time_limit_fails_validate(course, sandbox):
     said = page_text(course.language)("validate_slow", seconds=rows[1].slowest, factor=timeout_s / rows[1].slowest,
                                       limit=timeout_s, margin=MARGIN, where=rows[1].slowest_at)
     assert said in rows[1].detail
+
+
+def test_a_checks_time_is_its_median_over_the_student_ids():
+    """One student id graded while the machine was busy does not make a check slow; a check slow for most is."""
+    from autograder.grading.validate import slowest
+
+    busy_once = {"a": {("p", "quick"): 0.5, ("p", "slow"): 0.2}, "b": {("p", "quick"): 0.01, ("p", "slow"): 0.2},
+                 "c": {("p", "quick"): 0.01, ("p", "slow"): 0.02}}
+    assert slowest(busy_once) == (0.2, "p: slow") and slowest({}) == (0.0, "")
