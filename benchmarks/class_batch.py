@@ -20,32 +20,35 @@ submissions whose score alone differs from their score in the batch.
 
     python benchmarks/class_batch.py [--students 200] [--jobs 2] [--nbgrader-students N] [--quick]
 
-Measured on the 2-core machine (2026-12-02, commit 362aabe), ``python benchmarks/class_batch.py
---nbgrader-students 4 --before a18cd5c`` (2.5 minutes): 200 submissions, 100 correct (the
+Measured on the 2-core machine (2026-12-02, commit fa73de3), ``python benchmarks/class_batch.py
+--nbgrader-students 4 --before e7de5e3`` (2 minutes): 200 submissions, 100 correct (the
 reference and 9 variants), 60 buggy (14 kinds), 30 stubs, 10 hostile (2 of each); our grader took
-away exactly the expected parts of every kind, at the ``jail+seccomp`` level, and gave each
-submission the same score alone and in the batch. nbgrader's per-cell timeout was 30 s, with no
-memory limit; its check cells run the public checks, so it gave 55 to a buggy sigmoid backward
-and failed on ``os._exit(0)`` (dead kernel)::
+away exactly the expected parts of every kind, at the ``jail+seccomp`` level, gave each
+submission the same score alone and in the batch, and the same scores as e7de5e3. nbgrader's
+per-cell timeout was 30 s, with no memory limit; its check cells run the public checks, so it
+gave 55 to a buggy sigmoid backward and failed on ``os._exit(0)`` (dead kernel)::
 
-                                             ours, grade_batch --jobs 2    before, a18cd5c    nbgrader autograde
-    per submission, alone: median                                0.09 s             0.15 s                     -
-    per submission, alone: p95                                   0.14 s             0.16 s                     -
-    per submission, alone: worst                                10.08 s            10.14 s                     -
-    class graded one by one: total                         37.7 s (200)       47.3 s (200)                     -
-    per submission in the class run                             0.116 s            0.124 s                1.94 s
-    single-submission command                                    0.30 s             0.53 s                3.39 s
-    class run total                                        23.3 s (200)       24.7 s (200)             7.8 s (4)
-    throughput                                                   8.59/s             8.08/s                0.51/s
+                                             ours, grade_batch --jobs 2    before, e7de5e3    nbgrader autograde
+    per submission, alone: median                                0.09 s             0.09 s                     -
+    per submission, alone: p95                                   0.14 s             0.14 s                     -
+    per submission, alone: worst                                 2.08 s            10.09 s                     -
+    class graded one by one: total                         22.3 s (200)       38.6 s (200)                     -
+    per submission in the class run                             0.076 s            0.117 s                1.91 s
+    single-submission command                                    0.29 s             0.32 s                3.40 s
+    class run total                                        15.2 s (200)       23.4 s (200)             7.6 s (4)
+    throughput                                                  13.20/s             8.54/s                0.52/s
     hit a limit / failed               6 (timeout 2, memory 2, crashed 2)  6 (the same)  0 timed out, 1 failed
-    floor: python -I -S, import numpy                           0.075 s
-    of which the time limit: the 2 submission(s) that ran out of time held a core 20.2 s in all
-    (alone), 0.050 s per submission at --jobs 2 before any other work; the others took 0.088 s
-    each alone, and at most 0.060 s each would meet the goal
+    floor: python -I -S, import numpy                           0.080 s
+    goals: ... 0.076 s (met); one course grade command at most 0.3 s: 0.29 s (met)
+    of which the time limit: the 2 submission(s) that ran out of time held a core 4.2 s in all
+    (alone), 0.010 s per submission at --jobs 2 before any other work; the others took 0.092 s
+    each alone, and at most 0.141 s each would meet the goal
 
 A submission is graded in 5 parts, one child each. The worst is the infinite loop: its part is
-stopped after its budget of 2 checks x 5 s, a core spinning all along. nbgrader over the whole
-class (2026-12-01): 729 s, 3.65 s per submission.
+stopped after its budget of 2 checks x 1 s (a1's own ``timeout_s``; 2 x 5 s before, 20.2 s of
+a core for the two loops), a core spinning all along. The command ends without the interpreter's
+teardown (``cli.entry``: 26 ms). nbgrader over the whole class (2026-12-01): 729 s, 3.65 s per
+submission.
 """
 
 import argparse

@@ -2,7 +2,8 @@
 
 Runs ``validate`` (reference, stubs, probes and every declared variant, each as ``--students``
 student ids, on ``--jobs`` workers) for every assignment and prints the time of each, the
-number of implementations graded and the rows that failed. The goal (issue 18) is all five
+number of implementations graded, the rows that failed and the slowest check of a correct
+implementation (its median over the student ids) against the assignment's ``timeout_s``. The goal (issue 18) is all five
 assignments with ``--students 20`` in under 15 minutes on 2 cores. With ``--before REV`` the
 same is measured on commit REV's engine and course first (benchmarks/before.py).
 
@@ -28,7 +29,10 @@ def measure(course_root, students, jobs):
         start = time.perf_counter()
         rows = e.validate(course, assignment, students=students, jobs=jobs)
         figures[assignment.id] = {"seconds": time.perf_counter() - start, "rows": len(rows),
-                                  "failed": sum(not row.ok for row in rows)}
+                                  "failed": sum(not row.ok for row in rows),
+                                  "slowest": max(getattr(row, "slowest", 0.0) for row in rows),  # before 7c97b0f: none
+                                  "timeout": course.limits_of(assignment).timeout_s
+                                  if hasattr(course, "limits_of") else course.limits.timeout_s}
     return figures
 
 
@@ -46,10 +50,12 @@ def main():
     options = ["--students", str(args.students), "--jobs", str(args.jobs)]
     before = run_before(Path(__file__), args.before, options) if args.before else {}
     now = measure(args.course, args.students, args.jobs)
-    print(f"{'assignment':16} {'rows':>5} {'failed':>6} {'seconds':>8}" + (f" {'before: seconds':>16}" if before else ""))
+    print(f"{'assignment':16} {'rows':>5} {'failed':>6} {'seconds':>8} {'slowest correct check':>22}"
+          + (f" {'before: seconds':>16}" if before else ""))
     for aid, f in now.items():
         was = f" {before[aid]['seconds']:16.1f}" if aid in before else ""
-        print(f"{aid:16} {f['rows']:5d} {f['failed']:6d} {f['seconds']:8.1f}{was}")
+        slowest = f"{f['slowest']:.3f} s of {f['timeout']:g} s"
+        print(f"{aid:16} {f['rows']:5d} {f['failed']:6d} {f['seconds']:8.1f} {slowest:>22}{was}")
     total = sum(f["seconds"] for f in now.values())
     print(f"\nthe course, --students {args.students} --jobs {args.jobs}: {total:.0f} s"
           + (f", before ({args.before}): {sum(f['seconds'] for f in before.values()):.0f} s" if before else ""))
