@@ -180,7 +180,7 @@ def graded_one(course, args, sandbox):
     from autograder.outputs.terminal import show_result
     from autograder.grading.grade import development_secret_warning, grade
     from autograder.grading.submitted_at import late_of_one, read_given
-    from autograder.outputs.late import late_lines, with_late
+    from autograder.outputs.late import final_score, late_lines, with_late
     from autograder.results import json_text
 
     student = student_id(args.student)
@@ -198,14 +198,14 @@ def graded_one(course, args, sandbox):
     cost = late_of_one(course, assignment, result, args.submission, given)
     told = late_lines(cost, result, course.late)
     if args.json:
-        data = result.to_gradescope()
+        data = result.to_gradescope(final_score(cost, result))
         data["output"] = "\n\n".join([data["output"], *told])
         write_atomically(args.json, json_text(with_late(data, cost, result)))
     if args.feedback:
         write_atomically(args.feedback, feedback_markdown(result, cost, course.late))
     if args.feedback_html:
         write_atomically(args.feedback_html, feedback_html(result, cost, course.late))
-    show_result(result, console(), told)
+    show_result(result, console(), cost, course.late)
     return 2 if result.grader_errors else 0
 
 

@@ -161,9 +161,11 @@ class GradingResult:
         """{part id: exact score}."""
         return {p.id: p.score for p in self.parts}
 
-    def to_gradescope(self):
+    def to_gradescope(self, score=None):
         """Gradescope's results.json schema: top-level score and one entry per test; the rest of
-        the model (parts, statuses, secret) in ``extra_data``."""
+        the model (parts, statuses, secret) in ``extra_data``. score: the total its output heads
+        with (``summary_line``); the scores recorded stay the raw ones (``outputs.late.with_late``
+        records the final)."""
         tests = []
         for number, t in enumerate(self.tests, 1):
             details = {k: v for k, v in (("diagnosis", t.diagnosis), ("figure", t.figure)) if v}
@@ -180,7 +182,7 @@ class GradingResult:
             })
         return {
             "score": float(self.score),
-            "output": "\n".join([self.summary_line(), *self.notes]),
+            "output": "\n".join([self.summary_line(score), *self.notes]),
             "visibility": "visible",
             "stdout_visibility": "hidden",
             "tests": tests,
@@ -223,5 +225,8 @@ class GradingResult:
             raise ValueError(f"not JSON: {exc}") from None
         return cls.from_gradescope(data)
 
-    def summary_line(self):
-        return f"{self.assignment} {self.student}: {points(self.score)} / {points(self.max_score)}"
+    def summary_line(self, score=None):
+        """"a1_gates kim: 90 / 100": the total ``score`` (the final score after lateness; by default
+        the raw score) out of the maximum."""
+        shown = self.exact_score if score is None else score
+        return f"{self.assignment} {self.student}: {points(shown)} / {points(self.max_score)}"

@@ -81,6 +81,8 @@ def test_course_grade_applies_the_rule_and_records_raw_penalty_and_final(late_co
     final = f"{float(raw - penalty):g} / 100"
     assert pages[0].read_text(encoding="utf-8").splitlines()[0].endswith(f": {final}")  # and head with it
     assert f'class="score">{final}<' in pages[1].read_text(encoding="utf-8")
+    heads = f"{AID} lee: {final}"  # the terminal and results.json's output head with the final score too
+    assert done.stdout.splitlines()[0] == heads and results["output"].splitlines()[0] == heads, done.stdout
     assert "2일 늦음" in done.stdout and "20% 감점" in done.stdout and "학기 지각 사용일을 셀 수 없습니다" in done.stdout
     unknown = tmp_path / "unknown.json"
     assert course_grade(late_course, "--json", str(unknown)).returncode == 0   # a .py file: no time known

@@ -15,7 +15,7 @@ lines. Tables keep whole words (``print_table``).
 import os
 import sys
 
-from autograder.outputs.feedback_page import feedback_view
+from autograder.outputs.feedback_page import feedback_view, heading
 from autograder.outputs.page_text import page_text
 from autograder.results import points, safe_text
 from autograder.sandbox.isolation import LEVELS, SECCOMP, parse
@@ -81,9 +81,10 @@ def isolation_text(record, lang):
     return text + ("; " + message("isolation_why", lang, why=why) if why else "")
 
 
-def show_result(result, out, late_lines=()):
-    """Print ``result`` on the rich console ``out``: total, what lateness cost (``late_lines``, from
-    ``outputs/late.py``: raw score, penalty, final score), parts, each cause once (module docstring).
+def show_result(result, out, late=None, alone=None):
+    """Print ``result`` on the rich console ``out``: the total that counts and what lateness cost
+    (``late``, its Late, and ``alone`` as ``feedback_page.heading`` takes them: the final score, then
+    raw score, penalty and final score), parts, each cause once (module docstring).
 
     A failure is its mark and its text, wrapped between words with every continuation
     line indented under the text, so no part of a student's message starts a line.
@@ -94,7 +95,8 @@ def show_result(result, out, late_lines=()):
     from source_lib.public import marks
 
     text = page_text(result.language)
-    out.print(Text(line(result.summary_line())))
+    score, late_lines = heading(result, late, alone)
+    out.print(Text(line(result.summary_line(score))))
     for late_line in late_lines:
         out.print(Text(line(late_line)))
     print_table(out, [text("part"), text("score"), text("max")],

@@ -337,13 +337,12 @@ def main(course, args):
 
 if __name__ == "__main__":  # the log (Gradescope's stdout, the Classroom workflow's): plain text, and no more
     status, outcome, cost = run(sys.argv[1], sys.argv[2])  # than the summary says (Gradescope may show both)
-    from autograder.outputs.late import late_lines
     from autograder.outputs.terminal import console, line, show_result
 
     sys.stdout.reconfigure(errors="backslashreplace")  # printing the log never fails the grade written above
     course_read = load_course(Path(sys.argv[2]) / "source" / PROJECT)
     if checks_shown_with_summary(course_read.gradescope):
-        show_result(outcome, console(), late_lines(cost, outcome, course_read.late))
+        show_result(outcome, console(), cost, course_read.late)
     else:
         log = console()
         for text in held_summary(outcome, course_read.gradescope, escape=str, late=cost, alone=course_read.late).splitlines():
