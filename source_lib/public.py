@@ -70,17 +70,23 @@ def failure(check, ns, lang=None):
 
 
 def run_part(checks, part, ns, lang=None, report=print):
-    """Run every public check of ``part`` (a failure never stops the others); report one
-    line each; True when all pass."""
+    """Run every public check of ``part`` (a failure never stops the others) and report a line
+    for each check that passed, then one per mistake: the checks that failed with the same
+    message on one line ("x add_gate: first; second: AddGate.forward is not implemented"), as
+    the feedback page groups them. True when all pass."""
     lang = lang or default_language()
-    ok = True
     good, bad = marks()
+    failed = {}  # {why: [titles of the checks that failed with it]}, in the order first seen
     for check in checks[part]:
         title = title_of(check, lang)
         why = failure(check, ns, lang)
-        ok = ok and why is None
-        report(f"  {good} {part}: {title}" if why is None else f"  {bad} {part}: {title}: {why}")
-    return ok
+        if why is None:
+            report(f"  {good} {part}: {title}")
+        else:
+            failed.setdefault(why, []).append(title)
+    for why, titles in failed.items():
+        report(f"  {bad} {part}: {'; '.join(titles)}: {why}")
+    return not failed
 
 
 def check(checks, part, ns):
@@ -202,7 +208,8 @@ def run_all(checks_path, folder, files, lang):
         return 1
     try:
         passed = [part for part in checks.CHECKS if run_part(checks.CHECKS, part, student, lang)]
-        print(message("parts_passed", lang, passed=len(passed), total=len(checks.CHECKS), names=", ".join(passed)))
+        names = f" ({', '.join(passed)})" if passed else ""
+        print(message("parts_passed", lang, passed=len(passed), total=len(checks.CHECKS), names=names))
     except BrokenPipeError:  # piped into `head`, which has gone: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

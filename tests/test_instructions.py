@@ -105,7 +105,31 @@ def test_a_failing_check_never_stops_the_other_checks_of_its_part():
 
     lines = []
     assert public.run_part({"part": [first, second]}, "part", {}, lang="en", report=lines.append) is False
-    assert len(lines) == 2 and "first is wrong" in lines[0] and lines[1].strip().startswith(public.marks()[0])
+    assert len(lines) == 2 and lines[0].strip().startswith(public.marks()[0]) and "first is wrong" in lines[1]
+
+
+def test_checks_of_a_part_that_fail_alike_are_one_line():
+    """One mistake, one line: the checks that failed with the same message are named together."""
+    def stub(ns):
+        raise NotImplementedError("AddGate.forward")
+
+    def one(ns):
+        """one"""
+        stub(ns)
+
+    def two(ns):
+        """two"""
+        stub(ns)
+
+    def other(ns):
+        """other"""
+        raise AssertionError("dx has the wrong shape")
+
+    lines = []
+    assert public.run_part({"part": [one, other, two]}, "part", {}, lang="en", report=lines.append) is False
+    bad = public.marks()[1]
+    assert lines == [f"  {bad} part: one; two: {public.message('not_implemented', 'en', what='AddGate.forward')}",
+                     f"  {bad} part: other: dx has the wrong shape"]
 
 
 def test_an_elu_bug_does_not_hide_a_relu_bug(course, tmp_path):
