@@ -66,6 +66,20 @@ def test_a_cause_of_every_check_of_a_part_says_so_instead_of_naming_them_again()
         assert page.count(every) == 1 and page.count(some) == 1 and "(3): check 0" not in page
 
 
+def test_the_checks_that_passed_are_folded_so_a_failure_shows_first():
+    """On a phone the failing part must not sit below every passed check: the HTML page lists a part's
+    failed checks, then folds the passed ones (a closed details); the Markdown counts them."""
+    passed = [Outcome(p, f"{p} passes {i}", "pass", Fraction(1), Fraction(1), "") for p in ("a", "b") for i in range(3)]
+    result = result_with([*passed, failed("b", "b fails", "dx differs")], ["a", "b"])
+    page = feedback_html(result)
+    folded = re.findall(r"<details class=\"passed\">(.*?)</details>", page, re.S)
+    assert len(folded) == 2 and all("passes" in f and "b fails" not in f for f in folded)
+    assert "3 of 3 checks passed" in folded[0] and "3 of 4 checks passed" in folded[1]
+    assert page.index("b fails") < page.index("b passes 0")
+    markdown = feedback_markdown(result)
+    assert "passes" not in markdown and "3 of 3 checks passed" in markdown and "❌ b fails" in markdown
+
+
 def test_the_markdown_page_is_blocks_a_renderer_keeps_apart():
     """Gradescope renders the Markdown: every heading, list and paragraph stands between blank lines,
     and a part's entry says its message before the checks it explains, as the HTML page does."""
