@@ -58,6 +58,24 @@ def test_a_declared_mistake_is_named_once_by_its_why(course, sandbox, tmp_path):
     assert feedback_html(result).count(why) == 1
 
 
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
+def test_every_declared_mistake_is_named_in_its_own_code(course, sandbox, tmp_path, folder):
+    """Each declared buggy variant, handed in as a student's code, is named by its why in every part it
+    loses (``validate.unnamed_parts``, which fails its validate row otherwise). A variant that changes
+    its input in place was not, while the in-process variant shared the grader's arrays
+    (``mistakes.piped``)."""
+    from autograder.grading.validate import Implementation, unnamed_parts
+
+    buggy = [v for v in load_variants(folder) if v.loses]
+    unnamed = {}
+    for variant in buggy:
+        result = grade_variant(course, sandbox, folder, folder.name, variant, variant.name, tmp_path)
+        parts = unnamed_parts(Implementation("buggy", variant.name, {}, frozenset(variant.loses)), result)
+        if parts:
+            unnamed[variant.name] = parts
+    assert buggy and not unnamed, unnamed
+
+
 def test_a_different_bug_in_the_same_part_is_not_named_as_a_known_one(course, sandbox, tmp_path):
     """A variant matches only when it fails the same checks with the same values: the sigmoid's
     backward off by one factor is not 'the input instead of the output'."""

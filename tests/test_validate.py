@@ -214,3 +214,21 @@ def test_a_malformed_declaration_is_one_clear_line(tmp_path, capsys):
     assert main(["--course", str(tmp_path), "validate", "a1_gates", "--students", "1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "variant typo: each change is {find, replace} or {definition, source}" in err
+
+
+def test_a_declared_mistake_its_own_code_is_not_named_by_fails_its_row():
+    """A buggy variant that loses exactly its parts but is told there as values only (no ``known:`` diagnosis
+    naming it) fails its validate row, which says where; named, the same row passes."""
+    impl = Implementation("buggy", "max_ties_to_y", {}, frozenset({"max_gate"}))
+
+    def graded(diagnosis):
+        result = GradingResult("a1_gates", "s", language="en")
+        result.tests = [Outcome("max_gate", "ties", "fail", Fraction(0), Fraction(5), "dx differs", diagnosis),
+                        Outcome("add_gate", "forward", "pass", Fraction(5), Fraction(5), "")]
+        result.parts = [PartResult("max_gate", "MaxGate", Fraction(0), Fraction(5)),
+                        PartResult("add_gate", "AddGate", Fraction(5), Fraction(5))]
+        return result
+
+    told = verdict(impl, [graded("wrong_values")])
+    assert not told.ok and page_text("en")("validate_unnamed", parts="max_gate") in told.detail
+    assert verdict(impl, [graded("known:max_ties_to_y|max_routes_to_wrong_input")]).ok

@@ -144,9 +144,10 @@ class VariantSession(Session):
         """Compute the answer ``wire.serve`` would give, here, through the wire's encoding; kept
         until ``_collect`` asks for it (a deferred request's answer is read later, as from a child)."""
         request_id = next(self._ids)
-        request = wire.unpack(wire.pack({**header, "id": request_id}, values))
+        request = wire.unpack(piped(wire.pack({**header, "id": request_id}, values)))
         reply, fields = wire.respond(self.server, *request, catch=Exception)  # the variant's exception, as a child reports it
-        self.answers[request_id] = wire.unpack(wire.pack({**reply, "id": request_id}, fields, keep=self.server.keep))
+        self.answers[request_id] = wire.unpack(piped(wire.pack({**reply, "id": request_id}, fields,
+                                                               keep=self.server.keep)))
         return request_id
 
     def _collect(self, request_id, what, at_load=False):
@@ -154,6 +155,14 @@ class VariantSession(Session):
 
     def close(self):
         pass
+
+
+def piped(parts):
+    """A frame's ``parts`` as the other end of a pipe reads them (``wire.read_frame``): each a
+    writable copy. Without the copy the variant would get the grader's own arrays, and a variant
+    that changes its input in place would change the check's copy too, passing the check that
+    caught the student's same code."""
+    return [memoryview(bytearray(part)) for part in parts]
 
 
 def variant_modules(texts, tag):

@@ -7,8 +7,9 @@ implementations as ``students`` different student ids (a seed sweep):
 - the released stubs: must get 0, every check "not implemented";
 - the do-nothing probes (``autograder.authoring.probes``: zeros, constant, echo, pass): must get 0;
 - each variant declared in ``solutions/<id>/variants.toml`` (``autograder.authoring.variants``):
-  a known-buggy one must lose points in exactly the parts it declares (the part check),
-  a correct one must get full marks;
+  a known-buggy one must lose points in exactly the parts it declares (the part check) and be
+  named there as that mistake (``unnamed_parts``: else a student who makes it is told values
+  only), a correct one must get full marks;
 - with ``--mutants``, each single-point mutant of the reference's solution regions
   (``autograder.authoring.mutants``), graded once: it must lose points (killed) unless it
   is a declared correct variant (an equivalent mutant, declared with its ``why``); a
@@ -38,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.checks.core import MARGIN
+from autograder.outputs.feedback_page import KNOWN
 from autograder.config import STUDENTS
 from autograder.grading.grade import grade, hidden_checks
 from autograder.outputs.page_text import page_text
@@ -166,6 +168,14 @@ def slowest(timings):
     return max(((statistics.median(s), f"{part}: {check}") for (part, check), s in times.items()), default=(0.0, ""))
 
 
+def unnamed_parts(impl, result):
+    """The parts ``impl`` (a declared buggy variant) loses where ``result``, its code graded as a
+    student's, does not name it (``grade.name_known_mistakes``): a student who makes this mistake
+    there would be told values only."""
+    return sorted({t.part for t in result.tests if not t.passed and t.part in impl.loses
+                   and impl.name not in t.diagnosis.removeprefix(KNOWN).split("|")})
+
+
 def verdict(impl, results, margins=None, lang="en", timings=None, timeout_s=None):
     """The Row of ``impl`` from its GradingResults, one per student id (at least one), the
     margins of its checks ({student: {(part, check): margin}}, see ``grade``) and the seconds of
@@ -210,6 +220,10 @@ def verdict(impl, results, margins=None, lang="en", timings=None, timeout_s=None
         # a mutant is arbitrary code, graded once: a narrow verdict is noted, it is not a declared convention
         ok = ok and impl.kind == "mutant"
         detail = text("validate_narrow", factor=smallest, margin=MARGIN, where=where) + " " + detail
+    unnamed = unnamed_parts(impl, first) if ok and impl.kind == "buggy" else []
+    if unnamed:
+        ok = False
+        detail = text("validate_unnamed", parts=", ".join(unnamed)) + " " + detail
     took, at = slowest(timings or {}) if impl.loses == frozenset() and impl.kind != "mutant" else (0.0, "")
     if timeout_s and took * MARGIN > timeout_s:
         ok = False

@@ -172,6 +172,8 @@ EN = {
     "validate_varies": "scores vary with the student id: {first} got {first_parts}; {other} got {other_parts} "
                        "({n} of {total} ids differ)",
     "validate_narrow": "a verdict within a factor {factor:.3g} of its tolerance (at least {margin:g} is due): {where}.",
+    "validate_unnamed": "graded as a student's code, it is not named as this known mistake in {parts}: a student "
+                        "who makes it there would be told values only.",
     "validate_slow": "a check took {seconds:.3g} s, within a factor {factor:.3g} of timeout_s {limit:g} s (at least "
                      "{margin:g} is due; a slower machine would time it out): {where}.",
     "validate_time": "{assignment}: correct code's slowest check {seconds:.3f} s, 1/{factor:.0f} of timeout_s {limit:g} s",
@@ -354,6 +356,8 @@ KO = {
     "validate_varies": "학생 ID에 따라 점수가 다릅니다: {first}는 {first_parts}, {other}는 {other_parts} "
                        "(ID {total}개 중 {n}개가 다름)",
     "validate_narrow": "판정이 허용 오차의 {factor:.3g}배 안에 있습니다 ({margin:g}배 이상이어야 함): {where}.",
+    "validate_unnamed": "학생의 코드로 채점하면 {parts}에서 이 알려진 실수로 불리지 않습니다: 이 실수를 한 학생은 "
+                        "값만 듣게 됩니다.",
     "validate_slow": "검사 하나가 {seconds:.3g}초 걸려 timeout_s {limit:g}초의 {factor:.3g}배 안에 있습니다 ({margin:g}배 "
                      "이상이어야 함; 더 느린 기계에서는 시간 제한에 걸립니다): {where}.",
     "validate_time": "{assignment}: 올바른 구현의 가장 느린 검사 {seconds:.3f}초, timeout_s {limit:g}초의 1/{factor:.0f}",
