@@ -74,9 +74,11 @@ def test_a_change_that_no_longer_applies_fails_naming_the_variant(tmp_path, monk
         assert course.language == "ko" and "더 이상 적용되지 않습니다" in broken[0].detail
 
 
-def result(parts, passed=(), student="s"):
-    """A GradingResult with {part: (score, max)} and one test per part, passing when in ``passed``."""
-    tests = [Outcome(p, "check", "pass" if p in passed else "fail", Fraction(s), Fraction(m), "")
+def result(parts, passed=(), student="s", named="x"):
+    """A GradingResult with {part: (score, max)} and one test per part, passing when in ``passed``; a failing
+    one names the known mistake ``named`` (as grading names a declared variant's code)."""
+    tests = [Outcome(p, "check", "pass" if p in passed else "fail", Fraction(s), Fraction(m), "",
+                     "" if p in passed else f"known:{named}")
              for p, (s, m) in parts.items()]
     return GradingResult("a1_gates", student, tests=tests,
                          parts=[PartResult(p, p, Fraction(s), Fraction(m)) for p, (s, m) in parts.items()])
