@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from autograder.grading.grade import derive_seed, grade
+from autograder.outputs.feedback_page import feedback_view
 from autograder.authoring.stubs import make_stub
 
 
@@ -82,7 +83,7 @@ def test_an_infinite_loop_costs_its_part_and_grading_finishes(course, a1, write_
                                      '        """x: array of any shape."""\n        while True:\n            pass')
     folder = write_submission({"gates.py": looping})
     quick = dataclasses.replace(course, limits=dataclasses.replace(course.limits, timeout_s=1.0))
-    result = grade(quick, a1, folder, "s", lang="en")
+    result = grade(quick, dataclasses.replace(a1, timeout_s=None), folder, "s", lang="en")  # [limits] decides
     scores = part_scores(result)
     assert scores["sigmoid_gate"] == 0 and scores["add_gate"] == 15
     assert any(t.status == "timeout" for t in result.tests)
@@ -133,7 +134,8 @@ def test_a_part_never_runs_longer_than_its_budget(course, a1, write_submission, 
     assert limits.check_seconds(1.2) <= 0
     quick = dataclasses.replace(course, limits=limits)
     start = time.monotonic()
-    result = grade(quick, a1, write_submission({"gates.py": looping}), "s", lang="en")
+    result = grade(quick, dataclasses.replace(a1, timeout_s=None), write_submission({"gates.py": looping}), "s",
+                   lang="en")  # a1 without its own timeout_s: [limits] decides
     took = time.monotonic() - start
     sigmoid = [t for t in result.tests if t.part == "sigmoid_gate"]
     not_run = [t for t in sigmoid if t.message.startswith("Not run")]
@@ -141,6 +143,10 @@ def test_a_part_never_runs_longer_than_its_budget(course, a1, write_submission, 
     assert len(sigmoid) - len(not_run) <= 2 and not_run
     looping_parts = {t.part for t in result.tests if t.status == "timeout"}
     assert took < len(looping_parts) * limits.part_budget_s + 10
+    # one mistake, one entry: the checks left unrun are listed under the loop that used up the time
+    [part] = [p for p in feedback_view(result)[1] if p.id == "sigmoid_gate"]
+    assert len(part.failures) == 1 and "did not finish within 0.6 s" in part.failures[0].message
+    assert part.failures[0].collateral == [t.name for t in not_run]
 
 
 def test_an_assignments_own_timeout_decides_its_checks_time(course, a1, sandbox, write_submission, reference_text):

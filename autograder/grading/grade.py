@@ -32,7 +32,7 @@ from autograder.sandbox.runners import Reference
 from autograder.sandbox.session import Sandbox, Session, StudentError
 from autograder.authoring.release import COMPONENTS_INIT
 from autograder.grading.mistakes import Observation, Recorder, known_mistakes, variant_modules
-from autograder.outputs.feedback_page import KNOWN
+from autograder.outputs.feedback_page import KNOWN, NOT_RUN
 from autograder.authoring.variants import VariantError, build, load_variants
 from autograder.grading.submission import MAX_FILE_BYTES, choice_notes, find_submission, released_stubs
 from autograder.outputs.page_text import page_text
@@ -372,8 +372,8 @@ def _grade(course, assignment, submission_path, student_id, sandbox, secret, lan
                 for check, max_score in zip(part_checks, shares):
                     diagnosis, figure, ratios = "", None, []
                     seconds = limits.check_seconds(time.monotonic() - started, time.monotonic() - begun)
-                    if seconds <= 0:
-                        status, diagnosis = "timeout", "timeout"
+                    if seconds <= 0:  # not run: what used up the budget is the cause (feedback_page.COLLATERAL)
+                        status, diagnosis = "timeout", NOT_RUN
                         text = (message("submission_budget", lang, seconds=limits.submission_s)
                                 if time.monotonic() - begun >= limits.submission_s
                                 else message("part_budget", lang, seconds=limits.part_budget_s))

@@ -34,8 +34,10 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 # diagnosis codes that say what happened, not which mistake: such failures are one cause
 # only when their messages are equal
-UNNAMED = ("", "wrong_values", "raised", "not_implemented", "timeout", "memory", "crashed", "forward_first")
-COLLATERAL = ("forward_first",)  # not judged: failed because another cause made forward wrong
+NOT_RUN = "not_run"  # a check left unrun (status timeout) because earlier checks used up the part's or submission's time
+UNNAMED = ("", "wrong_values", "raised", "not_implemented", "timeout", "memory", "crashed", "forward_first", NOT_RUN)
+# not judged: failed because another cause made forward wrong, or not run because another used up the time
+COLLATERAL = ("forward_first", NOT_RUN)
 KNOWN = "known:"  # diagnosis prefix of the checks a known mistake explains ("known:max_ties_to_y", grading/mistakes.py)
 
 
