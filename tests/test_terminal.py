@@ -122,3 +122,23 @@ def test_a_console_that_cannot_encode_korean_gets_escapes_not_a_traceback():
                           env=dict(os.environ, PYTHONIOENCODING="cp1252"))
     assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr.decode(errors="replace")
     assert "\\ud30c\\ud2b8" in done.stdout.decode("cp1252"), "the header 파트, escaped"
+
+
+def test_a_cause_is_said_with_its_name_and_what_it_took_with_it():
+    """As on the page: a known mistake's name leads its line, and the checks it left unrun or unjudged
+    are counted there, not told as a cause of their own."""
+    from autograder.outputs.feedback_page import NOT_RUN
+    from autograder.outputs.page_text import page_text
+    from source_lib.public import marks
+
+    known = "Your code behaves exactly like a known mistake: MaxGate sends the gradient to y on ties"
+    tests = [CheckResult("max_gate", "ties", "fail", Fraction(0), Fraction(10), f"{known}\ndx differs", "known:ties"),
+             CheckResult("max_gate", "later", "timeout", Fraction(0), Fraction(10), "Not run: budget", NOT_RUN)]
+    result = GradingResult("a1_gates", "kim", tests, [PartResult("max_gate", "MaxGate", Fraction(0), Fraction(20))],
+                           language="en")
+    out, written = console_of(400)
+    show_result(result, out)
+    bad = marks(out.file)[1]
+    causes = [row.rstrip() for row in written.getvalue().splitlines() if row.startswith(bad)]
+    collateral = page_text("en")("collateral")
+    assert causes == [f"{bad} max_gate: ties [failed]: {known}. dx differs ({collateral}: 1)"], written.getvalue()

@@ -34,6 +34,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 # diagnosis codes that say what happened, not which mistake: such failures are one cause
 # only when their messages are equal
+WHOLE_FILE = ("syntax_error", "import_error", "missing_file")  # a cause of the whole submission, said as itself
 NOT_RUN = "not_run"  # a check left unrun (status timeout) because earlier checks used up the part's or submission's time
 UNNAMED = ("", "wrong_values", "raised", "not_implemented", "timeout", "memory", "crashed", "forward_first", NOT_RUN)
 # not judged: failed because another cause made forward wrong, or not run because another used up the time
@@ -179,6 +180,7 @@ def _environment(autoescape):
                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     environment.filters["md"] = markdown_escape
     environment.filters["sentence"] = sentence
+    environment.globals["WHOLE_FILE"] = WHOLE_FILE
     return environment
 
 

@@ -27,13 +27,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder.authoring.variants import load_variants
-from autograder.outputs.feedback_page import KNOWN, NOT_RUN, causes
+from autograder.outputs.feedback_page import KNOWN, NOT_RUN, WHOLE_FILE, causes  # WHOLE_FILE: one mistake per student, not per part
 from autograder.outputs.changes import report_section
 from autograder.outputs.page_text import diagnosis_name, page_text
 from autograder.results import GradingResult
 
 LIMIT_STATUSES = ("timeout", "memory", "crashed", "grader_error")
-WHOLE_FILE = ("syntax_error", "import_error", "missing_file")  # one mistake per student, not per part
 NOT_MISTAKES = ("timeout", "memory", "crashed", "grader_error", NOT_RUN)  # limits are listed on their own
 ANONYMOUS = "<student>"
 

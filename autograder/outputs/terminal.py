@@ -15,7 +15,7 @@ lines. Tables keep whole words (``print_table``).
 import os
 import sys
 
-from autograder.outputs.feedback_page import feedback_view, heading
+from autograder.outputs.feedback_page import WHOLE_FILE, feedback_view, heading, sentence
 from autograder.outputs.page_text import page_text
 from autograder.results import points, safe_text
 from autograder.sandbox.isolation import LEVELS, SECCOMP, parse
@@ -70,6 +70,16 @@ def print_table(out, columns, rows, title=None):
         out.print(Text(f"{row[0]}: " + ", ".join(f"{name} {cell}" for name, cell in zip(columns[1:], row[1:]))))
 
 
+def said(failure, text):
+    """What the terminal says of one cause (a ``feedback_page.Failure``), as its page entry does: the
+    mistake's name when it has one (a known mistake, a diagnosis; a syntax error, an import error or a
+    missing file is said by its message alone), its message, and how many checks
+    failed or were not judged or run only because of it (``text``: a ``page_text``)."""
+    named = f"{sentence(failure.name)} " if failure.name and failure.code not in WHOLE_FILE else ""
+    collateral = f" ({text('collateral')}: {len(failure.collateral)})" if failure.collateral else ""
+    return f"{named}{failure.message}{collateral}"
+
+
 def isolation_text(record, lang):
     """What the isolation ``record`` (``Jail.record``, as results.json keeps it) means, in ``lang``:
     the level, the per-child keyring and syscall filter, what is not limited, and why not stronger
@@ -102,9 +112,9 @@ def show_result(result, out, late=None, alone=None):
     print_table(out, [text("part"), text("score"), text("max")],
                 [[p.id, points(p.score), points(p.max_score)] for p in result.parts])
     roots, parts = feedback_view(result)
-    failures = [line(root.message) for root in roots]
+    failures = [line(said(root, text)) for root in roots]
     failures += [line(part.id, ": ", "; ".join(failure.checks), f" [{text('status_' + failure.status)}]: ",
-                      failure.message) for part in parts for failure in part.failures]
+                      said(failure, text)) for part in parts for failure in part.failures]
     grid = Table.grid(padding=(0, 1, 0, 0))
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")

@@ -41,6 +41,7 @@ from pathlib import Path
 from autograder.config import load_course
 from autograder.authoring.variants import VARIANTS_FILE
 from autograder.grading.grade import DOUBLES, HIDDEN_CHECKS
+from autograder.outputs.feedback_page import NOT_RUN, WHOLE_FILE
 from autograder.results import points, safe_text
 from source_lib.messages import message
 
@@ -219,10 +220,8 @@ def student_id(metadata):
     return "+".join(ids) or "student"
 
 
-# diagnoses that say what the submission is (it does not import, a file is missing), not what a check tests
-WHOLE_SUBMISSION = ("syntax_error", "import_error", "missing_file")
-# diagnoses that name no mistake
-UNNAMED = ("", "wrong_values", "forward_first")
+# diagnoses that name no mistake (WHOLE_FILE's say what the submission is: it does not import, a file is missing)
+UNNAMED = ("", "wrong_values", "forward_first", NOT_RUN)
 
 
 def checks_shown_with_summary(settings):
@@ -235,7 +234,7 @@ def part_mistakes(result, part_id):
     from autograder.outputs.page_text import diagnosis_name
 
     codes = [t.diagnosis for t in result.tests if t.part == part_id and not t.passed
-             and t.diagnosis not in UNNAMED + WHOLE_SUBMISSION]
+             and t.diagnosis not in UNNAMED + WHOLE_FILE]
     return [diagnosis_name(code, result.language) for code in dict.fromkeys(codes)]
 
 
@@ -260,7 +259,7 @@ def held_summary(result, settings, escape=None, late=None, alone=None):
                                                     max_score=float(part.max_score))))
         if settings.mistakes:
             lines += [markdown_escape(message("held_mistake", lang, mistake=m)) for m in part_mistakes(result, part.id)]
-    whole = dict.fromkeys(t.message for t in result.tests if t.diagnosis in WHOLE_SUBMISSION)
+    whole = dict.fromkeys(t.message for t in result.tests if t.diagnosis in WHOLE_FILE)
     lines += [""] + [f"- {markdown_escape(text)}" for text in [*whole, *result.notes]]
     return "\n".join(lines).rstrip() + "\n"
 
