@@ -41,7 +41,7 @@ from pathlib import Path
 from autograder.config import load_course
 from autograder.authoring.variants import VARIANTS_FILE
 from autograder.grading.grade import DOUBLES, HIDDEN_CHECKS
-from autograder.outputs.feedback_page import NOT_RUN, WHOLE_FILE
+from autograder.outputs.feedback_page import KNOWN, NOT_RUN, WHOLE_FILE
 from autograder.results import points, safe_text
 from source_lib.messages import message
 
@@ -230,12 +230,14 @@ def checks_shown_with_summary(settings):
 
 
 def part_mistakes(result, part_id):
-    """The names of the mistakes recognised in a part's failed checks, each once, in check order."""
+    """The names of the mistakes recognised in a part's failed checks, each once, in check order: a
+    known mistake by the sentence that names it on the page (its checks' first line, with the
+    variant's why), anything else by its diagnosis's name."""
     from autograder.outputs.page_text import diagnosis_name
 
-    codes = [t.diagnosis for t in result.tests if t.part == part_id and not t.passed
-             and t.diagnosis not in UNNAMED + WHOLE_FILE]
-    return [diagnosis_name(code, result.language) for code in dict.fromkeys(codes)]
+    failed = [t for t in result.tests if t.part == part_id and not t.passed and t.diagnosis not in UNNAMED + WHOLE_FILE]
+    return list(dict.fromkeys(t.message.partition("\n")[0] if t.diagnosis.startswith(KNOWN)
+                              else diagnosis_name(t.diagnosis, result.language) for t in failed))
 
 
 def held_summary(result, settings, escape=None, late=None, alone=None):
