@@ -66,8 +66,9 @@ def test_a_correct_check_near_its_time_limit_fails_validate(course, sandbox):
     assert slow.count("time.sleep") == 1
     rows = grade_all(course, assignment, [Implementation("reference", "solutions", {"gates.py": reference}, frozenset()),
                                           Implementation("correct", "slow", {"gates.py": slow}, frozenset())],
-                     students=1, sandbox=sandbox)
-    assert rows[0].ok and 0 < rows[0].slowest < timeout_s / MARGIN
+                     students=2, sandbox=sandbox)
+    assert 0 < rows[0].slowest < rows[1].slowest  # its fastest run: about 0.02 s, however busy the suite's machine
+    assert rows[0].ok == (rows[0].slowest * MARGIN <= timeout_s)
     assert rows[1].got == "100/100" and not rows[1].ok
     assert rows[1].slowest >= 0.15 and rows[1].slowest_at.startswith("add_gate: ")
     said = page_text(course.language)("validate_slow", seconds=rows[1].slowest, factor=timeout_s / rows[1].slowest,
@@ -75,10 +76,10 @@ def test_a_correct_check_near_its_time_limit_fails_validate(course, sandbox):
     assert said in rows[1].detail
 
 
-def test_a_checks_time_is_its_median_over_the_student_ids():
-    """One student id graded while the machine was busy does not make a check slow; a check slow for most is."""
+def test_a_checks_time_is_its_fastest_run_over_the_student_ids():
+    """A student id graded while the machine was busy does not make a check slow; a check slow for all is."""
     from autograder.grading.validate import slowest
 
-    busy_once = {"a": {("p", "quick"): 0.5, ("p", "slow"): 0.2}, "b": {("p", "quick"): 0.01, ("p", "slow"): 0.2},
-                 "c": {("p", "quick"): 0.01, ("p", "slow"): 0.02}}
+    busy_once = {"a": {("p", "quick"): 0.5, ("p", "slow"): 0.2}, "b": {("p", "quick"): 0.01, ("p", "slow"): 0.3},
+                 "c": {("p", "quick"): 0.01, ("p", "slow"): 0.25}}
     assert slowest(busy_once) == (0.2, "p: slow") and slowest({}) == (0.0, "")
