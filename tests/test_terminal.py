@@ -142,3 +142,20 @@ def test_a_cause_is_said_with_its_name_and_what_it_took_with_it():
     causes = [row.rstrip() for row in written.getvalue().splitlines() if row.startswith(bad)]
     collateral = page_text("en")("collateral")
     assert causes == [f"{bad} max_gate: ties [failed]: {known}. dx differs ({collateral}: 1)"], written.getvalue()
+
+
+def test_a_cause_of_every_check_of_a_part_counts_them_instead_of_naming_each():
+    """As the page's "every check of this part failed with it": one short line for a part left unimplemented."""
+    from autograder.outputs.page_text import page_text
+    from source_lib.public import marks
+
+    tests = [CheckResult("add_gate", f"check {i}", "not_implemented", Fraction(0), Fraction(5), "not implemented",
+                         "not_implemented") for i in range(3)]
+    result = GradingResult("a1_gates", "kim", tests, [PartResult("add_gate", "AddGate", Fraction(0), Fraction(15))],
+                           language="ko")
+    out, written = console_of(400)
+    show_result(result, out)
+    bad = marks(out.file)[1]
+    causes = [row.rstrip() for row in written.getvalue().splitlines() if row.startswith(bad)]
+    every = page_text("ko")("all_checks", n=3)
+    assert causes == [f"{bad} add_gate: {every} [{page_text('ko')('status_not_implemented')}]: not implemented"], causes
