@@ -124,38 +124,38 @@ def test_a_console_that_cannot_encode_korean_gets_escapes_not_a_traceback():
     assert "\\ud30c\\ud2b8" in done.stdout.decode("cp1252"), "the header 파트, escaped"
 
 
+def cause_lines(tests, part, lang):
+    """(the failure mark, the lines show_result starts with it) for ``tests`` (CheckResults) of one ``part``."""
+    from source_lib.public import marks
+
+    score = sum((t.score for t in tests), Fraction(0))
+    result = GradingResult("a1_gates", "kim", tests, [PartResult(part, part, score, Fraction(20))], language=lang)
+    out, written = console_of(400)
+    show_result(result, out)
+    bad = marks(out.file)[1]
+    return bad, [row.rstrip() for row in written.getvalue().splitlines() if row.startswith(bad)]
+
+
 def test_a_cause_is_said_with_its_name_and_what_it_took_with_it():
     """As on the page: a known mistake's name leads its line, and the checks it left unrun or unjudged
     are counted there, not told as a cause of their own."""
     from autograder.outputs.feedback_page import NOT_RUN
     from autograder.outputs.page_text import page_text
-    from source_lib.public import marks
 
     known = "Your code behaves exactly like a known mistake: MaxGate sends the gradient to y on ties"
     tests = [CheckResult("max_gate", "ties", "fail", Fraction(0), Fraction(10), f"{known}\ndx differs", "known:ties"),
              CheckResult("max_gate", "later", "timeout", Fraction(0), Fraction(10), "Not run: budget", NOT_RUN)]
-    result = GradingResult("a1_gates", "kim", tests, [PartResult("max_gate", "MaxGate", Fraction(0), Fraction(20))],
-                           language="en")
-    out, written = console_of(400)
-    show_result(result, out)
-    bad = marks(out.file)[1]
-    causes = [row.rstrip() for row in written.getvalue().splitlines() if row.startswith(bad)]
+    bad, causes = cause_lines(tests, "max_gate", "en")
     collateral = page_text("en")("collateral")
-    assert causes == [f"{bad} max_gate: ties [failed]: {known}. dx differs ({collateral}: 1)"], written.getvalue()
+    assert causes == [f"{bad} max_gate: ties [failed]: {known}. dx differs ({collateral}: 1)"], causes
 
 
 def test_a_cause_of_every_check_of_a_part_counts_them_instead_of_naming_each():
     """As the page's "every check of this part failed with it": one short line for a part left unimplemented."""
     from autograder.outputs.page_text import page_text
-    from source_lib.public import marks
 
     tests = [CheckResult("add_gate", f"check {i}", "not_implemented", Fraction(0), Fraction(5), "not implemented",
                          "not_implemented") for i in range(3)]
-    result = GradingResult("a1_gates", "kim", tests, [PartResult("add_gate", "AddGate", Fraction(0), Fraction(15))],
-                           language="ko")
-    out, written = console_of(400)
-    show_result(result, out)
-    bad = marks(out.file)[1]
-    causes = [row.rstrip() for row in written.getvalue().splitlines() if row.startswith(bad)]
+    bad, causes = cause_lines(tests, "add_gate", "ko")
     every = page_text("ko")("all_checks", n=3)
     assert causes == [f"{bad} add_gate: {every} [{page_text('ko')('status_not_implemented')}]: not implemented"], causes
