@@ -175,12 +175,12 @@ def cmd_grade(course, args):
 
 def graded_one(course, args, sandbox):
     """``course grade``'s work, in ``sandbox``."""
-    from autograder.outputs.feedback_page import feedback_html, feedback_markdown
+    from autograder.outputs.feedback_page import feedback_html, feedback_markdown, heading
     from autograder.outputs.gradebook import write_atomically
     from autograder.outputs.terminal import show_result
     from autograder.grading.grade import development_secret_warning, grade
     from autograder.grading.submitted_at import late_of_one, read_given
-    from autograder.outputs.late import final_score, late_lines, with_late
+    from autograder.outputs.late import with_late
     from autograder.results import json_text
 
     student = student_id(args.student)
@@ -196,9 +196,9 @@ def graded_one(course, args, sandbox):
     assignment = course.assignment(args.assignment)
     result = grade(course, assignment, args.submission, student, sandbox=sandbox)
     cost = late_of_one(course, assignment, result, args.submission, given)
-    told = late_lines(cost, result, course.late)
     if args.json:
-        data = result.to_gradescope(final_score(cost, result))
+        score, told = heading(result, cost, course.late)  # as the pages and the terminal head
+        data = result.to_gradescope(score)
         data["output"] = "\n\n".join([data["output"], *told])
         write_atomically(args.json, json_text(with_late(data, cost, result)))
     if args.feedback:

@@ -68,8 +68,9 @@ class Assignment:
 class Limits:
     """What one child process may use: the one definition, read from course.toml's [limits].
 
-    timeout_s: wall time of one check (an assignment may set its own: ``Course.limits_of``). part_timeouts: a part's checks share a budget of
-    that many check timeouts (``part_budget_s``); each check gets
+    timeout_s: wall time of one check (an assignment may set its own: ``Course.limits_of``).
+    part_timeouts: a part's checks share a budget of that many check timeouts
+    (``part_budget_s``); each check gets
     ``check_seconds(part_elapsed)``, so a part never runs longer than its budget, and
     the child's CPU-time rlimit (``cpu_s``) is a backstop just above it. memory_mb:
     address space. output_kb: the size of any one file the child writes (what it prints

@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing  # noqa:
 from autograder.authoring.variants import build, load_variants  # noqa: E402
 from autograder.config import load_course  # noqa: E402
 from autograder.grading import grade as grading  # noqa: E402
+from autograder.outputs.feedback_page import known_names  # noqa: E402
 from autograder.sandbox.session import Sandbox  # noqa: E402
 
 
@@ -71,7 +72,7 @@ def main(argv=None):
                 on, result = timed(course, assignment, submission, sandbox, matching=True)
                 without.append(off)
                 with_matching.append(on)
-                named += any(variant.name in t.diagnosis.removeprefix("known:").split("|") for t in result.tests)
+                named += any(variant.name in known_names(t.diagnosis) for t in result.tests)
             extra = [a - b for a, b in zip(with_matching, without)]
             print(f"{assignment.id}: {len(buggy)} submissions, median {statistics.median(without):.2f} s without "
                   f"matching, {statistics.median(with_matching):.2f} s with it (median extra "

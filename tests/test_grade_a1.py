@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from autograder.grading.grade import derive_seed, grade
-from autograder.outputs.feedback_page import feedback_view
+from autograder.outputs.feedback_page import NOT_RUN, feedback_view
 from autograder.authoring.stubs import make_stub
 
 
@@ -147,6 +147,7 @@ def test_a_part_never_runs_longer_than_its_budget(course, a1, write_submission, 
     [part] = [p for p in feedback_view(result)[1] if p.id == "sigmoid_gate"]
     assert len(part.failures) == 1 and "did not finish within 0.6 s" in part.failures[0].message
     assert part.failures[0].collateral == [t.name for t in not_run]
+    assert {status for name, status in part.checks if name in part.failures[0].collateral} == {NOT_RUN}  # tagged so
 
 
 def test_an_assignments_own_timeout_decides_its_checks_time(course, a1, sandbox, write_submission, reference_text):

@@ -21,9 +21,9 @@ implementation and student id, must be at least ``MARGIN`` (10) times away from 
 tolerance (``checks.core.margin``: a pass at most a tenth of the tolerance, a failure at
 least ten times it), so no seed, BLAS or platform can flip it; a row says which check is
 narrowest (``Row.margin``, ``Row.narrowest``). Time alike: no check of an implementation that
-must get full marks may take more than a tenth of the assignment's ``timeout_s`` in its fastest run
-over the student ids (``Row.slowest``), so a slower machine does not time it out. A declared change that no longer applies to the
-reference gives a failing row naming the variant. It also checks that every hidden
+must get full marks may take more than a tenth of the assignment's ``timeout_s`` in its fastest
+run over the student ids (``Row.slowest``), so a slower machine does not time it out. A declared
+change that no longer applies to the reference gives a failing row naming the variant. It also checks that every hidden
 check belongs to a part of course.toml and every part has a check. The result is a list
 of ``Row``s, one per implementation.
 """
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.checks.core import MARGIN
-from autograder.outputs.feedback_page import KNOWN
+from autograder.outputs.feedback_page import known_names
 from autograder.config import STUDENTS
 from autograder.grading.grade import grade, hidden_checks
 from autograder.outputs.page_text import page_text
@@ -174,7 +174,7 @@ def unnamed_parts(impl, result):
     student's, does not name it (``grade.name_known_mistakes``): a student who makes this mistake
     there would be told values only."""
     return sorted({t.part for t in result.tests if not t.passed and t.part in impl.loses
-                   and impl.name not in t.diagnosis.removeprefix(KNOWN).split("|")})
+                   and impl.name not in known_names(t.diagnosis)})
 
 
 def verdict(impl, results, margins=None, lang="en", timings=None, timeout_s=None):
@@ -225,7 +225,7 @@ def verdict(impl, results, margins=None, lang="en", timings=None, timeout_s=None
     if unnamed:
         ok = False
         detail = text("validate_unnamed", parts=", ".join(unnamed)) + " " + detail
-    took, at = slowest(timings or {}) if impl.loses == frozenset() and impl.kind != "mutant" else (0.0, "")
+    took, at = slowest(timings or {}) if impl.loses == frozenset() else (0.0, "")  # must get full marks
     if timeout_s and took * MARGIN > timeout_s:
         ok = False
         detail = text("validate_slow", seconds=took, factor=timeout_s / took, limit=timeout_s, margin=MARGIN,

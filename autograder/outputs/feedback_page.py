@@ -42,6 +42,18 @@ COLLATERAL = ("forward_first", NOT_RUN)
 KNOWN = "known:"  # diagnosis prefix of the checks a known mistake explains ("known:max_ties_to_y", grading/mistakes.py)
 
 
+def known_names(diagnosis):
+    """The declared variants a check's ``diagnosis`` names (``KNOWN`` + "a|b", grade.name_known_mistakes), else []."""
+    return diagnosis[len(KNOWN):].split("|") if diagnosis.startswith(KNOWN) else []
+
+
+def known_sentence(message):
+    """(the sentence naming the known mistake, the rest) of the message of a check it explains: grading puts
+    that sentence first, on a line of its own (grade.name_known_mistakes)."""
+    sentence_, _, rest = message.partition("\n")
+    return sentence_, rest
+
+
 @dataclass
 class Failure:
     """One cause: its message (that of its first check) and the checks that gave it.
@@ -77,9 +89,19 @@ class PartView:
     title: str
     score: float
     max_score: float
-    checks: list          # [(check name, status)]
+    checks: list          # [(check name, status)], status "not_run" for a check left unrun (NOT_RUN)
     failures: list        # [Failure] said here
     root_checks: list     # names of checks failed by a root cause said at the top
+
+    @property
+    def passed(self):
+        """The names of the checks that passed (the pages fold them under their count)."""
+        return [name for name, status in self.checks if status == "pass"]
+
+    def fails_all(self, failure):
+        """Whether ``failure`` failed every check of this part (more than one): it is then said as
+        "all n checks" rather than naming each."""
+        return len(failure.checks) == len(self.checks) > 1
 
 
 def _number(value):
@@ -150,10 +172,11 @@ def feedback_view(result):
             root_checks += entry.checks + entry.collateral
         tests = [t for t in result.tests if t.part == part.id]
         views.append(PartView(part.id, part.title, _number(part.score), _number(part.max_score),
-                              [(t.name, t.status) for t in tests], failures, root_checks))
+                              [(t.name, NOT_RUN if t.diagnosis == NOT_RUN else t.status) for t in tests], failures,
+                              root_checks))
     for entry in list(roots.values()) + [f for view in views for f in view.failures]:
-        if entry.code.startswith(KNOWN):  # its first line says which known mistake (grade.py)
-            entry.name, _, entry.message = entry.message.partition("\n")
+        if known_names(entry.code):
+            entry.name, entry.message = known_sentence(entry.message)
         elif entry.code not in UNNAMED:
             entry.name = diagnosis_name(entry.code, result.language)
     return list(roots.values()), views

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder.authoring.variants import load_variants
-from autograder.outputs.feedback_page import KNOWN, NOT_RUN, WHOLE_FILE, causes  # WHOLE_FILE: one mistake per student, not per part
+from autograder.outputs.feedback_page import NOT_RUN, WHOLE_FILE, causes, known_names
 from autograder.outputs.changes import report_section
 from autograder.outputs.page_text import diagnosis_name, page_text
 from autograder.results import GradingResult
@@ -93,7 +93,7 @@ def _model(data, path):
 
 def mistake_name(code, lang, whys):
     """The words for a mistake: a known mistake by its variant's why, else the diagnosis's name."""
-    names = code[len(KNOWN):].split("|") if code.startswith(KNOWN) else []
+    names = known_names(code)
     if names and all(name in whys for name in names):
         return "; ".join(whys[name].why_in(lang) for name in names)
     return diagnosis_name(code or "wrong_values", lang)

@@ -7,9 +7,10 @@ Gradescope and GitHub Classroom): its total on one line, a table of the parts, t
 cause once, one line each (then the notes and the isolation level), as the feedback page groups them (``feedback_view``): a
 cause shared by several parts (a syntax error, a missing file) once, with nothing
 repeated per part, and in a part the checks that failed with the same message on one
-line ("all 9 checks" when that is every check of the part). Every text from the submission is ``safe_text(..., terminal=True)``: one line, no
-control character, so nothing it holds can clear the screen or pass for the grader's own
-lines. Tables keep whole words (``print_table``).
+line ("all 9 checks" when that is every check of the part). Every text from the
+submission is ``safe_text(..., terminal=True)``: one line, no control character, so
+nothing it holds can clear the screen or pass for the grader's own lines. Tables keep
+whole words (``print_table``).
 """
 
 import os
@@ -113,7 +114,7 @@ def show_result(result, out, late=None, alone=None):
                 [[p.id, points(p.score), points(p.max_score)] for p in result.parts])
     roots, parts = feedback_view(result)
     failures = [line(said(root, text)) for root in roots]
-    failures += [line(part.id, ": ", text("all_checks", n=len(part.checks)) if len(failure.checks) == len(part.checks) > 1
+    failures += [line(part.id, ": ", text("all_checks", n=len(part.checks)) if part.fails_all(failure)
                       else "; ".join(failure.checks), f" [{text('status_' + failure.status)}]: ", said(failure, text))
                  for part in parts for failure in part.failures]
     grid = Table.grid(padding=(0, 1, 0, 0))

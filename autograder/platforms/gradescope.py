@@ -41,7 +41,7 @@ from pathlib import Path
 from autograder.config import load_course
 from autograder.authoring.variants import VARIANTS_FILE
 from autograder.grading.grade import DOUBLES, HIDDEN_CHECKS
-from autograder.outputs.feedback_page import KNOWN, NOT_RUN, WHOLE_FILE
+from autograder.outputs.feedback_page import NOT_RUN, WHOLE_FILE, known_names, known_sentence
 from autograder.results import points, safe_text
 from source_lib.messages import message
 
@@ -236,7 +236,7 @@ def part_mistakes(result, part_id):
     from autograder.outputs.page_text import diagnosis_name
 
     failed = [t for t in result.tests if t.part == part_id and not t.passed and t.diagnosis not in UNNAMED + WHOLE_FILE]
-    return list(dict.fromkeys(t.message.partition("\n")[0] if t.diagnosis.startswith(KNOWN)
+    return list(dict.fromkeys(known_sentence(t.message)[0] if known_names(t.diagnosis)
                               else diagnosis_name(t.diagnosis, result.language) for t in failed))
 
 
@@ -346,6 +346,7 @@ if __name__ == "__main__":  # the log (Gradescope's stdout, the Classroom workfl
         show_result(outcome, console(), cost, course_read.late)
     else:
         log = console()
-        for text in held_summary(outcome, course_read.gradescope, escape=str, late=cost, alone=course_read.late).splitlines():
+        held = held_summary(outcome, course_read.gradescope, escape=str, late=cost, alone=course_read.late)
+        for text in held.splitlines():
             log.print(line(text), markup=False, soft_wrap=True)
     sys.exit(status)
