@@ -33,7 +33,7 @@ from autograder.outputs.page_text import diagnosis_name, page_text
 from autograder.results import GradingResult
 
 LIMIT_STATUSES = ("timeout", "memory", "crashed", "grader_error")
-NOT_MISTAKES = ("timeout", "memory", "crashed", "grader_error", NOT_RUN)  # limits are listed on their own
+NOT_MISTAKES = (*LIMIT_STATUSES, NOT_RUN)  # limits are listed on their own
 ANONYMOUS = "<student>"
 
 
@@ -232,7 +232,8 @@ def report_html(report, where="."):
     from autograder.outputs.figures import svg
 
     text = page_text(report["language"])
-    return render("report.html.j2", report=report, text=text, draw=lambda figure: Markup(svg(figure, text)),
+    return render("report.html.j2", report=report, text=text, limits=LIMIT_STATUSES,
+                  draw=lambda figure: Markup(svg(figure, text)),
                   diagnosis=lambda code: diagnosis_name(code, report["language"]),
                   titles={a["assignment"]: {p["id"]: p["title"] for p in a["parts"]} for a in report["assignments"]},
                   link=lambda a, student: os.path.relpath(Path(a["out"]) / student / "feedback.html", where))
